@@ -1,0 +1,153 @@
+package browseruse
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// DefaultBaseURL is the production API, used when neither [WithBaseURL] nor
+// $BROWSER_USE_BASE_URL says otherwise.
+const DefaultBaseURL = "https://api.browser-use.com/api/v2"
+
+// Defaults for the limits an [Option] can change.
+const (
+	DefaultMaxRetries       = 2
+	DefaultTimeout          = 10 * time.Minute // per attempt: skills can run for minutes
+	DefaultMaxResponseBytes = 64 << 20
+	DefaultMaxRetryWait     = 60 * time.Second
+)
+
+// An Option configures a [Client] in [New]. Options are checked there, so a
+// bad value fails at construction, not at the first call.
+type Option func(*settings) error
+
+type settings struct {
+	apiKey        secret
+	apiKeySet     bool
+	baseURL       string
+	baseURLSet    bool
+	httpClient    *http.Client
+	maxRetries    int
+	timeout       time.Duration
+	maxBody       int64
+	maxRetryWait  time.Duration
+	allowInsecure bool
+	logger        *slog.Logger
+}
+
+// WithAPIKey sets the key sent as X-Browser-Use-API-Key. By default [New]
+// reads $BROWSER_USE_API_KEY.
+func WithAPIKey(key string) Option {
+	return func(s *settings) error {
+		if key == "" {
+			return errors.New("browseruse: WithAPIKey: empty key")
+		}
+		s.apiKey, s.apiKeySet = secret(key), true
+		return nil
+	}
+}
+
+// WithBaseURL sets the API's base URL, such as a fake server's. By default it
+// is $BROWSER_USE_BASE_URL, or [DefaultBaseURL]. A plain http:// URL is only
+// accepted for a loopback host unless [WithInsecureHTTP] is also given: the
+// key would travel in clear text.
+func WithBaseURL(rawURL string) Option {
+	return func(s *settings) error {
+		s.baseURL, s.baseURLSet = rawURL, true
+		return nil
+	}
+}
+
+// WithHTTPClient makes the client send its requests through hc. The caller's
+// client, transport and timeout are kept; the client's policy (key, redirects,
+// retries, limits) wraps them. hc itself is not modified.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(s *settings) error {
+		if hc == nil {
+			return errors.New("browseruse: WithHTTPClient: nil client")
+		}
+		s.httpClient = hc
+		return nil
+	}
+}
+
+// WithMaxRetries sets how many times a request that cannot have executed is
+// sent again (default [DefaultMaxRetries]); 0 disables retries.
+func WithMaxRetries(n int) Option {
+	return func(s *settings) error {
+		if n < 0 {
+			return fmt.Errorf("browseruse: WithMaxRetries: %d is negative", n)
+		}
+		s.maxRetries = n
+		return nil
+	}
+}
+
+// WithTimeout bounds each attempt, from sending the request to reading the
+// whole response (default [DefaultTimeout]). The call's context bounds the
+// whole call, retries included; 0 leaves only the context.
+func WithTimeout(d time.Duration) Option {
+	return func(s *settings) error {
+		if d < 0 {
+			return fmt.Errorf("browseruse: WithTimeout: %v is negative", d)
+		}
+		s.timeout = d
+		return nil
+	}
+}
+
+// WithMaxResponseBytes caps how much of a response body is read (default
+// [DefaultMaxResponseBytes]), after any transparent decompression. A larger
+// body fails the call with a clear error instead of exhausting memory.
+func WithMaxResponseBytes(n int64) Option {
+	return func(s *settings) error {
+		if n <= 0 {
+			return fmt.Errorf("browseruse: WithMaxResponseBytes: %d is not positive", n)
+		}
+		s.maxBody = n
+		return nil
+	}
+}
+
+// WithMaxRetryWait caps how long the client waits before one retry, whatever
+// the server's Retry-After says (default [DefaultMaxRetryWait]). A server
+// asking for longer ends the call with its error instead.
+func WithMaxRetryWait(d time.Duration) Option {
+	return func(s *settings) error {
+		if d <= 0 {
+			return fmt.Errorf("browseruse: WithMaxRetryWait: %v is not positive", d)
+		}
+		s.maxRetryWait = d
+		return nil
+	}
+}
+
+// WithInsecureHTTP allows a plain http:// base URL on a host that is not
+// loopback. The API key then crosses the network unencrypted.
+func WithInsecureHTTP() Option {
+	return func(s *settings) error {
+		s.allowInsecure = true
+		return nil
+	}
+}
+
+// WithLogger logs one line per attempt (method, path, status, attempt,
+// duration) at debug level, and retries at info level. The key is never logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(s *settings) error {
+		s.logger = l
+		return nil
+	}
+}
+
+// secret holds the API key. It prints as [redacted] whatever the verb, so a
+// key cannot reach a log through fmt.
+type secret string
+
+func (secret) String() string                  { return "[redacted]" }
+func (secret) GoString() string                { return `"[redacted]"` }
+func (s secret) Format(f fmt.State, verb rune) { fmt.Fprint(f, "[redacted]") }
+func (s secret) LogValue() slog.Value          { return slog.StringValue("[redacted]") }

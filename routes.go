@@ -1,0 +1,168 @@
+package browseruse
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/browser-use/browseruse-go/openapi"
+)
+
+// operation is what the policy needs to know about one operation of the spec:
+// its name for errors, and which successful statuses it documents with which
+// kind of body. It is read from the embedded spec, so operations added by a
+// newer spec get the same treatment without any code here.
+type operation struct {
+	ID       string // operationId as upstream publishes it
+	Method   string
+	Template string // path template, e.g. /skills/{skill_id}/execute
+
+	segments []string
+	success  map[int]bool // documented 2xx status -> has a JSON body
+	anyJSON  bool         // a "2XX" entry with a JSON body
+	any2xx   bool         // a "2XX" entry at all
+}
+
+// String names the operation in errors and logs.
+func (o *operation) String() string {
+	if o == nil {
+		return ""
+	}
+	return o.Method + " " + o.Template
+}
+
+// expectsJSON reports whether status is a documented success for o and
+// whether its body must then be JSON.
+func (o *operation) expectsJSON(status int) (documented, isJSON bool) {
+	if o == nil {
+		return status >= 200 && status <= 299, true
+	}
+	if j, ok := o.success[status]; ok {
+		return true, j
+	}
+	return o.any2xx, o.anyJSON
+}
+
+type routeTable struct {
+	byMethod map[string][]*operation
+}
+
+var (
+	routesOnce sync.Once
+	routes     *routeTable
+	routesErr  error
+)
+
+// specRoutes parses the embedded spec once per process.
+func specRoutes() (*routeTable, error) {
+	routesOnce.Do(func() { routes, routesErr = parseRoutes(openapi.V2) })
+	return routes, routesErr
+}
+
+func parseRoutes(spec []byte) (*routeTable, error) {
+	type response struct {
+		Ref     string                     `json:"$ref"`
+		Content map[string]json.RawMessage `json:"content"`
+	}
+	type op struct {
+		OperationID string              `json:"operationId"`
+		Responses   map[string]response `json:"responses"`
+	}
+	var doc struct {
+		Paths      map[string]map[string]json.RawMessage `json:"paths"`
+		Components struct {
+			Responses map[string]response `json:"responses"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(spec, &doc); err != nil {
+		return nil, fmt.Errorf("browseruse: embedded OpenAPI spec: %w", err)
+	}
+	t := &routeTable{byMethod: map[string][]*operation{}}
+	for path, item := range doc.Paths {
+		for method, raw := range item {
+			m := strings.ToUpper(method)
+			switch m {
+			case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch,
+				http.MethodDelete, http.MethodHead, http.MethodOptions, http.MethodTrace:
+			default:
+				continue // "parameters", "summary", extensions
+			}
+			var o op
+			if err := json.Unmarshal(raw, &o); err != nil {
+				return nil, fmt.Errorf("browseruse: embedded OpenAPI spec: %s %s: %w", m, path, err)
+			}
+			entry := &operation{
+				ID: o.OperationID, Method: m, Template: path,
+				segments: strings.Split(strings.Trim(path, "/"), "/"),
+				success:  map[int]bool{},
+			}
+			for code, r := range o.Responses {
+				if r.Ref != "" {
+					r = doc.Components.Responses[strings.TrimPrefix(r.Ref, "#/components/responses/")]
+				}
+				isJSON := false
+				for mt := range r.Content {
+					isJSON = isJSON || isJSONMediaType(mt)
+				}
+				switch {
+				case strings.EqualFold(code, "2XX"):
+					entry.any2xx, entry.anyJSON = true, isJSON
+				case len(code) == 3 && code[0] == '2':
+					var n int
+					if _, err := fmt.Sscanf(code, "%d", &n); err == nil {
+						entry.success[n] = isJSON
+					}
+				}
+			}
+			t.byMethod[m] = append(t.byMethod[m], entry)
+		}
+	}
+	return t, nil
+}
+
+// match finds the operation for a request path (relative to the API base
+// path). Literal segments win over parameters, as OpenAPI requires, so
+// /skills/marketplace is not taken for /skills/{skill_id}.
+func (t *routeTable) match(method, path string) *operation {
+	if t == nil {
+		return nil
+	}
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	var best *operation
+	bestLiterals := -1
+	for _, o := range t.byMethod[method] {
+		if len(o.segments) != len(segs) {
+			continue
+		}
+		literals := 0
+		ok := true
+		for i, s := range o.segments {
+			if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {
+				if segs[i] == "" {
+					ok = false
+					break
+				}
+				continue
+			}
+			if s != segs[i] {
+				ok = false
+				break
+			}
+			literals++
+		}
+		if ok && literals > bestLiterals {
+			best, bestLiterals = o, literals
+		}
+	}
+	return best
+}
+
+// isJSONMediaType accepts application/json, application/problem+json and the
+// like, in any letter case and with parameters.
+func isJSONMediaType(ct string) bool {
+	mt, _, _ := strings.Cut(ct, ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}

@@ -1,0 +1,257 @@
+package browseruse
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/browser-use/browseruse-go/gen"
+)
+
+// Client calls the Browser Use API. It is safe for concurrent use; build one
+// with [New] and share it.
+type Client struct {
+	policy *policy
+	server string // base URL with a trailing slash, as the generated request builders want it
+	api    *gen.ClientWithResponses
+}
+
+// New returns a client for the Browser Use API.
+//
+// With no options it reads the key from $BROWSER_USE_API_KEY (as the official
+// Browser Use SDKs do) and the base URL from $BROWSER_USE_BASE_URL, falling
+// back to [DefaultBaseURL]. It fails if there is no key, or if an option's
+// value is invalid.
+func New(opts ...Option) (*Client, error) {
+	s := settings{
+		maxRetries:   DefaultMaxRetries,
+		timeout:      DefaultTimeout,
+		maxBody:      DefaultMaxResponseBytes,
+		maxRetryWait: DefaultMaxRetryWait,
+	}
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&s); err != nil {
+			return nil, err
+		}
+	}
+	if !s.apiKeySet {
+		s.apiKey = secret(os.Getenv("BROWSER_USE_API_KEY"))
+		if s.apiKey == "" {
+			return nil, errors.New("browseruse: no API key: set BROWSER_USE_API_KEY or pass WithAPIKey")
+		}
+	}
+	if strings.ContainsFunc(string(s.apiKey), func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return nil, errors.New("browseruse: the API key contains spaces or control characters")
+	}
+	if !s.baseURLSet {
+		s.baseURL = os.Getenv("BROWSER_USE_BASE_URL")
+		if s.baseURL == "" {
+			s.baseURL = DefaultBaseURL
+		}
+	}
+	base, err := parseBaseURL(s.baseURL, s.allowInsecure)
+	if err != nil {
+		return nil, err
+	}
+	rt, err := specRoutes()
+	if err != nil {
+		return nil, err
+	}
+	p := &policy{
+		hc:           httpClient(s.httpClient, base),
+		key:          s.apiKey,
+		base:         base,
+		routes:       rt,
+		maxRetries:   s.maxRetries,
+		timeout:      s.timeout,
+		maxBody:      s.maxBody,
+		maxRetryWait: s.maxRetryWait,
+		logger:       s.logger,
+	}
+	server := base.String() + "/"
+	api, err := gen.NewClientWithResponses(server, gen.WithHTTPClient(p))
+	if err != nil {
+		return nil, fmt.Errorf("browseruse: %w", err)
+	}
+	return &Client{policy: p, server: server, api: api}, nil
+}
+
+func parseBaseURL(raw string, allowInsecure bool) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("browseruse: base URL: %w", err)
+	}
+	switch {
+	case u.Scheme != "https" && u.Scheme != "http":
+		return nil, fmt.Errorf("browseruse: base URL %q: scheme must be https (or http for loopback)", raw)
+	case u.Host == "":
+		return nil, fmt.Errorf("browseruse: base URL %q has no host", raw)
+	case u.User != nil:
+		return nil, errors.New("browseruse: base URL must not carry credentials; use WithAPIKey")
+	case u.RawQuery != "" || u.Fragment != "":
+		return nil, fmt.Errorf("browseruse: base URL %q must not have a query or fragment", raw)
+	case u.Scheme == "http" && !allowInsecure && !isLoopback(u.Hostname()):
+		return nil, fmt.Errorf("browseruse: base URL %q is plain http to a host that is not loopback: "+
+			"the API key would cross the network unencrypted (use https, or WithInsecureHTTP to insist)", raw)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+// API returns the generated client for every operation of the spec, sending
+// through the same policy as [Client.ExecuteSkill]: the key, retries, limits
+// and error conversion. Each ...WithResponse method returns either the
+// operation's documented success payload (JSON200, JSON201, ...) or an error:
+// an [*APIError] for any other status or a body that is not what the spec
+// promises.
+func (c *Client) API() *gen.ClientWithResponses { return c.api }
+
+// BaseURL returns the API base URL the client sends to.
+func (c *Client) BaseURL() string { return c.policy.base.String() }
+
+// String describes the client without its key.
+func (c *Client) String() string { return "browseruse.Client{" + c.BaseURL() + "}" }
+
+// Format prints the client as [Client.String] whatever the verb, so that
+// %v, %+v and %#v cannot reveal the key.
+func (c *Client) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
+
+// ExecuteSkillRequest is the body of an Execute Skill call: the parameters
+// for the skill's handler and, optionally, a session to reuse for IP
+// persistence.
+type ExecuteSkillRequest = gen.ExecuteSkillRequest
+
+// SkillResult is a successful skill execution.
+type SkillResult struct {
+	// Result is the skill's output as raw JSON ("null" when it returned
+	// nothing). Decode it with [SkillResult.Decode].
+	Result json.RawMessage
+	// LatencyMs is the execution time the API reported, 0 if it reported none.
+	LatencyMs int
+	// Stderr is the skill's standard error output, if any.
+	Stderr string
+}
+
+// Decode unmarshals the skill's result into v, which may be any type that
+// JSON can fill: a struct, slice, map, scalar, or pointer (null leaves it nil).
+func (r *SkillResult) Decode(v any) error {
+	raw := r.Result
+	if len(raw) == 0 {
+		raw = json.RawMessage("null")
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("browseruse: decoding skill result into %T: %w", v, err)
+	}
+	return nil
+}
+
+// Result is a successful skill execution whose output was decoded into T
+// during the call, by [ExecuteSkillAs].
+type Result[T any] struct {
+	// Value is the skill's output.
+	Value T
+	// LatencyMs is the execution time the API reported, 0 if it reported none.
+	LatencyMs int
+	// Stderr is the skill's standard error output, if any.
+	Stderr string
+}
+
+// ExecuteSkill runs a skill and returns its raw result.
+//
+// It returns an error matching [ErrSkillFailed] (a [*SkillError]) when the
+// skill ran and reported failure, and an [*APIError] for every API failure;
+// see the package documentation for how statuses map to errors.
+//
+// Operation: POST /skills/{skill_id}/execute.
+func (c *Client) ExecuteSkill(ctx context.Context, skillID uuid.UUID, req ExecuteSkillRequest) (*SkillResult, error) {
+	r, err := ExecuteSkillAs[json.RawMessage](ctx, c, skillID, req)
+	if err != nil {
+		return nil, err
+	}
+	return &SkillResult{Result: r.Value, LatencyMs: r.LatencyMs, Stderr: r.Stderr}, nil
+}
+
+// ExecuteSkillAs runs a skill like [Client.ExecuteSkill] and decodes its result
+// straight into T while reading the response, with no intermediate copy:
+// the fast path for large results. A result that does not fit T is an
+// [*APIError] wrapping the decode error.
+func ExecuteSkillAs[T any](ctx context.Context, c *Client, skillID uuid.UUID, req ExecuteSkillRequest) (*Result[T], error) {
+	hreq, err := gen.NewExecuteSkillRequest(c.server, skillID, req)
+	if err != nil {
+		return nil, fmt.Errorf("browseruse: ExecuteSkill: encoding request: %w", err)
+	}
+	s, err := c.policy.send(hreq.WithContext(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return decodeSkillResponse[T](s)
+}
+
+// skillEnvelope mirrors the ExecuteSkillResponse schema with the result typed
+// as the caller wants it, so one json pass does all the work.
+type skillEnvelope[T any] struct {
+	Success   *bool   `json:"success"`
+	Result    T       `json:"result"`
+	Error     *string `json:"error"`
+	Stderr    *string `json:"stderr"`
+	LatencyMs *int    `json:"latencyMs"`
+}
+
+func decodeSkillResponse[T any](s sent) (*Result[T], error) {
+	fail := func(problem error) error {
+		e := newAPIError(s.resp, s.body, s.op)
+		e.Attempts, e.Err = s.attempts, problem
+		return e
+	}
+	if documented, _ := s.op.expectsJSON(s.resp.StatusCode); !documented {
+		return nil, fail(fmt.Errorf("status %d is not a documented response of this operation", s.resp.StatusCode))
+	}
+	if ct := s.resp.Header.Get("Content-Type"); !isJSONMediaType(ct) {
+		return nil, fail(fmt.Errorf("success body is %s, not JSON", mediaType(ct)))
+	}
+	var env skillEnvelope[T]
+	if err := json.Unmarshal(s.body, &env); err != nil {
+		// A failed skill's result need not have the shape of a good one.
+		var raw skillEnvelope[json.RawMessage]
+		if json.Unmarshal(s.body, &raw) == nil && raw.Success != nil && !*raw.Success {
+			return nil, skillError(raw)
+		}
+		return nil, fail(fmt.Errorf("decoding ExecuteSkill response: %w", err))
+	}
+	if env.Success == nil {
+		return nil, fail(errors.New(`decoding ExecuteSkill response: required field "success" is missing`))
+	}
+	if !*env.Success {
+		var raw skillEnvelope[json.RawMessage]
+		_ = json.Unmarshal(s.body, &raw) // it decoded once already
+		return nil, skillError(raw)
+	}
+	return &Result[T]{Value: env.Result, LatencyMs: deref(env.LatencyMs), Stderr: deref(env.Stderr)}, nil
+}
+
+func skillError(env skillEnvelope[json.RawMessage]) *SkillError {
+	return &SkillError{
+		Message:   deref(env.Error),
+		Stderr:    deref(env.Stderr),
+		LatencyMs: deref(env.LatencyMs),
+		Result:    env.Result,
+	}
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
