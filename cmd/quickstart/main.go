@@ -1,0 +1,87 @@
+// Command quickstart executes one Browser Use skill and prints its result.
+//
+// With BROWSER_USE_API_KEY set it calls the real API; without, it starts the
+// spec-backed fake server from browserusetest in-process, so it runs offline.
+//
+//	go run ./cmd/quickstart [SKILL_ID] [key=value ...]
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/browser-use/browseruse-go"
+	"github.com/browser-use/browseruse-go/browserusetest"
+)
+
+// demoSkill is the skill id used when none is given; only the fake knows it.
+const demoSkill = "3f1c6a52-6a3e-4c1e-9d55-0b6a8a1f2c10"
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "quickstart:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	skill := demoSkill
+	if len(args) > 0 && !strings.Contains(args[0], "=") {
+		skill, args = args[0], args[1:]
+	}
+	skillID, err := uuid.Parse(skill)
+	if err != nil {
+		return fmt.Errorf("skill id %q is not a UUID", skill)
+	}
+	params := map[string]any{"X": 10}
+	for _, kv := range args {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return fmt.Errorf("parameter %q: want key=value", kv)
+		}
+		var val any
+		if json.Unmarshal([]byte(v), &val) != nil {
+			val = v // not JSON: a plain string
+		}
+		params[k] = val
+	}
+
+	var c *browseruse.Client
+	if os.Getenv("BROWSER_USE_API_KEY") != "" {
+		fmt.Fprintln(os.Stderr, "quickstart: calling the Browser Use API")
+		c, err = browseruse.New()
+	} else {
+		fmt.Fprintln(os.Stderr, "quickstart: BROWSER_USE_API_KEY is not set; using the built-in fake server")
+		srv := browserusetest.NewServer()
+		defer srv.Close()
+		c, err = srv.Client()
+	}
+	if err != nil {
+		return err
+	}
+
+	res, err := c.ExecuteSkill(ctx, skillID, browseruse.ExecuteSkillRequest{Parameters: params})
+	if err != nil {
+		return err
+	}
+	var out any
+	if err := res.Decode(&out); err != nil {
+		return err
+	}
+	pretty, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return err
+	}
+	fmt.Println(string(pretty))
+	fmt.Fprintf(os.Stderr, "quickstart: done in %d ms\n", res.LatencyMs)
+	return nil
+}
