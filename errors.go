@@ -165,7 +165,7 @@ func (e *SkillError) Error() string {
 func (e *SkillError) Is(target error) bool { return target == ErrSkillFailed }
 
 // Response headers that carry a request id, in the order they are tried.
-var requestIDHeaders = []string{"X-Request-Id", "X-Request-ID", "Request-Id", "X-Correlation-Id", "Cf-Ray"}
+var requestIDHeaders = []string{"X-Request-Id", "Request-Id", "X-Correlation-Id", "Cf-Ray"}
 
 const snippetLimit = 512
 
