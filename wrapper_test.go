@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/uuid"
@@ -498,5 +501,61 @@ func TestExecuteSkill_UnencodableParameters(t *testing.T) {
 	}
 	if n := len(srv.Requests()); n != 0 {
 		t.Errorf("server saw %d requests for a body that cannot be encoded", n)
+	}
+}
+
+func TestWithBaseURL_KeepsPathPrefix(t *testing.T) {
+	t.Parallel()
+	var gotPath, gotKey string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotPath, gotKey = r.URL.Path, r.Header.Get(browseruse.KeyHeader)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"success":true,"result":null}`)
+	}))
+	defer srv.Close()
+	c, err := browseruse.New(browseruse.WithAPIKey("bu_k"), browseruse.WithBaseURL(srv.URL+"/api/v2/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.ExecuteSkill(t.Context(), skillID, browseruse.ExecuteSkillRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "/api/v2/skills/" + skillID.String() + "/execute"; gotPath != want || gotKey != "bu_k" {
+		t.Errorf("path %q key %q; want %q and the key", gotPath, gotKey, want)
+	}
+	if string(res.Result) != "null" {
+		t.Errorf("result = %q, want null", res.Result)
+	}
+}
+
+// countingTransport proves the caller's transport carries the requests.
+type countingTransport struct {
+	n    atomic.Int32
+	next http.RoundTripper
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.next.RoundTrip(r)
+}
+
+func TestWithHTTPClient_KeepsCallersClient(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	rt := &countingTransport{next: http.DefaultTransport}
+	hc := &http.Client{Transport: rt}
+	c, err := browseruse.New(browseruse.WithAPIKey(browserusetest.APIKey), browseruse.WithBaseURL(srv.URL), browseruse.WithHTTPClient(hc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ExecuteSkill(t.Context(), skillID, browseruse.ExecuteSkillRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	if rt.n.Load() != 1 {
+		t.Errorf("caller's transport carried %d requests, want 1", rt.n.Load())
+	}
+	if hc.CheckRedirect != nil || hc.Transport != rt {
+		t.Error("the caller's *http.Client was modified")
 	}
 }
