@@ -1,0 +1,451 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/browser-use/browseruse-go/browserusetest"
+)
+
+// These tests run the built command, as a user or a script would, and check
+// what it prints where and the exit code.
+
+var binary string
+
+func TestMain(m *testing.M) {
+	os.Exit(buildAndRun(m))
+}
+
+func buildAndRun(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "browseruse-cli-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	binary = filepath.Join(dir, "browseruse")
+	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "building the command: %v\n%s", err, out)
+		return 1
+	}
+	return m.Run()
+}
+
+const skill = "3f1c6a52-6a3e-4c1e-9d55-0b6a8a1f2c10"
+
+type outcome struct {
+	code           int
+	stdout, stderr string
+}
+
+type invocation struct {
+	env   []string // the whole environment: nothing leaks in from the test's
+	stdin string
+}
+
+func (inv invocation) run(t *testing.T, args ...string) outcome {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), binary, args...)
+	cmd.Env = inv.env
+	if cmd.Env == nil {
+		cmd.Env = []string{}
+	}
+	cmd.Stdin = strings.NewReader(inv.stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exitErr *exec.ExitError
+	if err != nil && !errors.As(err, &exitErr) {
+		t.Fatalf("running %v: %v", args, err)
+	}
+	return outcome{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}
+}
+
+func run(t *testing.T, args ...string) outcome {
+	t.Helper()
+	return invocation{}.run(t, args...)
+}
+
+// against returns an invocation pointed at srv with the key it accepts.
+func against(srv *browserusetest.Server) (invocation, string) {
+	return invocation{env: []string{"BROWSER_USE_API_KEY=" + browserusetest.APIKey}}, srv.URL
+}
+
+func (o outcome) want(t *testing.T, code int) {
+	t.Helper()
+	if o.code != code {
+		t.Fatalf("exit code %d, want %d\nstdout: %s\nstderr: %s", o.code, code, o.stdout, o.stderr)
+	}
+}
+
+func decodeStdout(t *testing.T, o outcome) map[string]any {
+	t.Helper()
+	var v map[string]any
+	dec := json.NewDecoder(strings.NewReader(o.stdout))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("stdout is not one JSON object: %v\n%s", err, o.stdout)
+	}
+	return v
+}
+
+// echoed is what the fake's default reply says the skill received.
+func echoed(t *testing.T, o outcome) map[string]any {
+	t.Helper()
+	p, ok := decodeStdout(t, o)["parameters"].(map[string]any)
+	if !ok {
+		t.Fatalf("result has no parameters object: %s", o.stdout)
+	}
+	return p
+}
+
+func TestExecute_FakePrintsIndentedResult(t *testing.T) {
+	t.Parallel()
+	o := run(t, "skills", "execute", "--fake", skill, "-p", "X=10")
+	o.want(t, exitOK)
+	if want := "{\n  \"parameters\": {\n    \"X\": 10\n  }\n}\n"; o.stdout != want {
+		t.Errorf("stdout = %q, want %q", o.stdout, want)
+	}
+	if !strings.Contains(o.stderr, "latencyMs: ") {
+		t.Errorf("stderr does not report the latency: %q", o.stderr)
+	}
+	if strings.Contains(o.stderr, "\r") {
+		t.Errorf("stderr is not a terminal, yet it got a spinner: %q", o.stderr)
+	}
+}
+
+func TestExecute_JSONIsOneLine(t *testing.T) {
+	t.Parallel()
+	o := run(t, "skills", "execute", "--fake", "--json", skill, "-p", "X=10")
+	o.want(t, exitOK)
+	if want := `{"parameters":{"X":10}}` + "\n"; o.stdout != want {
+		t.Errorf("stdout = %q, want %q", o.stdout, want)
+	}
+}
+
+func TestExecute_FlagsBeforeAndAfterSkillID(t *testing.T) {
+	t.Parallel()
+	orders := [][]string{
+		{"--fake", "--json", "-p", "X=10", "-p", "q=hi", skill},
+		{skill, "--fake", "--json", "-p", "X=10", "-p", "q=hi"},
+		{"-p", "X=10", skill, "-p", "q=hi", "--json", "--fake"},
+		{"--fake", "--json", "-p=X=10", "--param", "q=hi", "--", skill},
+	}
+	var first string
+	for _, args := range orders {
+		o := run(t, append([]string{"skills", "execute"}, args...)...)
+		o.want(t, exitOK)
+		if got := echoed(t, o); !reflect.DeepEqual(got, map[string]any{"X": json.Number("10"), "q": "hi"}) {
+			t.Errorf("%v: skill received %v", args, got)
+		}
+		if first == "" {
+			first = o.stdout
+		} else if o.stdout != first {
+			t.Errorf("%v: stdout %q differs from %q", args, o.stdout, first)
+		}
+	}
+}
+
+func TestExecute_ParamValuesAreJSONWhenTheyParse(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	inv, base := against(srv)
+	o := inv.run(t, "skills", "execute", skill, "--base-url", base,
+		"-p", "X=10", "-p", "q=hello", "-p", "ok=true", "-p", `tags=["a","b"]`, "-p", "none=null",
+		"-p", `quoted="10"`, "-p", "big=12345678901234567890", "-p", "empty=", "-p", "expr=a=b",
+		"-p", "X=11") // a repeated key: the last one wins
+	o.want(t, exitOK)
+
+	reqs := srv.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests, want 1", len(reqs))
+	}
+	var body struct {
+		Parameters map[string]json.RawMessage `json:"parameters"`
+	}
+	if err := json.Unmarshal(reqs[0].Body, &body); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"X": "11", "q": `"hello"`, "ok": "true", "tags": `["a","b"]`, "none": "null",
+		"quoted": `"10"`, "big": "12345678901234567890", "empty": `""`, "expr": `"a=b"`,
+	}
+	if len(body.Parameters) != len(want) {
+		t.Errorf("sent %d parameters, want %d: %s", len(body.Parameters), len(want), reqs[0].Body)
+	}
+	for k, v := range want {
+		if got := string(body.Parameters[k]); got != v {
+			t.Errorf("parameter %s sent as %s, want %s", k, got, v)
+		}
+	}
+}
+
+func TestExecute_ParamsJSONFromFileAndStdin(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "params.json")
+	if err := os.WriteFile(file, []byte(`{"X": 1, "q": "from file", "nested": {"a": [1, 2]}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wantMerged := map[string]any{
+		"X":      json.Number("2"), // -p overrides the file
+		"q":      "from file",
+		"nested": map[string]any{"a": []any{json.Number("1"), json.Number("2")}},
+	}
+
+	o := run(t, "skills", "execute", "--fake", "-p", "X=2", "--params-json", file, skill)
+	o.want(t, exitOK)
+	if got := echoed(t, o); !reflect.DeepEqual(got, wantMerged) {
+		t.Errorf("from a file: skill received %v, want %v", got, wantMerged)
+	}
+
+	o = invocation{stdin: `{"X": 1, "q": "from file", "nested": {"a": [1, 2]}}`}.run(t,
+		"skills", "execute", "--fake", skill, "--params-json", "-", "-p", "X=2")
+	o.want(t, exitOK)
+	if got := echoed(t, o); !reflect.DeepEqual(got, wantMerged) {
+		t.Errorf("from stdin: skill received %v, want %v", got, wantMerged)
+	}
+}
+
+func TestExecute_SessionIsSent(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	inv, base := against(srv)
+	const session = "9b2d1c4e-0f6a-4b8e-8c3d-2a1e5f7b9c0d"
+	inv.run(t, "skills", "execute", skill, "--base-url", base, "--session", session).want(t, exitOK)
+	var body struct {
+		SessionID string `json:"sessionId"`
+	}
+	if err := json.Unmarshal(srv.Requests()[0].Body, &body); err != nil {
+		t.Fatal(err)
+	}
+	if body.SessionID != session {
+		t.Errorf("sessionId sent = %q, want %q", body.SessionID, session)
+	}
+}
+
+func TestExecute_UsageErrorsExit2(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	badJSON := filepath.Join(dir, "bad.json")
+	os.WriteFile(badJSON, []byte("{\n  \"X\": 10,\n  \"q\": hello\n}\n"), 0o600)
+	array := filepath.Join(dir, "array.json")
+	os.WriteFile(array, []byte(`[1, 2]`), 0o600)
+	withKey := []string{"BROWSER_USE_API_KEY=bu_some_key"}
+
+	cases := []struct {
+		name  string
+		env   []string
+		stdin string
+		args  []string
+		want  []string // in stderr
+	}{
+		{"skill id not a UUID", nil, "", []string{"--fake", "my-skill"}, []string{`"my-skill" is not a UUID`}},
+		{"no skill id", nil, "", []string{"--fake", "-p", "X=1"}, []string{"missing SKILL_ID"}},
+		{"two skill ids", nil, "", []string{"--fake", skill, "X=1"}, []string{"one SKILL_ID expected", "-p key=value"}},
+		{"-p without =", nil, "", []string{"--fake", skill, "-p", "X"}, []string{`-p "X": want key=value`}},
+		{"-p with empty key", nil, "", []string{"--fake", skill, "-p", "=1"}, []string{"key before '=' is empty"}},
+		{"invalid JSON file", nil, "", []string{"--fake", skill, "--params-json", badJSON}, []string{"not valid JSON", "line 3"}},
+		{"invalid JSON on stdin", nil, `{"X":`, []string{"--fake", skill, "--params-json", "-"}, []string{"stdin is not valid JSON"}},
+		{"JSON that is not an object", nil, "", []string{"--fake", skill, "--params-json", array}, []string{"holds an array", "want a JSON object"}},
+		{"missing params file", nil, "", []string{"--fake", skill, "--params-json", filepath.Join(dir, "nope.json")}, []string{"--params-json", "nope.json"}},
+		{"session not a UUID", nil, "", []string{"--fake", skill, "--session", "abc"}, []string{`--session "abc" is not a UUID`}},
+		{"missing key", nil, "", []string{skill, "-p", "X=10"}, []string{"BROWSER_USE_API_KEY is not set", "--fake"}},
+		{"unknown flag", nil, "", []string{"--fake", skill, "--nope"}, []string{"-nope"}},
+		{"bad timeout", nil, "", []string{"--fake", skill, "--timeout", "soon"}, []string{"-timeout"}},
+		{"fake with base URL", nil, "", []string{"--fake", "--base-url", "http://127.0.0.1:1", skill}, []string{"cannot be combined"}},
+		{"cleartext base URL", withKey, "", []string{skill, "--base-url", "http://api.example.com"}, []string{"not loopback"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			o := invocation{env: tc.env, stdin: tc.stdin}.run(t, append([]string{"skills", "execute"}, tc.args...)...)
+			o.want(t, exitUsage)
+			if o.stdout != "" {
+				t.Errorf("stdout = %q, want nothing", o.stdout)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(o.stderr, w) {
+					t.Errorf("stderr does not say %q:\n%s", w, o.stderr)
+				}
+			}
+		})
+	}
+}
+
+func TestCommand_UsageErrorsExit2(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{}, {"skill"}, {"skills"}, {"skills", "run"}} {
+		o := run(t, args...)
+		o.want(t, exitUsage)
+		if o.stdout != "" || o.stderr == "" {
+			t.Errorf("%v: stdout %q, stderr %q: want only stderr", args, o.stdout, o.stderr)
+		}
+	}
+}
+
+func TestHelp_DocumentsExitCodes(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"--help"}, {"help"}, {"skills", "execute", "--help"}, {"skills", "execute", skill, "-h"}} {
+		o := run(t, args...)
+		o.want(t, exitOK)
+		for _, line := range []string{"0 ", "1 ", "2 ", "3 ", "4 "} {
+			if !strings.Contains(o.stdout, "\n  "+line) {
+				t.Errorf("%v: help does not document exit code %s:\n%s", args, line, o.stdout)
+			}
+		}
+	}
+}
+
+func TestExecute_SkillFailureExits1(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	srv.Enqueue(browserusetest.Reply{JSON: map[string]any{
+		"success": false, "error": "selector #price not found", "stderr": "loading page\ntimeout waiting for #price", "latencyMs": 1234,
+	}})
+	inv, base := against(srv)
+	o := inv.run(t, "skills", "execute", skill, "--base-url", base)
+	o.want(t, exitSkillFailed)
+	if o.stdout != "" {
+		t.Errorf("stdout = %q, want nothing", o.stdout)
+	}
+	for _, w := range []string{"skill failed: selector #price not found", "latencyMs: 1234", "timeout waiting for #price"} {
+		if !strings.Contains(o.stderr, w) {
+			t.Errorf("stderr does not say %q:\n%s", w, o.stderr)
+		}
+	}
+}
+
+func TestExecute_SkillStderrAndLatencyGoToStderr(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	srv.Enqueue(browserusetest.Reply{JSON: map[string]any{
+		"success": true, "result": []any{"a"}, "stderr": "deprecated selector", "latencyMs": 812,
+	}})
+	inv, base := against(srv)
+	o := inv.run(t, "skills", "execute", skill, "--base-url", base, "--json")
+	o.want(t, exitOK)
+	if o.stdout != `["a"]`+"\n" {
+		t.Errorf("stdout = %q, want only the result", o.stdout)
+	}
+	for _, w := range []string{"latencyMs: 812", "deprecated selector"} {
+		if !strings.Contains(o.stderr, w) {
+			t.Errorf("stderr does not say %q:\n%s", w, o.stderr)
+		}
+	}
+}
+
+func TestExecute_APIErrorsExit3(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		reply browserusetest.Reply
+		want  []string
+	}{
+		{"402", browserusetest.Reply{Status: 402, JSON: map[string]any{"detail": "Insufficient credits"}},
+			[]string{"402", "Insufficient credits"}},
+		{"404", browserusetest.Reply{Status: 404, JSON: map[string]any{"detail": "Skill not found"}},
+			[]string{"404", "Skill not found", "Check the skill id"}},
+		{"422", browserusetest.Reply{Status: 422, JSON: map[string]any{"detail": []any{
+			map[string]any{"loc": []any{"body", "parameters", "X"}, "msg": "must be a number", "type": "type_error"}}}},
+			[]string{"422", "body.parameters.X: must be a number"}},
+		{"proxy HTML", browserusetest.Reply{Status: 502, Header: http.Header{"Content-Type": {"text/html"}},
+			Body: []byte("<html>Bad Gateway</html>"), OffSpec: true},
+			[]string{"502", "<html>Bad Gateway</html>"}},
+		{"truncated success", browserusetest.Reply{Body: []byte(`{"success": true, "res`), OffSpec: true},
+			[]string{"200"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := browserusetest.New(t)
+			srv.Enqueue(tc.reply)
+			inv, base := against(srv)
+			o := inv.run(t, "skills", "execute", skill, "--base-url", base)
+			o.want(t, exitAPIError)
+			if o.stdout != "" {
+				t.Errorf("stdout = %q, want nothing", o.stdout)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(o.stderr, w) {
+					t.Errorf("stderr does not say %q:\n%s", w, o.stderr)
+				}
+			}
+		})
+	}
+}
+
+func TestExecute_WrongKeyExits3WithoutShowingIt(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	const key = "bu_wrong_key_5f2a9c"
+	o := invocation{env: []string{"BROWSER_USE_API_KEY=" + key}}.run(t,
+		"skills", "execute", skill, "--base-url", srv.URL, "--verbose")
+	o.want(t, exitAPIError)
+	if !strings.Contains(o.stderr, "401") || !strings.Contains(o.stderr, "BROWSER_USE_API_KEY") {
+		t.Errorf("stderr does not explain the 401:\n%s", o.stderr)
+	}
+	if strings.Contains(o.stdout+o.stderr, key) {
+		t.Errorf("the key appears in the output:\n%s\n%s", o.stdout, o.stderr)
+	}
+}
+
+func TestExecute_NetworkErrorExits4(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String()
+	l.Close()
+	o := invocation{env: []string{"BROWSER_USE_API_KEY=bu_some_key"}}.run(t,
+		"skills", "execute", skill, "--base-url", closed, "--timeout", "300ms")
+	o.want(t, exitNetwork)
+	if o.stdout != "" {
+		t.Errorf("stdout = %q, want nothing", o.stdout)
+	}
+	if !strings.Contains(o.stderr, "connection refused") && !strings.Contains(o.stderr, "--timeout") {
+		t.Errorf("stderr does not say what went wrong:\n%s", o.stderr)
+	}
+}
+
+func TestExecute_TimeoutExits4(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	// The skill never finishes; the command must give up on its own.
+	srv.Enqueue(browserusetest.Reply{Handler: func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }})
+	inv, base := against(srv)
+	o := inv.run(t, "skills", "execute", skill, "--base-url", base, "--timeout", "200ms")
+	o.want(t, exitNetwork)
+	if !strings.Contains(o.stderr, "No answer within --timeout 200ms") {
+		t.Errorf("stderr does not name the timeout:\n%s", o.stderr)
+	}
+}
+
+func TestExecute_VerboseLogsAttemptsNotTheKey(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	inv, base := against(srv)
+	o := inv.run(t, "skills", "execute", skill, "--base-url", base, "-v", "--json")
+	o.want(t, exitOK)
+	for _, w := range []string{"method=POST", "path=/skills/" + skill + "/execute", "status=200", "attempt=1", "duration="} {
+		if !strings.Contains(o.stderr, w) {
+			t.Errorf("verbose stderr lacks %q:\n%s", w, o.stderr)
+		}
+	}
+	if strings.Contains(o.stderr, browserusetest.APIKey) {
+		t.Errorf("verbose output shows the key:\n%s", o.stderr)
+	}
+	if strings.Contains(o.stdout, "level=") {
+		t.Errorf("log lines reached stdout: %q", o.stdout)
+	}
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// parseParam splits a -p argument. The value is JSON when it parses as JSON,
+// so -p X=10 sends a number and -p q=hello a string without the user quoting
+// anything; a string that looks like JSON needs JSON quotes (-p 'id="10"').
+func parseParam(arg string) (key string, value any, err error) {
+	key, raw, ok := strings.Cut(arg, "=")
+	if !ok {
+		return "", nil, fmt.Errorf("-p %q: want key=value", arg)
+	}
+	if key == "" {
+		return "", nil, fmt.Errorf("-p %q: the key before '=' is empty", arg)
+	}
+	if v, err := decodeJSON([]byte(raw)); err == nil {
+		return key, v, nil
+	}
+	return key, raw, nil
+}
+
+// decodeJSON decodes exactly one JSON value. Numbers stay json.Number, so an
+// id like 12345678901234567890 reaches the API digit for digit instead of
+// passing through float64.
+func decodeJSON(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("unexpected data after the JSON value")
+	}
+	return v, nil
+}
+
+// readParamsJSON reads the --params-json object from a file, or from stdin
+// for "-".
+func readParamsJSON(name string, stdin io.Reader) (map[string]any, error) {
+	var (
+		b   []byte
+		err error
+	)
+	from := name
+	if name == "-" {
+		from = "stdin"
+		b, err = io.ReadAll(stdin)
+	} else {
+		b, err = os.ReadFile(name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--params-json: %w", err)
+	}
+	v, err := decodeJSON(b)
+	if err != nil {
+		return nil, fmt.Errorf("--params-json: %s is not valid JSON: %s", from, jsonErrorAt(b, err))
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("--params-json: %s holds %s, want a JSON object such as {\"X\": 10}", from, jsonKind(v))
+	}
+	return obj, nil
+}
+
+// jsonErrorAt adds the line and column to a syntax error: "offset 812" is no
+// help in a hand-edited file.
+func jsonErrorAt(b []byte, err error) string {
+	var syn *json.SyntaxError
+	if !errors.As(err, &syn) {
+		if errors.Is(err, io.EOF) {
+			return "it is empty"
+		}
+		return err.Error()
+	}
+	before := b[:min(int(syn.Offset), len(b))]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := len(before) - bytes.LastIndexByte(before, '\n')
+	return fmt.Sprintf("line %d, column %d: %v", line, col, err)
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case []any:
+		return "an array"
+	case string:
+		return "a string"
+	case json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case nil:
+		return "null"
+	}
+	return fmt.Sprintf("%T", v)
+}

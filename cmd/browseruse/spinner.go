@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"time"
+)
+
+// spinner redraws one status line with the elapsed time, so a skill that
+// runs for minutes does not look hung. Only for terminals: it relies on \r.
+type spinner struct {
+	stop chan struct{}
+	done chan struct{}
+}
+
+var spinnerFrames = []rune("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
+
+func startSpinner(w io.Writer, label string) *spinner {
+	t := time.NewTicker(100 * time.Millisecond)
+	start := time.Now()
+	s := runSpinner(w, label, t.C, func() time.Duration { return time.Since(start) })
+	go func() { <-s.done; t.Stop() }()
+	return s
+}
+
+// runSpinner draws a frame on every tick; tests drive it with their own
+// ticks and clock.
+func runSpinner(w io.Writer, label string, ticks <-chan time.Time, elapsed func() time.Duration) *spinner {
+	s := &spinner{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		drawn := false
+		for i := 0; ; i++ {
+			select {
+			case <-s.stop:
+				if drawn {
+					fmt.Fprint(w, "\r\033[K") // leave the line clean for what follows
+				}
+				return
+			case <-ticks:
+				fmt.Fprintf(w, "\r%c %s… %v", spinnerFrames[i%len(spinnerFrames)], label,
+					elapsed().Truncate(100*time.Millisecond))
+				drawn = true
+			}
+		}
+	}()
+	return s
+}
+
+// Stop erases the spinner and returns once it has; a nil spinner is a no-op,
+// so callers need not check whether one was started.
+func (s *spinner) Stop() {
+	if s == nil {
+		return
+	}
+	close(s.stop)
+	<-s.done
+}

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer lets the test read what the spinner goroutine wrote.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestSpinner_ShowsElapsedTimeAndCleansUp(t *testing.T) {
+	var out syncBuffer
+	ticks := make(chan time.Time) // unbuffered: a send returns once the spinner has the tick
+	elapsed := []time.Duration{1500 * time.Millisecond, 65*time.Second + 420*time.Millisecond}
+	i := 0
+	sp := runSpinner(&out, "executing skill", ticks, func() time.Duration { i++; return elapsed[i-1] })
+	ticks <- time.Time{}
+	ticks <- time.Time{}
+	sp.Stop()
+
+	got := out.String()
+	for _, want := range []string{"\r⠋ executing skill… 1.5s", "\r⠙ executing skill… 1m5.4s"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("spinner output %q lacks %q", got, want)
+		}
+	}
+	if !strings.HasSuffix(got, "\r\033[K") {
+		t.Errorf("spinner output %q does not end by clearing its line", got)
+	}
+}
+
+func TestSpinner_StoppedBeforeFirstFrameWritesNothing(t *testing.T) {
+	var out syncBuffer
+	sp := runSpinner(&out, "executing skill", make(chan time.Time), func() time.Duration { return 0 })
+	sp.Stop()
+	if out.String() != "" {
+		t.Errorf("a spinner that never drew wrote %q", out.String())
+	}
+	var none *spinner
+	none.Stop() // callers stop the spinner whether or not stderr was a terminal
+}
