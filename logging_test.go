@@ -1,0 +1,175 @@
+package browseruse_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/browser-use/browseruse-go"
+	"github.com/browser-use/browseruse-go/browserusetest"
+)
+
+// recorder is a slog.Handler that keeps every record, for assertions on
+// attributes rather than on formatted text.
+type recorder struct {
+	mu      sync.Mutex
+	records []slog.Record
+}
+
+func (r *recorder) Enabled(context.Context, slog.Level) bool { return true }
+func (r *recorder) WithAttrs([]slog.Attr) slog.Handler       { return r }
+func (r *recorder) WithGroup(string) slog.Handler            { return r }
+func (r *recorder) Handle(_ context.Context, rec slog.Record) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.records = append(r.records, rec.Clone())
+	return nil
+}
+
+func (r *recorder) all() []slog.Record {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]slog.Record(nil), r.records...)
+}
+
+func attrs(rec slog.Record) map[string]slog.Value {
+	m := map[string]slog.Value{}
+	rec.Attrs(func(a slog.Attr) bool { m[a.Key] = a.Value.Resolve(); return true })
+	return m
+}
+
+func TestWithLogger_OneLinePerAttempt(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	srv.Enqueue(browserusetest.Reply{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"0"}},
+		JSON: map[string]any{"detail": "slow down"}})
+	var rec recorder
+	c, err := srv.Client(browseruse.WithLogger(slog.New(&rec)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ExecuteSkill(t.Context(), skillID, browseruse.ExecuteSkillRequest{}); err != nil {
+		t.Fatal(err)
+	}
+
+	logged := rec.all()
+	if len(logged) != len(srv.Requests()) || len(logged) != 2 {
+		t.Fatalf("%d log records for %d requests, want one per attempt (2)", len(logged), len(srv.Requests()))
+	}
+	wantPath := "/skills/" + skillID.String() + "/execute"
+	for i, want := range []struct {
+		status int64
+		level  slog.Level
+	}{
+		{http.StatusTooManyRequests, slog.LevelWarn}, // a failed attempt stands out
+		{http.StatusOK, slog.LevelDebug},             // a good one is only for debugging
+	} {
+		r, a := logged[i], attrs(logged[i])
+		if r.Level != want.level {
+			t.Errorf("attempt %d logged at %v, want %v", i+1, r.Level, want.level)
+		}
+		if got := a["method"].String(); got != http.MethodPost {
+			t.Errorf("attempt %d: method = %q", i+1, got)
+		}
+		if got := a["path"].String(); got != wantPath {
+			t.Errorf("attempt %d: path = %q, want %q", i+1, got, wantPath)
+		}
+		if got := a["status"]; got.Kind() != slog.KindInt64 || got.Int64() != want.status {
+			t.Errorf("attempt %d: status = %v, want %d", i+1, got, want.status)
+		}
+		if got := a["attempt"]; got.Kind() != slog.KindInt64 || got.Int64() != int64(i+1) {
+			t.Errorf("attempt %d: attempt = %v", i+1, got)
+		}
+		if got := a["duration"]; got.Kind() != slog.KindDuration || got.Duration() <= 0 {
+			t.Errorf("attempt %d: duration = %v, want a positive duration", i+1, got)
+		}
+	}
+}
+
+func TestWithLogger_NetworkFailureIsAWarningWithTheError(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String()
+	l.Close()
+	var rec recorder
+	c, err := browseruse.New(browseruse.WithAPIKey("bu_k"), browseruse.WithBaseURL(closed),
+		browseruse.WithMaxRetries(1), browseruse.WithLogger(slog.New(&rec)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ExecuteSkill(t.Context(), skillID, browseruse.ExecuteSkillRequest{}); err == nil {
+		t.Fatal("a call to a closed port succeeded")
+	}
+	logged := rec.all()
+	if len(logged) != 2 {
+		t.Fatalf("%d log records, want 2 (the attempt and its retry)", len(logged))
+	}
+	for i, r := range logged {
+		a := attrs(r)
+		if r.Level != slog.LevelWarn || a["error"].String() == "" || a["attempt"].Int64() != int64(i+1) {
+			t.Errorf("record %d: level %v, attrs %v; want a warning with the error and attempt %d", i, r.Level, a, i+1)
+		}
+	}
+}
+
+func TestWithLogger_QuietAtInfoWhenAllGoesWell(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	var out bytes.Buffer
+	c, err := srv.Client(browseruse.WithLogger(slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelInfo}))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ExecuteSkill(t.Context(), skillID, browseruse.ExecuteSkillRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("a successful call logged at info level: %s", out.String())
+	}
+}
+
+func TestWithLogger_NeverLogsTheKey(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	const wrongKey = "bu_wrong_key_d41d8cd98f"
+	srv.Enqueue(browserusetest.Reply{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"0"}},
+		JSON: map[string]any{"detail": "slow down"}})
+
+	var out bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug, AddSource: true}))
+	good, err := srv.Client(browseruse.WithLogger(logger))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad, err := srv.Client(browseruse.WithAPIKey(wrongKey), browseruse.WithLogger(logger), browseruse.WithMaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	if _, err := good.ExecuteSkill(ctx, skillID, browseruse.ExecuteSkillRequest{Parameters: map[string]any{"X": 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bad.ExecuteSkill(ctx, skillID, browseruse.ExecuteSkillRequest{}); err == nil {
+		t.Fatal("a wrong key was accepted")
+	}
+
+	logs := out.String()
+	if n := strings.Count(logs, "\n"); n != 3 {
+		t.Fatalf("%d log lines, want 3 (429, 200, 401):\n%s", n, logs)
+	}
+	for _, key := range []string{browserusetest.APIKey, wrongKey} {
+		if strings.Contains(logs, key) {
+			t.Errorf("the key %q appears in the log:\n%s", key, logs)
+		}
+	}
+}
