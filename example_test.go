@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"log/slog"
+	"net/http"
+	"os"
 
 	"github.com/google/uuid"
 
@@ -46,4 +49,166 @@ func ExampleAPIError() {
 		fmt.Println(apiErr.StatusCode, apiErr.Detail)
 	}
 	// Output: 402 Insufficient credits
+}
+
+// New reads the key from $BROWSER_USE_API_KEY; options override it and the
+// base URL. The client never prints its key, whatever the verb.
+func ExampleNew() {
+	c, err := browseruse.New(
+		browseruse.WithAPIKey("bu_0123456789abcdef"),
+		browseruse.WithBaseURL(browseruse.DefaultBaseURL), // the default unless $BROWSER_USE_BASE_URL is set
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%v\n%+v\n", c, c)
+	// Output:
+	// browseruse.Client{https://api.browser-use.com/api/v2}
+	// browseruse.Client{https://api.browser-use.com/api/v2}
+}
+
+// Product is the shape of what the skill in the examples returns.
+type Product struct {
+	Name  string  `json:"name"`
+	Price float64 `json:"price"`
+}
+
+// ExecuteSkillAs decodes the result into your type while reading the
+// response: no map[string]any, no second pass.
+func ExampleExecuteSkillAs() {
+	srv := browserusetest.NewServer()
+	defer srv.Close()
+	c, _ := srv.Client()
+	// What a product-search skill might return.
+	srv.Enqueue(browserusetest.Reply{JSON: map[string]any{
+		"success":   true,
+		"result":    []map[string]any{{"name": "Standing desk", "price": 349.5}, {"name": "Desk lamp", "price": 29}},
+		"latencyMs": 2140,
+	}})
+
+	skillID := uuid.MustParse("3f1c6a52-6a3e-4c1e-9d55-0b6a8a1f2c10")
+	r, err := browseruse.ExecuteSkillAs[[]Product](context.Background(), c, skillID, browseruse.ExecuteSkillRequest{
+		Parameters: map[string]any{"query": "desk", "maxResults": 2},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, p := range r.Value {
+		fmt.Printf("%s: $%.2f\n", p.Name, p.Price)
+	}
+	fmt.Println("took", r.LatencyMs, "ms")
+	// Output:
+	// Standing desk: $349.50
+	// Desk lamp: $29.00
+	// took 2140 ms
+}
+
+// Decode turns the raw result of ExecuteSkill into any type JSON can fill.
+func ExampleSkillResult_Decode() {
+	srv := browserusetest.NewServer()
+	defer srv.Close()
+	c, _ := srv.Client()
+
+	res, err := c.ExecuteSkill(context.Background(), uuid.New(), browseruse.ExecuteSkillRequest{
+		Parameters: map[string]any{"city": "Zurich"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	var out struct {
+		Parameters struct {
+			City string `json:"city"`
+		} `json:"parameters"`
+	}
+	if err := res.Decode(&out); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(out.Parameters.City) // the fake echoes what the skill received
+	// Output: Zurich
+}
+
+// A skill that ran and failed is not an API error: the call reached the API,
+// was charged, and the skill's own error and stderr explain what happened.
+func ExampleSkillError() {
+	srv := browserusetest.NewServer()
+	defer srv.Close()
+	c, _ := srv.Client()
+	srv.Enqueue(browserusetest.Reply{JSON: map[string]any{
+		"success":   false,
+		"error":     "selector #price not found",
+		"stderr":    "navigated to /product/42\nwaited 30s for #price",
+		"latencyMs": 30512,
+	}})
+
+	_, err := c.ExecuteSkill(context.Background(), uuid.New(), browseruse.ExecuteSkillRequest{})
+	var skillErr *browseruse.SkillError
+	if errors.Is(err, browseruse.ErrSkillFailed) && errors.As(err, &skillErr) {
+		fmt.Println(err)
+		fmt.Println(skillErr.Stderr)
+	}
+	// Output:
+	// browseruse: skill failed: selector #price not found
+	// navigated to /product/42
+	// waited 30s for #price
+}
+
+// A 422 lists each problem with its location in the request.
+func ExampleValidationError() {
+	srv := browserusetest.NewServer()
+	defer srv.Close()
+	c, _ := srv.Client()
+	srv.Enqueue(browserusetest.Reply{Status: 422, JSON: map[string]any{"detail": []map[string]any{
+		{"loc": []any{"body", "parameters", "maxResults"}, "msg": "must be at most 50", "type": "less_than_equal"},
+	}}})
+
+	_, err := c.ExecuteSkill(context.Background(), uuid.New(), browseruse.ExecuteSkillRequest{
+		Parameters: map[string]any{"maxResults": 500},
+	})
+	var apiErr *browseruse.APIError
+	if errors.Is(err, browseruse.ErrValidation) && errors.As(err, &apiErr) {
+		for _, v := range apiErr.Errors {
+			fmt.Println(v.Loc, v.Msg, v.Type)
+		}
+	}
+	// Output: [body parameters maxResults] must be at most 50 less_than_equal
+}
+
+// A request the API refused for being one too many (429) is sent again after
+// the Retry-After the API asks for; WithMaxRetries(0) turns retries off.
+func ExampleWithMaxRetries() {
+	srv := browserusetest.NewServer()
+	defer srv.Close()
+	c, _ := srv.Client(browseruse.WithMaxRetries(2))
+	srv.Enqueue(browserusetest.Reply{
+		Status: 429,
+		Header: http.Header{"Retry-After": {"0"}},
+		JSON:   map[string]any{"detail": "Too many concurrent executions"},
+	})
+
+	_, err := c.ExecuteSkill(context.Background(), uuid.New(), browseruse.ExecuteSkillRequest{})
+	fmt.Println(err, len(srv.Requests()))
+	// Output: <nil> 2
+}
+
+// WithLogger logs one line per HTTP attempt at debug level (warn when it
+// failed); the key is never among the attributes. Here time and duration are
+// dropped so the output is stable.
+func ExampleWithLogger() {
+	srv := browserusetest.NewServer()
+	defer srv.Close()
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		Level: slog.LevelDebug,
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey || a.Key == "duration" {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+	c, _ := srv.Client(browseruse.WithLogger(logger))
+
+	skillID := uuid.MustParse("3f1c6a52-6a3e-4c1e-9d55-0b6a8a1f2c10")
+	_, _ = c.ExecuteSkill(context.Background(), skillID, browseruse.ExecuteSkillRequest{})
+	// Output:
+	// level=DEBUG msg="browseruse request" method=POST path=/skills/3f1c6a52-6a3e-4c1e-9d55-0b6a8a1f2c10/execute status=200 attempt=1
 }
