@@ -1,8 +1,16 @@
 // Package browseruse is the Go client for the Browser Use API: it runs
 // Browser Use skills (a website interaction turned into a callable endpoint)
-// and returns their results.
+// and returns their results, typed.
+//
+// The client in package gen is generated from the vendored OpenAPI spec. This
+// package wraps it with what generated code cannot do: send the API key (to
+// the API origin only), turn each response into either its documented
+// success payload or an error, retry what is safe to retry, and bound every
+// wait and every body.
 //
 // # Quickstart
+//
+// Set BROWSER_USE_API_KEY, then:
 //
 //	c, err := browseruse.New() // key from $BROWSER_USE_API_KEY
 //	if err != nil {
@@ -17,21 +25,136 @@
 //	var out MyResult
 //	err = res.Decode(&out)
 //
-// [ExecuteSkillAs] decodes the result straight into a type of yours during
-// the call. Every other operation of the API is reachable through
-// [Client.API], the client generated from the OpenAPI spec, which sends
-// through the same policy.
+// A [Client] is safe for concurrent use: build one and share it. [New] takes
+// options such as [WithBaseURL], [WithTimeout], [WithMaxRetries],
+// [WithHTTPClient] and [WithLogger]; a bad option fails New, not the first
+// call.
+//
+// # Typed results
+//
+// [ExecuteSkillAs] decodes the skill's result straight into a type of yours
+// while reading the response, with no intermediate map or second pass:
+//
+//	r, err := browseruse.ExecuteSkillAs[[]Product](ctx, c, skillID, req)
+//	fmt.Println(len(r.Value), r.LatencyMs)
+//
+// A result that does not fit the type is an [*APIError] wrapping the
+// json error.
 //
 // # Errors
 //
-// Every call returns either its documented success payload or an error. An
-// HTTP failure is an [*APIError]; match its class with [errors.Is] and
-// [ErrNotFound], [ErrInsufficientCredits], [ErrValidation] and the other
-// sentinels. A skill that ran and failed is a [*SkillError], matching
-// [ErrSkillFailed].
+// Every call returns either its documented success payload or an error.
+// Match the class with [errors.Is], read the details with [errors.As]:
+//
+//	response                                   error          errors.Is
+//	400                                        *APIError      ErrBadRequest
+//	401 (missing or bad key)                   *APIError      ErrUnauthorized
+//	402                                        *APIError      ErrInsufficientCredits
+//	403                                        *APIError      ErrForbidden
+//	404                                        *APIError      ErrNotFound
+//	422 (Errors lists loc, msg, type)          *APIError      ErrValidation
+//	429                                        *APIError      ErrTooManyRequests
+//	any 5xx                                    *APIError      ErrServer
+//	200 with "success": false                  *SkillError    ErrSkillFailed
+//	2xx that is not the documented success     *APIError      (Err says why)
+//	body over WithMaxResponseBytes             wrapped        ErrResponseTooLarge
+//	redirect to another origin                 wrapped        ErrCrossOriginRedirect
+//
+// For example:
+//
+//	var apiErr *browseruse.APIError
+//	var skillErr *browseruse.SkillError
+//	switch {
+//	case errors.As(err, &skillErr):
+//		// The skill ran and failed: skillErr.Message, skillErr.Stderr.
+//	case errors.Is(err, browseruse.ErrInsufficientCredits):
+//		// Top up credits.
+//	case errors.As(err, &apiErr):
+//		log.Printf("status %d: %s (request id %s)", apiErr.StatusCode, apiErr.Detail, apiErr.RequestID)
+//	case err != nil:
+//		// Network failure, timeout or cancellation: no answer from the API.
+//	}
+//
+// A skill failure is not an API failure: the request reached the API, the
+// skill ran (and was charged), and its own error and stderr say why it
+// failed. Anything else that is not an [*APIError] or a [*SkillError] means
+// no usable answer arrived: the connection failed, or the context or
+// [WithTimeout] ran out.
+//
+// # Retries
+//
+// The client sends a request again only when that cannot run a skill twice:
+//
+//   - a request that never reached the server (connection refused, DNS
+//     failure) is retried, whatever its method;
+//   - a 429 is retried, whatever the method: the API refused the request
+//     without running it;
+//   - 408, 500, 502, 503 and 504, and failures after the server may have
+//     seen the request, are retried only for methods that are safe to repeat
+//     (GET, PUT, DELETE ...). Execute Skill is a POST: it is never repeated
+//     after it may have run.
+//
+// Between attempts the client waits for the server's Retry-After when it
+// sends one, else an exponential backoff with full jitter. A wait longer than
+// [WithMaxRetryWait], or past the context's deadline, ends the call at once
+// with the last error instead of sleeping into a timeout. [WithMaxRetries]
+// sets how many times a request may be sent again ([DefaultMaxRetries]); 0
+// turns retries off. [APIError.Attempts] says how many were sent.
+//
+// # Timeouts and limits
+//
+// The context bounds the whole call, retries included. [WithTimeout] bounds
+// each attempt, from sending the request to reading the last byte
+// ([DefaultTimeout]: skills can run for minutes). [WithMaxResponseBytes]
+// caps a response body, so a runaway result fails with [ErrResponseTooLarge]
+// instead of exhausting memory.
+//
+// # Logging
+//
+// [WithLogger] takes a [log/slog.Logger] and logs one record per HTTP
+// attempt, with the method, path, status, attempt number and duration: at
+// debug level when it succeeded, at warn level when it failed (with the
+// error). The API key is never logged, nor printed by %v of any value of this
+// package.
 //
 // # Testing
 //
-// Package browserusetest runs a fake of the API that checks requests and
-// replies against the spec; point a client at it with its Client method.
+// Package browserusetest runs a fake of the API in-process, like
+// net/http/httptest. It checks every request against the spec (a bad
+// parameter gets the API's 422), answers Execute Skill with a valid default
+// that echoes the parameters, and lets a test script any reply, from a 402 to
+// a dropped connection:
+//
+//	srv := browserusetest.New(t)
+//	c, _ := srv.Client()
+//	srv.Enqueue(browserusetest.Reply{Status: 402, JSON: map[string]any{"detail": "Insufficient credits"}})
+//	_, err := c.ExecuteSkill(ctx, skillID, req) // errors.Is(err, browseruse.ErrInsufficientCredits)
+//
+// Scripted replies are themselves checked against the spec, so a test cannot
+// rely on an answer the real API would never give, unless it says so with
+// Reply.OffSpec.
+//
+// # Command line
+//
+// The browseruse command (cmd/browseruse) runs a skill from a shell, with
+// exit codes a script can branch on; --fake runs it against the fake server,
+// offline. From a checkout of this module:
+//
+//	go run ./cmd/browseruse skills execute --fake 3f1c6a52-6a3e-4c1e-9d55-0b6a8a1f2c10 -p X=10
+//
+// # Other operations
+//
+// Every operation of the spec is reachable through [Client.API], the
+// generated client, which sends through the same policy: the same key
+// handling, retries, limits and errors. Each ...WithResponse method returns
+// the operation's documented success payload or an error, never a response
+// with every field nil.
+//
+// # Regenerating
+//
+// When the API changes, replace openapi/v2.json with the spec as upstream
+// publishes it and run go generate ./... . Names and Go types are adjusted in
+// api/overlay.yaml, never in the spec or in gen/. Which statuses count as
+// success for each operation, and which bodies are JSON, is read from the
+// embedded spec at run time, so new operations need no code here.
 package browseruse
