@@ -92,6 +92,7 @@ type ValidationError struct {
 	Type string `json:"type"`
 }
 
+// String renders the problem as "loc.path: msg", as in APIError.Detail.
 func (v ValidationError) String() string {
 	parts := make([]string, len(v.Loc))
 	for i, l := range v.Loc {
@@ -103,6 +104,8 @@ func (v ValidationError) String() string {
 	return strings.Join(parts, ".") + ": " + v.Msg
 }
 
+// Error names the operation, the status, the API's detail, the request id
+// and the attempts, everything a log line needs; never the key.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString("browseruse: ")
@@ -153,6 +156,7 @@ type SkillError struct {
 	Result json.RawMessage
 }
 
+// Error is "browseruse: skill failed: " and the skill's own message.
 func (e *SkillError) Error() string {
 	msg := e.Message
 	if msg == "" {

@@ -65,10 +65,14 @@ type Reply struct {
 
 // Request is a request the fake received, as the handler saw it.
 type Request struct {
+	// Method is the HTTP method, such as "POST".
 	Method string
-	Path   string
+	// Path is the URL path, with the ids filled in.
+	Path string
+	// Header holds the request headers, the API key among them.
 	Header http.Header
-	Body   []byte
+	// Body is the request body as sent.
+	Body []byte
 	// OperationID is the spec operation it matched, "" if none.
 	OperationID string
 }
