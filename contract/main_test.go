@@ -1,0 +1,79 @@
+package contract
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// prismURL is the base URL of the running Prism, or "" with skipReason set.
+var prismURL, skipReason string
+
+// Counted by the pair tests and printed after the run: without -v the
+// testing package prints nothing of a passing run, and the count is the
+// evidence that the suite covered the spec.
+var (
+	pairsChecked, pairsFailed atomic.Int64
+	operationsSeen            atomic.Int64
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	prismURL, skipReason = findPrism()
+	if skipReason != "" {
+		if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
+			fmt.Fprintf(os.Stderr, "contract: %s; CI=true, where the contract suite must run (make contract starts Prism)\n", skipReason)
+			os.Exit(1)
+		}
+		fmt.Printf("contract: skipping the Prism contract suite: %s; run `make contract` to start Prism and run it\n", skipReason)
+	}
+	code := m.Run()
+	if skipReason == "" {
+		fmt.Printf("contract: %d operations, %d (operation, status) pairs checked, %d failed\n",
+			operationsSeen.Load(), pairsChecked.Load(), pairsFailed.Load())
+	}
+	os.Exit(code)
+}
+
+// findPrism reads PRISM_URL and checks that something answers HTTP there.
+func findPrism() (base, whyNot string) {
+	raw := os.Getenv("PRISM_URL")
+	if raw == "" {
+		return "", "PRISM_URL is not set"
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "", fmt.Sprintf("PRISM_URL=%q is not a URL", raw)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
+	if err != nil {
+		return "", fmt.Sprintf("PRISM_URL=%q: %v", raw, err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return "", fmt.Sprintf("Prism is not reachable at %s: %v", raw, err)
+	}
+	resp.Body.Close()
+	return raw, ""
+}
+
+func needPrism(t *testing.T) {
+	t.Helper()
+	if skipReason != "" {
+		t.Skip(skipReason)
+	}
+}
