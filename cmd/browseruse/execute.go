@@ -289,6 +289,11 @@ func (c *cli) reportError(ctx context.Context, a *executeArgs, err error) int {
 		}
 		c.printRun(skillErr.LatencyMs, skillErr.Stderr)
 		return exitSkillFailed
+	case ctx.Err() != nil && errors.Is(err, context.Canceled):
+		// Checked before API errors: an interrupt during the wait before a
+		// retry returns the last API error too, but the user asked to stop.
+		fmt.Fprintln(c.stderr, "browseruse: interrupted")
+		return exitInterrupted
 	case errors.As(err, &apiErr):
 		fmt.Fprintln(c.stderr, err)
 		if apiErr.Detail == "" && apiErr.Body != "" {
@@ -306,9 +311,6 @@ func (c *cli) reportError(ctx context.Context, a *executeArgs, err error) int {
 		// The API answered, but with nothing the client will use.
 		fmt.Fprintln(c.stderr, err)
 		return exitAPIError
-	case ctx.Err() != nil:
-		fmt.Fprintln(c.stderr, "browseruse: interrupted")
-		return exitInterrupted
 	case errors.Is(err, context.DeadlineExceeded) && a.timeout > 0:
 		fmt.Fprintln(c.stderr, err)
 		fmt.Fprintf(c.stderr, "No answer within --timeout %v.\n", a.timeout)

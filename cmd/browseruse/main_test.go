@@ -449,3 +449,30 @@ func TestExecute_VerboseLogsAttemptsNotTheKey(t *testing.T) {
 		t.Errorf("log lines reached stdout: %q", o.stdout)
 	}
 }
+
+func TestExecute_InterruptExits130(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	arrived := make(chan struct{})
+	srv.Enqueue(browserusetest.Reply{Handler: func(w http.ResponseWriter, r *http.Request) {
+		close(arrived)
+		<-r.Context().Done()
+	}})
+	cmd := exec.CommandContext(t.Context(), binary, "skills", "execute", skill, "--base-url", srv.URL)
+	cmd.Env = []string{"BROWSER_USE_API_KEY=" + browserusetest.APIKey}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	<-arrived // the command is waiting for the skill: Ctrl-C now
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	o := outcome{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}
+	o.want(t, exitInterrupted)
+	if o.stdout != "" || !strings.Contains(o.stderr, "interrupted") {
+		t.Errorf("stdout %q, stderr %q: want only 'interrupted' on stderr", o.stdout, o.stderr)
+	}
+}
