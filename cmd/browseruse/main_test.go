@@ -164,7 +164,7 @@ func TestExecute_ParamValuesAreJSONWhenTheyParse(t *testing.T) {
 	o := inv.run(t, "skills", "execute", skill, "--base-url", base,
 		"-p", "X=10", "-p", "q=hello", "-p", "ok=true", "-p", `tags=["a","b"]`, "-p", "none=null",
 		"-p", `quoted="10"`, "-p", "big=12345678901234567890", "-p", "empty=", "-p", "expr=a=b",
-		"-p", "X=11") // a repeated key: the last one wins
+		"-p", "pair=1 2", "-p", "X=11") // a repeated key: the last one wins
 	o.want(t, exitOK)
 
 	reqs := srv.Requests()
@@ -179,7 +179,7 @@ func TestExecute_ParamValuesAreJSONWhenTheyParse(t *testing.T) {
 	}
 	want := map[string]string{
 		"X": "11", "q": `"hello"`, "ok": "true", "tags": `["a","b"]`, "none": "null",
-		"quoted": `"10"`, "big": "12345678901234567890", "empty": `""`, "expr": `"a=b"`,
+		"quoted": `"10"`, "big": "12345678901234567890", "empty": `""`, "expr": `"a=b"`, "pair": `"1 2"`, // two JSON values are not one: a string
 	}
 	if len(body.Parameters) != len(want) {
 		t.Errorf("sent %d parameters, want %d: %s", len(body.Parameters), len(want), reqs[0].Body)
