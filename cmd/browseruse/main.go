@@ -83,7 +83,7 @@ func main() {
 		stdout:      os.Stdout,
 		stderr:      os.Stderr,
 		getenv:      os.Getenv,
-		interactive: isTerminal(os.Stderr),
+		interactive: isTerminal(os.Stderr) && os.Getenv("TERM") != "dumb", // dumb terminals lack the erase-line code
 	}
 	code := c.run(ctx, os.Args[1:])
 	stop()
