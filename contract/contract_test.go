@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/browser-use/browseruse-go"
+	"github.com/browser-use/browseruse-go/gen"
 	"github.com/browser-use/browseruse-go/openapi"
 )
 
@@ -69,24 +70,26 @@ func TestEveryDocumentedStatus(t *testing.T) {
 			t.Errorf("%s %s documents no status", op.Method, op.Template)
 		}
 		for _, status := range op.Statuses {
-			pairsChecked.Add(1)
+			prismPairs.checked.Add(1)
 			ok := t.Run(op.ID+"/"+strconv.Itoa(status), func(t *testing.T) {
 				b := bindings[op]
 				if b == nil {
 					t.Fatalf("no generated method for %s %s", op.Method, op.Template)
 				}
-				checkStatus(t, s, op, b, status)
+				checkStatus(t, s, op, b, status, prefer(status))
 			})
 			if !ok {
-				pairsFailed.Add(1)
+				prismPairs.failed.Add(1)
 			}
 		}
 	}
 }
 
-func checkStatus(t *testing.T, s *spec, op *specOp, b *binding, status int) {
+// checkStatus calls op, which the server has been told to answer with
+// status, and checks what the client made of the answer.
+func checkStatus(t *testing.T, s *spec, op *specOp, b *binding, status int, editors ...gen.RequestEditorFn) {
 	ctx, ex := recorded(t)
-	resp, err, setupErr := b.call(ctx, s, op, required, prefer(status))
+	resp, err, setupErr := b.call(ctx, s, op, required, editors...)
 	if setupErr != nil {
 		t.Fatalf("building the request: %v", setupErr)
 	}
@@ -94,7 +97,7 @@ func checkStatus(t *testing.T, s *spec, op *specOp, b *binding, status int) {
 		t.Errorf("Prism found the request invalid (sl-violations): %q", ex.violations)
 	}
 	if ex.status != status {
-		t.Errorf("Prism answered %d, want the forced %d", ex.status, status)
+		t.Errorf("the server answered %d, want the forced %d", ex.status, status)
 	}
 	if err != nil && strings.Contains(err.Error(), testKey) {
 		t.Errorf("the error reveals the API key: %v", err)

@@ -21,9 +21,11 @@ var prismURL, skipReason string
 // testing package prints nothing of a passing run, and the count is the
 // evidence that the suite covered the spec.
 var (
-	pairsChecked, pairsFailed atomic.Int64
-	operationsSeen            atomic.Int64
+	operationsSeen        atomic.Int64
+	prismPairs, fakePairs pairCount
 )
+
+type pairCount struct{ checked, failed atomic.Int64 }
 
 func TestMain(m *testing.M) {
 	flag.Parse()
@@ -36,9 +38,14 @@ func TestMain(m *testing.M) {
 		fmt.Printf("contract: skipping the Prism contract suite: %s; run `make contract` to start Prism and run it\n", skipReason)
 	}
 	code := m.Run()
-	if skipReason == "" {
-		fmt.Printf("contract: %d operations, %d (operation, status) pairs checked, %d failed\n",
-			operationsSeen.Load(), pairsChecked.Load(), pairsFailed.Load())
+	if n := operationsSeen.Load(); n > 0 {
+		prism := fmt.Sprintf("%d (operation, status) pairs checked against Prism, %d failed",
+			prismPairs.checked.Load(), prismPairs.failed.Load())
+		if skipReason != "" {
+			prism = "Prism skipped"
+		}
+		fmt.Printf("contract: %d operations, %s; %d against the in-process fake, %d failed\n",
+			n, prism, fakePairs.checked.Load(), fakePairs.failed.Load())
 	}
 	os.Exit(code)
 }

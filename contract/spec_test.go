@@ -28,6 +28,8 @@ type specOp struct {
 	Statuses []int
 	// JSON tells, per status, whether its documented body is JSON.
 	JSON map[int]bool
+	// Schemas holds, per status, the schema of its JSON body.
+	Schemas map[int]schema
 }
 
 type specParam struct {
@@ -83,7 +85,7 @@ func parseSpec(raw []byte) (*spec, error) {
 }
 
 func (s *spec) operation(method, template string, o map[string]any, shared []any) (*specOp, error) {
-	op := &specOp{Method: method, Template: template, JSON: map[int]bool{}}
+	op := &specOp{Method: method, Template: template, JSON: map[int]bool{}, Schemas: map[int]schema{}}
 	op.ID, _ = o["operationId"].(string)
 
 	// Operation-level parameters override path-level ones with the same
@@ -150,8 +152,15 @@ func (s *spec) operation(method, template string, o map[string]any, shared []any
 			return nil, err
 		}
 		content, _ := r["content"].(map[string]any)
-		for mt := range content {
-			op.JSON[n] = op.JSON[n] || isJSON(mt)
+		for mt, rawMedia := range content {
+			if !isJSON(mt) {
+				continue
+			}
+			op.JSON[n] = true
+			media, _ := rawMedia.(map[string]any)
+			if sch, ok := media["schema"].(map[string]any); ok {
+				op.Schemas[n] = sch
+			}
 		}
 		op.Statuses = append(op.Statuses, n)
 	}
