@@ -95,9 +95,12 @@
 //     after it may have run.
 //
 // Between attempts the client waits for the server's Retry-After when it
-// sends one, else an exponential backoff with full jitter. A wait longer than
-// [WithMaxRetryWait], or past the context's deadline, ends the call at once
-// with the last error instead of sleeping into a timeout. [WithMaxRetries]
+// sends one, else an exponential backoff with full jitter, at most
+// [WithMaxRetryWait]. A Retry-After longer than that cap, or a wait that would
+// pass the context's deadline, ends the call at once with the last error
+// instead of sleeping into a timeout. Failures that would repeat the same way
+// (an untrusted certificate, a refused redirect, an oversized body) are not
+// retried. [WithMaxRetries]
 // sets how many times a request may be sent again ([DefaultMaxRetries]); 0
 // turns retries off. [APIError.Attempts] says how many were sent.
 //
@@ -113,8 +116,10 @@
 //
 // [WithLogger] takes a [log/slog.Logger] and logs one record per HTTP
 // attempt, with the method, path, status, attempt number and duration: at
-// debug level when it succeeded, at warn level when it failed (with the
-// error). The API key is never logged, nor printed by %v of any value of this
+// debug level when it succeeded, at info level when it failed and will be
+// retried (retry_in says after how long), at warn level for the failure the
+// call returns. Failures carry the error. A logger at info level is silent
+// while all goes well. The API key is never logged, nor printed by %v of any value of this
 // package.
 //
 // # Testing
