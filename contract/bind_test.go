@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/browser-use/browseruse-go"
 	"github.com/browser-use/browseruse-go/gen"
 )
 
@@ -45,8 +46,12 @@ var (
 // bind finds the generated method for each operation of s. An operation
 // with a JSON body is called through its typed method, so the generated
 // request types are part of what is checked.
-func bind(api *gen.ClientWithResponses, s *spec) (map[*specOp]*binding, []error) {
-	v := reflect.ValueOf(api)
+func bind(c *browseruse.Client, s *spec) (map[*specOp]*binding, []error) {
+	base := ""
+	if u, err := url.Parse(c.BaseURL()); err == nil {
+		base = strings.TrimSuffix(u.EscapedPath(), "/")
+	}
+	v := reflect.ValueOf(c.API())
 	names := map[string]bool{}
 	for i := range v.NumMethod() {
 		names[v.Type().Method(i).Name] = true
@@ -57,7 +62,7 @@ func bind(api *gen.ClientWithResponses, s *spec) (map[*specOp]*binding, []error)
 	}
 
 	out := map[*specOp]*binding{}
-	var problems []error
+	var problems, unprobed []error
 	for i := range v.NumMethod() {
 		name := v.Type().Method(i).Name
 		if !strings.HasSuffix(name, "WithResponse") {
@@ -67,9 +72,10 @@ func bind(api *gen.ClientWithResponses, s *spec) (map[*specOp]*binding, []error)
 		if !ok {
 			continue
 		}
-		method, segs, err := b.probe()
+		method, segs, err := b.probe(base)
 		if err != nil {
-			continue // not an operation method, or one the suite cannot drive
+			unprobed = append(unprobed, err) // not an operation method, or one the suite cannot drive
+			continue
 		}
 		shape := method + " /" + strings.Join(segs, "/")
 		op := byShape[shape]
@@ -85,10 +91,15 @@ func bind(api *gen.ClientWithResponses, s *spec) (map[*specOp]*binding, []error)
 			out[op] = b
 		}
 	}
+	unbound := false
 	for _, op := range s.ops {
 		if out[op] == nil {
+			unbound = true
 			problems = append(problems, fmt.Errorf("no generated method calls %s %s (%s): is gen/ stale?", op.Method, op.Template, op.ID))
 		}
+	}
+	if unbound {
+		problems = append(problems, unprobed...) // one of these may be the missing method
 	}
 	return out, problems
 }
@@ -136,8 +147,8 @@ func marker(t reflect.Type, i int) (reflect.Value, string, error) {
 }
 
 // probe calls the method with markers and returns the HTTP method and the
-// path segments, with each argument's marker replaced by "{}".
-func (b *binding) probe() (string, []string, error) {
+// path segments after basePath, with each argument's marker replaced by "{}".
+func (b *binding) probe(basePath string) (string, []string, error) {
 	var got *http.Request
 	stop := gen.RequestEditorFn(func(_ context.Context, req *http.Request) error {
 		got = req
@@ -166,7 +177,7 @@ func (b *binding) probe() (string, []string, error) {
 	if err, _ := out[1].Interface().(error); !errors.Is(err, errProbe) || got == nil {
 		return "", nil, fmt.Errorf("%s did not build a request: %v", b.name, err)
 	}
-	segs := strings.Split(strings.Trim(strings.TrimPrefix(got.URL.EscapedPath(), basePath()), "/"), "/")
+	segs := strings.Split(strings.Trim(strings.TrimPrefix(got.URL.EscapedPath(), basePath), "/"), "/")
 	for i, m := range markers {
 		found := false
 		for j, seg := range segs {
@@ -204,16 +215,6 @@ func (b *binding) mapPathArgs(op *specOp) error {
 		b.pathArg[i] = k
 	}
 	return nil
-}
-
-// basePath is the path of PRISM_URL, which the client puts before the
-// spec's paths.
-func basePath() string {
-	u, err := url.Parse(prismURL)
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSuffix(u.EscapedPath(), "/")
 }
 
 // call invokes the operation with values built from the spec in mode. It

@@ -60,7 +60,7 @@ func TestEveryDocumentedStatus(t *testing.T) {
 	needPrism(t)
 	s := loadSpec(t)
 	c := newClient(t, nil)
-	bindings, problems := bind(c.API(), s)
+	bindings, problems := bind(c, s)
 	for _, p := range problems {
 		t.Error(p)
 	}
@@ -189,7 +189,7 @@ func TestEveryFieldIsAccepted(t *testing.T) {
 	needPrism(t)
 	s := loadSpec(t)
 	c := newClient(t, nil)
-	bindings, _ := bind(c.API(), s) // TestEveryDocumentedStatus reports binding problems
+	bindings, _ := bind(c, s) // TestEveryDocumentedStatus reports binding problems
 	for _, op := range s.ops {
 		b := bindings[op]
 		success := firstSuccess(op)

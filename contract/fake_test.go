@@ -29,7 +29,7 @@ func TestFakeEveryDocumentedStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bindings, _ := bind(c.API(), s) // TestEveryDocumentedStatus reports binding problems
+	bindings, _ := bind(c, s) // TestEveryDocumentedStatus reports binding problems
 	for _, op := range s.ops {
 		for _, status := range op.Statuses {
 			fakePairs.checked.Add(1)

@@ -114,29 +114,29 @@ func pickAlternative(s *spec, alts []any) schema {
 	return m
 }
 
+// buildAllOf merges the objects built for each part. A part that is not an
+// object (a constrained string, say) stands for the whole.
 func (s *spec) buildAllOf(sch schema, all []any, mode instanceMode, depth int) (any, error) {
+	parts := all
+	if rest := withoutAllOf(sch); schemaType(rest) != "" {
+		parts = append(parts, rest) // properties beside the allOf
+	}
 	merged := map[string]any{}
-	var last any
-	for _, part := range append(all, withoutAllOf(sch)) {
+	for _, part := range parts {
 		m, _ := part.(map[string]any)
 		v, err := s.build(m, mode, depth+1)
 		if err != nil {
 			return nil, err
 		}
-		if obj, ok := v.(map[string]any); ok {
-			for k, x := range obj {
-				merged[k] = x
-			}
-			continue
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return v, nil
 		}
-		if v != "value" { // an empty part says nothing
-			last = v
+		for k, x := range obj {
+			merged[k] = x
 		}
 	}
-	if len(merged) > 0 || last == nil {
-		return merged, nil
-	}
-	return last, nil
+	return merged, nil
 }
 
 func withoutAllOf(sch schema) schema {
