@@ -33,16 +33,23 @@ installed_version() {
 	[[ -f "$pkg" ]] && node -p "require(process.argv[1]).version" "$pkg" 2>/dev/null
 }
 
+mkdir -p "$prefix"
+if command -v flock >/dev/null; then
+	# Two runs installing into one folder at once (make drill beside make
+	# contract) would corrupt it: the second waits for the first.
+	exec 9>"$prefix/.install.lock"
+	flock 9
+fi
 if [[ "$(installed_version || true)" != "$PRISM_VERSION" || ! -x "$bin" ]]; then
 	command -v npm >/dev/null || { echo "prism.sh: npm not found: install Node 20 with npm" >&2; exit 1; }
 	echo "prism.sh: installing @stoplight/prism-cli@$PRISM_VERSION into $prefix" >&2
-	mkdir -p "$prefix"
 	# Scarf is an install-time analytics hook in Prism's dependencies: no
 	# reason to phone home from CI.
 	SCARF_ANALYTICS=false npm install --prefix "$prefix" --save-exact --no-audit --no-fund \
 		--loglevel=error "@stoplight/prism-cli@$PRISM_VERSION" >&2
 	[[ "$(installed_version || true)" == "$PRISM_VERSION" ]] || { echo "prism.sh: install failed" >&2; exit 1; }
 fi
+exec 9>&- # the lock is for the install only
 if [[ -n "$install_only" ]]; then
 	echo "prism.sh: Prism $PRISM_VERSION is installed in $prefix" >&2
 	exit 0
