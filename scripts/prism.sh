@@ -7,8 +7,10 @@
 # Installs the pinned Prism into .prism/ (git-ignored, kept between runs) if
 # it is not there yet, starts `prism mock` on a free loopback port, waits
 # until it answers, runs COMMAND with PRISM_URL set to its base URL, and stops
-# Prism by its PID however COMMAND ends. PRISM_PORT picks the port instead.
-# --install only installs.
+# Prism by its PID however COMMAND ends. --install only installs.
+#
+# PRISM_PORT picks the port, PRISM_PREFIX the install folder, and
+# PRISM_LOG_ON_FAILURE=1 prints Prism's log when COMMAND fails.
 set -euo pipefail
 
 PRISM_VERSION=5.16.0
