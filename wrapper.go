@@ -1,10 +1,12 @@
 package browseruse
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -18,8 +20,11 @@ import (
 // with [New] and share it.
 type Client struct {
 	policy *policy
-	server string // base URL with a trailing slash, as the generated request builders want it
 	api    *gen.ClientWithResponses
+	// skillsURL is the base URL resolved against "./skills/" as the generated
+	// request builder resolves it, kept so that a call does not parse and
+	// resolve URLs again: ExecuteSkill appends "{skill_id}/execute".
+	skillsURL string
 }
 
 // New returns a client for the Browser Use API.
@@ -82,7 +87,14 @@ func New(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("browseruse: %w", err)
 	}
-	return &Client{policy: p, server: server, api: api}, nil
+	skills, err := url.Parse(server)
+	if err == nil {
+		skills, err = skills.Parse("./skills/")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("browseruse: %w", err)
+	}
+	return &Client{policy: p, api: api, skillsURL: skills.String()}, nil
 }
 
 func parseBaseURL(raw string, allowInsecure bool) (*url.URL, error) {
@@ -186,25 +198,43 @@ func (c *Client) ExecuteSkill(ctx context.Context, skillID uuid.UUID, req Execut
 // the fast path for large results. A result that does not fit T is an
 // [*APIError] wrapping the decode error.
 func ExecuteSkillAs[T any](ctx context.Context, c *Client, skillID uuid.UUID, req ExecuteSkillRequest) (*Result[T], error) {
-	hreq, err := gen.NewExecuteSkillRequest(c.server, skillID, req)
+	hreq, err := c.newExecuteSkillRequest(ctx, skillID, req)
 	if err != nil {
 		return nil, fmt.Errorf("browseruse: ExecuteSkill: encoding request: %w", err)
 	}
-	s, err := c.policy.send(hreq.WithContext(ctx))
+	s, err := c.policy.send(hreq)
 	if err != nil {
 		return nil, err
 	}
 	return decodeSkillResponse[T](s)
 }
 
+// newExecuteSkillRequest builds the request gen.NewExecuteSkillRequest builds
+// (a test holds them equal), from the URL resolved once in [New]: parsing and
+// resolving it on every call cost a third of the client's per-call overhead.
+func (c *Client) newExecuteSkillRequest(ctx context.Context, skillID uuid.UUID, req ExecuteSkillRequest) (*http.Request, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.skillsURL+skillID.String()+"/execute", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	return hreq, nil
+}
+
 // skillEnvelope mirrors the ExecuteSkillResponse schema with the result typed
-// as the caller wants it, so one json pass does all the work.
+// as the caller wants it, so one json pass does all the work. Only success is
+// a pointer, to tell a missing field from false: the others read the same
+// absent, null or zero, and each pointer costs an allocation.
 type skillEnvelope[T any] struct {
-	Success   *bool   `json:"success"`
-	Result    T       `json:"result"`
-	Error     *string `json:"error"`
-	Stderr    *string `json:"stderr"`
-	LatencyMs *int    `json:"latencyMs"`
+	Success   *bool  `json:"success"`
+	Result    T      `json:"result"`
+	Error     string `json:"error"`
+	Stderr    string `json:"stderr"`
+	LatencyMs int    `json:"latencyMs"`
 }
 
 func decodeSkillResponse[T any](s sent) (*Result[T], error) {
@@ -220,7 +250,7 @@ func decodeSkillResponse[T any](s sent) (*Result[T], error) {
 		return nil, fail(fmt.Errorf("success body is %s, not JSON", mediaType(ct)))
 	}
 	var env skillEnvelope[T]
-	if err := json.Unmarshal(s.body, &env); err != nil {
+	if err := unmarshalEnvelope(s.body, &env); err != nil {
 		// A failed skill's result need not have the shape of a good one.
 		var raw skillEnvelope[json.RawMessage]
 		if json.Unmarshal(s.body, &raw) == nil && raw.Success != nil && !*raw.Success {
@@ -236,22 +266,137 @@ func decodeSkillResponse[T any](s sent) (*Result[T], error) {
 		_ = json.Unmarshal(s.body, &raw) // it decoded once already
 		return nil, skillError(raw)
 	}
-	return &Result[T]{Value: env.Result, LatencyMs: deref(env.LatencyMs), Stderr: deref(env.Stderr)}, nil
+	return &Result[T]{Value: env.Result, LatencyMs: env.LatencyMs, Stderr: env.Stderr}, nil
+}
+
+// rawResultMin is the body size from which a raw result is cut out of the
+// body rather than decoded: below it, the extra small decode costs more than
+// the pass it saves.
+const rawResultMin = 16 << 10
+
+// unmarshalEnvelope is json.Unmarshal(body, env), faster for a large raw
+// result: encoding/json validates the whole body and then scans the result a
+// second time to copy it, and the caller's Decode scans it twice more.
+// Here json.Valid is the only full pass; the result is then found by a scan
+// that may assume valid JSON, and kept as a slice of body, which is ours and
+// never written to.
+func unmarshalEnvelope[T any](body []byte, env *skillEnvelope[T]) error {
+	raw, ok := any(env).(*skillEnvelope[json.RawMessage])
+	if !ok || len(body) < rawResultMin || !json.Valid(body) {
+		return json.Unmarshal(body, env)
+	}
+	return unmarshalRawEnvelope(body, raw)
+}
+
+// unmarshalRawEnvelope decodes a valid JSON body as json.Unmarshal would,
+// except that the result aliases body.
+func unmarshalRawEnvelope(body []byte, env *skillEnvelope[json.RawMessage]) error {
+	start, end, found, ok := lastMember(body, "result")
+	if !ok || !found {
+		return json.Unmarshal(body, env)
+	}
+	rest := make([]byte, 0, len(body)-(end-start)+len("null"))
+	rest = append(append(append(rest, body[:start]...), "null"...), body[end:]...)
+	if err := json.Unmarshal(rest, env); err != nil {
+		return json.Unmarshal(body, env) // for the very same error
+	}
+	env.Result = body[start:end:end]
+	return nil
+}
+
+// lastMember finds the value of the last member of the JSON object data whose
+// name matches name the way encoding/json matches a field (bytes.EqualFold),
+// which is the member json.Unmarshal would keep. data must be valid JSON. ok
+// is false when data is not an object or a member name has escapes, which
+// this scan does not decode.
+func lastMember(data []byte, name string) (start, end int, found, ok bool) {
+	i := skipSpace(data, 0)
+	if data[i] != '{' {
+		return 0, 0, false, false
+	}
+	i = skipSpace(data, i+1)
+	if data[i] == '}' {
+		return 0, 0, false, true
+	}
+	for {
+		keyEnd := skipString(data, i)
+		key := data[i+1 : keyEnd-1]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			return 0, 0, false, false
+		}
+		i = skipSpace(data, skipSpace(data, keyEnd)+1) // past the colon
+		valueEnd := skipValue(data, i)
+		if bytes.EqualFold(key, []byte(name)) {
+			start, end, found = i, valueEnd, true
+		}
+		i = skipSpace(data, valueEnd)
+		if data[i] == '}' {
+			return start, end, found, true
+		}
+		i = skipSpace(data, i+1) // past the comma
+	}
+}
+
+// The skip functions take valid JSON and an index at the start of a token and
+// return the index just past it.
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+func skipString(data []byte, i int) int {
+	for j := i + 1; ; {
+		q := j + bytes.IndexByte(data[j:], '"')
+		backslashes := 0
+		for data[q-1-backslashes] == '\\' {
+			backslashes++
+		}
+		if backslashes%2 == 0 {
+			return q + 1
+		}
+		j = q + 1
+	}
+}
+
+func skipValue(data []byte, i int) int {
+	switch data[i] {
+	case '"':
+		return skipString(data, i)
+	case '{', '[':
+		depth := 0
+		for j := i; ; {
+			switch data[j] {
+			case '"':
+				j = skipString(data, j)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return j + 1
+				}
+			}
+			j++
+		}
+	}
+	for i < len(data) {
+		switch data[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return i
+		}
+		i++
+	}
+	return i
 }
 
 func skillError(env skillEnvelope[json.RawMessage]) *SkillError {
 	return &SkillError{
-		Message:   deref(env.Error),
-		Stderr:    deref(env.Stderr),
-		LatencyMs: deref(env.LatencyMs),
+		Message:   env.Error,
+		Stderr:    env.Stderr,
+		LatencyMs: env.LatencyMs,
 		Result:    env.Result,
 	}
-}
-
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
 }
