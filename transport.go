@@ -3,16 +3,20 @@ package browseruse
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,6 +31,8 @@ const KeyHeader = "X-Browser-Use-API-Key"
 // another scheme, host or port. The client never follows such a redirect, so
 // the key cannot travel to a host it was not meant for.
 var ErrCrossOriginRedirect = errors.New("browseruse: refused to follow a redirect to another origin")
+
+var errTooManyRedirects = errors.New("stopped after 10 redirects")
 
 // ErrResponseTooLarge is returned when a response body passes the cap set by
 // [WithMaxResponseBytes].
@@ -72,6 +78,14 @@ func (p *policy) Do(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	s.resp.Body = io.NopCloser(bytes.NewReader(s.body))
+	if r := s.resp.Request; r != nil && r.Header.Get(KeyHeader) != "" {
+		// The caller gets the response, and with it the request as sent:
+		// hand over a copy without the key.
+		r = r.WithContext(r.Context())
+		r.Header = r.Header.Clone()
+		r.Header.Del(KeyHeader)
+		s.resp.Request = r
+	}
 	return s.resp, nil
 }
 
@@ -98,7 +112,7 @@ func (p *policy) checkSuccess(s sent) error {
 		s.resp.Header.Set("Content-Type", strings.ToLower(ct))
 		return nil
 	}
-	e := newAPIError(s.resp, s.body, s.op)
+	e := p.newAPIError(s.resp, s.body, s.op)
 	e.Attempts, e.Err = s.attempts, problem
 	return e
 }
@@ -117,7 +131,9 @@ func jsonProblem(body []byte) error {
 
 // send runs the attempts for one call. It returns a 2xx response with its
 // body read, or an error: *APIError for any other status, a wrapped network
-// or context error otherwise.
+// or context error otherwise. The caller's request is not modified: the key
+// goes on a copy of its header, so it never shows in req or in resp.Request
+// as the caller holds them.
 func (p *policy) send(req *http.Request) (sent, error) {
 	ctx := req.Context()
 	op := p.routes.match(req.Method, strings.TrimPrefix(req.URL.Path, p.base.Path))
@@ -125,72 +141,169 @@ func (p *policy) send(req *http.Request) (sent, error) {
 	if op != nil {
 		name = op.String()
 	}
+	header := req.Header
 	if sameOrigin(req.URL, p.base) {
-		req.Header.Set(KeyHeader, string(p.key))
+		header = maps.Clone(req.Header)
+		if header == nil {
+			header = make(http.Header, 1)
+		}
+		header.Set(KeyHeader, string(p.key))
 	}
-	if req.Body != nil && req.GetBody == nil {
+	getBody := req.GetBody
+	firstBody := req.Body
+	if req.Body != nil && req.Body != http.NoBody && getBody == nil {
 		// A body we cannot rewind cannot be retried byte-identically: read it once.
 		b, err := io.ReadAll(req.Body)
 		req.Body.Close()
 		if err != nil {
 			return sent{}, fmt.Errorf("browseruse: %s: reading request body: %w", name, err)
 		}
-		req.Body = io.NopCloser(bytes.NewReader(b))
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+		getBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+		firstBody, _ = getBody()
 	}
 	idempotent := isIdempotent(req.Method)
 
 	for attempt := 1; ; attempt++ {
-		if attempt > 1 && req.GetBody != nil {
-			body, err := req.GetBody()
+		out := *req // shallow: only Header and Body differ per attempt
+		out.Header, out.Body, out.GetBody = header, firstBody, getBody
+		if attempt > 1 && getBody != nil {
+			body, err := getBody()
 			if err != nil {
 				return sent{}, fmt.Errorf("browseruse: %s: rewinding request body: %w", name, err)
 			}
-			req.Body = body
+			out.Body = body
 		}
 		start := time.Now()
-		resp, body, reached, err := p.attempt(ctx, req)
-		if err != nil {
-			p.log(ctx, req, 0, attempt, start, err)
-			if ctx.Err() != nil {
-				return sent{}, fmt.Errorf("browseruse: %s: %w", name, ctx.Err())
-			}
-			err = fmt.Errorf("browseruse: %s: %w", name, err)
-			if attempt > 1 {
-				err = fmt.Errorf("%w (after %d attempts)", err, attempt)
-			}
-			// Only a request that never reached the server is safe to send
-			// again, unless sending it twice is harmless anyway.
-			if (reached && !idempotent) || errors.Is(err, ErrResponseTooLarge) ||
-				errors.Is(err, ErrCrossOriginRedirect) || attempt > p.maxRetries {
-				return sent{}, err
-			}
-			if werr := p.wait(ctx, attempt, 0); werr != nil {
-				return sent{}, errors.Join(err, werr)
-			}
-			continue
-		}
-		p.log(ctx, req, resp.StatusCode, attempt, start, nil)
-		if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		resp, body, reached, err := p.attempt(ctx, &out)
+
+		var final error // what the call returns if this attempt is the last
+		var retryAfter time.Duration
+		retry := false
+		status := 0
+		switch {
+		case err == nil && resp.StatusCode >= 200 && resp.StatusCode <= 299:
+			p.log(ctx, req, resp.StatusCode, attempt, start, nil, -1)
 			return sent{resp: resp, body: body, op: op, attempts: attempt}, nil
+		case err == nil:
+			status = resp.StatusCode
+			apiErr := p.newAPIError(resp, body, op)
+			apiErr.Attempts = attempt
+			final, retryAfter = apiErr, apiErr.RetryAfter
+			retry = retryableStatus(resp.StatusCode, idempotent)
+		case ctx.Err() != nil:
+			p.log(ctx, req, 0, attempt, start, p.redactError(err), -1)
+			return sent{}, withAttempts(fmt.Errorf("browseruse: %s: %w", name, ctx.Err()), attempt)
+		default:
+			err = p.redactError(err)
+			final = withAttempts(fmt.Errorf("browseruse: %s: %w", name, err), attempt)
+			// Only a request that cannot have reached the server is safe to
+			// send again, unless sending it twice is harmless anyway.
+			retry = (!reached || idempotent) && transient(err)
 		}
-		apiErr := newAPIError(resp, body, op)
-		apiErr.Attempts = attempt
-		if !retryableStatus(resp.StatusCode, idempotent) || attempt > p.maxRetries {
-			return sent{}, apiErr
-		}
-		if werr := p.wait(ctx, attempt, apiErr.RetryAfter); werr != nil {
-			if errors.Is(werr, errWaitTooLong) {
-				return sent{}, apiErr
+		wait := time.Duration(-1)
+		if retry && attempt <= p.maxRetries {
+			if d, ok := p.delay(ctx, attempt, retryAfter); ok {
+				wait = d
 			}
-			return sent{}, errors.Join(apiErr, werr)
+		}
+		p.log(ctx, req, status, attempt, start, err, wait)
+		if wait < 0 {
+			return sent{}, final
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return sent{}, fmt.Errorf("%w; gave up waiting to retry: %w", final, ctx.Err())
 		}
 	}
 }
 
+// withAttempts says how many attempts a failed call made, when it made more
+// than one. *APIError says it itself, in Attempts and in its message.
+func withAttempts(err error, attempts int) error {
+	if attempts < 2 {
+		return err
+	}
+	return fmt.Errorf("%w (after %d attempts)", err, attempts)
+}
+
+// transient reports whether a failed exchange may succeed if sent again.
+// A refused redirect, an oversized body or a certificate the client does not
+// trust would fail the same way every time.
+func transient(err error) bool {
+	var cert *tls.CertificateVerificationError
+	var record tls.RecordHeaderError // https to a server that speaks plain http
+	return !errors.Is(err, ErrResponseTooLarge) && !errors.Is(err, ErrCrossOriginRedirect) &&
+		!errors.Is(err, errTooManyRedirects) && !errors.As(err, &cert) && !errors.As(err, &record)
+}
+
+// newAPIError is the package's newAPIError with the key taken out of
+// everything the server sent back: a server that echoes the key in its error
+// ("invalid key bu_..."), even one cut in half by the body snippet, must not
+// put it into the caller's logs.
+func (p *policy) newAPIError(resp *http.Response, body []byte, op *operation) *APIError {
+	key := string(p.key)
+	if key != "" && bytes.Contains(body, []byte(key)) {
+		body = bytes.ReplaceAll(body, []byte(key), []byte(redacted))
+	}
+	e := newAPIError(resp, body, op)
+	if key == "" {
+		return e
+	}
+	// Decoded fields too: JSON can spell the key with escapes.
+	r := func(s string) string { return strings.ReplaceAll(s, key, redacted) }
+	e.RequestID, e.Detail = r(e.RequestID), r(e.Detail)
+	for i := range e.Errors {
+		v := &e.Errors[i]
+		v.Msg, v.Type = r(v.Msg), r(v.Type)
+		for j, l := range v.Loc {
+			if s, ok := l.(string); ok {
+				v.Loc[j] = r(s)
+			}
+		}
+	}
+	if e.Err != nil && strings.Contains(e.Err.Error(), key) { // e.g. an echoed Content-Type
+		e.Err = errors.New(strings.ReplaceAll(e.Err.Error(), key, redacted))
+	}
+	return e
+}
+
+const redacted = "[redacted]"
+
+// redactError takes the key out of a transport error. The one way it gets
+// there is a server that puts it in a redirect's Location, which Go's
+// *url.Error then quotes.
+func (p *policy) redactError(err error) error {
+	key := string(p.key)
+	if key == "" || !strings.Contains(err.Error(), key) {
+		return err
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		ue.URL = strings.ReplaceAll(ue.URL, key, redacted)
+	}
+	if msg := err.Error(); strings.Contains(msg, key) {
+		return redactedError{strings.ReplaceAll(msg, key, redacted), err}
+	}
+	return err
+}
+
+// redactedError keeps errors.Is and errors.As working on an error whose
+// message had to be rewritten.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e redactedError) Error() string { return e.msg }
+func (e redactedError) Unwrap() error { return e.err }
+
 // attempt sends req once and reads the whole response body within the
 // per-attempt timeout. reached reports whether a connection to the server
-// was obtained, after which the server may have seen the request.
+// was obtained, after which the server may have seen the request: from then
+// on a request that is not idempotent is never sent again.
 func (p *policy) attempt(ctx context.Context, req *http.Request) (resp *http.Response, body []byte, reached bool, err error) {
 	var got atomic.Bool
 	actx := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
@@ -201,9 +314,15 @@ func (p *policy) attempt(ctx context.Context, req *http.Request) (resp *http.Res
 		actx, cancel = context.WithTimeout(actx, p.timeout)
 		defer cancel()
 	}
+	timedOut := func(err error) error {
+		if actx.Err() != nil && ctx.Err() == nil {
+			return fmt.Errorf("attempt timed out after %v (see WithTimeout): %w", p.timeout, err)
+		}
+		return err
+	}
 	resp, err = p.hc.Do(req.WithContext(actx))
 	if err != nil {
-		return nil, nil, got.Load(), err
+		return nil, nil, got.Load(), timedOut(err)
 	}
 	body, err = readBody(resp.Body, p.maxBody, resp.ContentLength)
 	resp.Body.Close()
@@ -211,7 +330,7 @@ func (p *policy) attempt(ctx context.Context, req *http.Request) (resp *http.Res
 		if errors.Is(err, ErrResponseTooLarge) {
 			return nil, nil, true, fmt.Errorf("%w: status %d, more than %d bytes (see WithMaxResponseBytes)", ErrResponseTooLarge, resp.StatusCode, p.maxBody)
 		}
-		return nil, nil, true, fmt.Errorf("reading response body (status %d): %w", resp.StatusCode, err)
+		return nil, nil, true, timedOut(fmt.Errorf("reading response body (status %d): %w", resp.StatusCode, err))
 	}
 	return resp, body, true, nil
 }
@@ -226,7 +345,10 @@ func readBody(r io.Reader, limit, hint int64) ([]byte, error) {
 	buf := make([]byte, 0, size)
 	for {
 		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
+			// Double, but never past limit+1: reading up to the cap then
+			// allocates about twice the cap in all, where append's 1.25x
+			// growth for large slices would allocate five times it.
+			buf = slices.Grow(buf, int(min(int64(cap(buf)), limit+1-int64(len(buf)))))
 		}
 		room := buf[len(buf):cap(buf)]
 		if left := limit + 1 - int64(len(buf)); int64(len(room)) > left {
@@ -246,31 +368,25 @@ func readBody(r io.Reader, limit, hint int64) ([]byte, error) {
 	}
 }
 
-var errWaitTooLong = errors.New("retry wait too long")
-
-// wait sleeps before the next attempt: the server's Retry-After if it sent
-// one, else exponential backoff with full jitter. It gives up at once if the
-// wait would pass the cap or the context's deadline, rather than sleeping
-// into a certain "context deadline exceeded".
-func (p *policy) wait(ctx context.Context, attempt int, retryAfter time.Duration) error {
-	d := retryAfter
-	if d <= 0 {
-		d = backoff(attempt)
+// delay is how long to wait before attempt+1: the server's Retry-After if it
+// sent one, else exponential backoff with full jitter, shortened to
+// WithMaxRetryWait. ok is false when the server asks for longer than that
+// cap, or when the wait would pass the context's deadline: the caller then
+// returns the last error at once rather than sleeping into a certain
+// "context deadline exceeded".
+func (p *policy) delay(ctx context.Context, attempt int, retryAfter time.Duration) (d time.Duration, ok bool) {
+	if retryAfter > 0 {
+		if retryAfter > p.maxRetryWait {
+			return 0, false
+		}
+		d = retryAfter
+	} else {
+		d = min(backoff(attempt), p.maxRetryWait)
 	}
-	if d > p.maxRetryWait {
-		return errWaitTooLong
+	if dl, has := ctx.Deadline(); has && time.Until(dl) < d {
+		return 0, false
 	}
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
-		return errWaitTooLong
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return d, true
 }
 
 const (
@@ -287,14 +403,20 @@ func backoff(attempt int) time.Duration {
 	return rand.N(ceil)
 }
 
-// parseRetryAfter reads delay-seconds or an HTTP date.
+// maxRetryAfter is what a Retry-After too long for a Duration reads as:
+// still far longer than any cap, so the call returns instead of waiting.
+const maxRetryAfter = time.Duration(math.MaxInt64)
+
+// parseRetryAfter reads delay-seconds (RFC 9110: digits only) or an HTTP date.
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0, false
 	}
-	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
-		if s < 0 {
-			return 0, false
+	if strings.Trim(v, "0123456789") == "" {
+		s, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || s > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter, true // only digits, so the error is overflow
 		}
 		return time.Duration(s) * time.Second, true
 	}
@@ -326,7 +448,11 @@ func isIdempotent(method string) bool {
 	return false
 }
 
-func (p *policy) log(ctx context.Context, req *http.Request, status, attempt int, start time.Time, err error) {
+// log writes one line per attempt: debug for a success, info for a failure
+// that will be retried (after retryIn), warn for the failure the call
+// returns. retryIn < 0 means no retry follows. Only the method, the path,
+// the status and the transport's error go in: never a header or a body.
+func (p *policy) log(ctx context.Context, req *http.Request, status, attempt int, start time.Time, err error, retryIn time.Duration) {
 	if p.logger == nil {
 		return
 	}
@@ -338,7 +464,11 @@ func (p *policy) log(ctx context.Context, req *http.Request, status, attempt int
 		slog.Int("attempt", attempt),
 		slog.Duration("duration", time.Since(start)),
 	}
-	if err != nil || status >= 400 {
+	switch {
+	case retryIn >= 0:
+		level = slog.LevelInfo
+		attrs = append(attrs, slog.Duration("retry_in", retryIn))
+	case err != nil || status >= 400:
 		level = slog.LevelWarn
 	}
 	if err != nil {
@@ -404,7 +534,7 @@ func httpClient(hc *http.Client, base *url.URL) *http.Client {
 			return next(req, via)
 		}
 		if len(via) >= 10 {
-			return errors.New("stopped after 10 redirects")
+			return errTooManyRedirects
 		}
 		return nil
 	}
