@@ -35,6 +35,18 @@ unit:
 contract:
 	@scripts/prism.sh openapi/v2.json bash -c 'cd contract && $(GO) test -count=1'
 
+# Explores each fuzz target of the root package from its committed seeds
+# (testdata/fuzz/<target>/) for FUZZTIME; a failing input is written there,
+# to be committed as a regression seed once fixed.
+FUZZTIME ?= 20s
+fuzz:
+	@targets=$$($(GO) test -list '^Fuzz' . | grep '^Fuzz'); \
+	test -n "$$targets" || { echo "no fuzz targets found" >&2; exit 1; }; \
+	for f in $$targets; do \
+		echo "fuzz: $$f for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime=$(FUZZTIME) . || exit 1; \
+	done
+
 # make drill SPEC=path/to/newer/v2.json: regenerates and tests a copy of the
 # module with that spec; the working tree is not touched.
 drill:
