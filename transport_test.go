@@ -537,16 +537,29 @@ func TestRetry_RetryAfterPastTheDeadlineReturnsAtOnce(t *testing.T) {
 	}
 }
 
+// onRetry is a slog.Handler that calls do when the policy logs that it will
+// wait to retry: the moment to cancel, with no timing involved.
+type onRetry struct{ do func() }
+
+func (h onRetry) Enabled(context.Context, slog.Level) bool { return true }
+func (h onRetry) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h onRetry) WithGroup(string) slog.Handler            { return h }
+func (h onRetry) Handle(_ context.Context, r slog.Record) error {
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "retry_in" {
+			h.do()
+		}
+		return true
+	})
+	return nil
+}
+
 func TestRetry_CancelDuringBackoffStopsTheWait(t *testing.T) {
 	t.Parallel()
-	c, srv := setup(t, browseruse.WithMaxRetries(2), browseruse.WithMaxRetryWait(time.Hour))
 	ctx, cancel := context.WithCancel(t.Context())
-	srv.Enqueue(browserusetest.Reply{Status: 429, Header: http.Header{"Retry-After": {"600"}}, OffSpec: true,
-		Handler: func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Retry-After", "600")
-			w.WriteHeader(429)
-			time.AfterFunc(20*time.Millisecond, cancel)
-		}})
+	c, srv := setup(t, browseruse.WithMaxRetries(2), browseruse.WithMaxRetryWait(time.Hour),
+		browseruse.WithLogger(slog.New(onRetry{cancel})))
+	srv.Enqueue(browserusetest.Reply{Status: 429, Header: http.Header{"Retry-After": {"600"}}, OffSpec: true})
 	_, err := execute(ctx, c, nil)
 	var apiErr *browseruse.APIError
 	if !errors.Is(err, context.Canceled) || !errors.As(err, &apiErr) || apiErr.StatusCode != 429 {
