@@ -52,3 +52,9 @@ fuzz:
 drill:
 	@test -n "$(SPEC)" || { echo "usage: make drill SPEC=path/to/newer/v2.json" >&2; exit 2; }
 	@GO=$(GO) scripts/drill.sh "$(SPEC)"
+
+# Every benchmark of bench_test.go beside its hand-written net/http floor,
+# -count 10 (about 3 minutes on 2 cores), then benchstat's table and the
+# ratios to the floor. BENCH_OUT=file keeps the raw `go test` output.
+bench:
+	@GO=$(GO) scripts/bench.sh $(BENCH_OUT)
