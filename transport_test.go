@@ -218,6 +218,44 @@ func TestRetry_ConnectionRefusedGivesUpAfterMaxRetries(t *testing.T) {
 	}
 }
 
+// dropFirst closes the first connection it accepts before a byte is read:
+// the client's TLS handshake fails, before any request could be sent.
+type dropFirst struct {
+	net.Listener
+	accepted atomic.Int32
+}
+
+func (l *dropFirst) Accept() (net.Conn, error) {
+	for {
+		conn, err := l.Listener.Accept()
+		if err != nil || l.accepted.Add(1) > 1 {
+			return conn, err
+		}
+		conn.Close()
+	}
+}
+
+func TestRetry_TLSHandshakeFailureSendsPOSTOnce(t *testing.T) {
+	t.Parallel()
+	var served atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		writeOK(w)
+	}))
+	l := &dropFirst{Listener: srv.Listener}
+	srv.Listener = l
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	defer srv.Close()
+	c := client(t, srv.URL, srv.Client(), fastRetries)
+	if _, err := execute(t.Context(), c, nil); err != nil {
+		t.Fatalf("a failed handshake cannot have charged anything, so it is retried: %v", err)
+	}
+	if a, s := l.accepted.Load(), served.Load(); a != 2 || s != 1 {
+		t.Errorf("connections, requests served = %d, %d; want 2, 1", a, s)
+	}
+}
+
 func TestRetry_ResetBeforeResponse(t *testing.T) {
 	t.Parallel()
 	t.Run("POST_is_not_sent_again", func(t *testing.T) {
