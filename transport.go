@@ -27,6 +27,8 @@ import (
 // KeyHeader is the header that carries the API key.
 const KeyHeader = "X-Browser-Use-API-Key"
 
+var canonicalKeyHeader = http.CanonicalHeaderKey(KeyHeader)
+
 // ErrCrossOriginRedirect is returned when the server redirects a request to
 // another scheme, host or port. The client never follows such a redirect, so
 // the key cannot travel to a host it was not meant for.
@@ -137,17 +139,20 @@ func jsonProblem(body []byte) error {
 func (p *policy) send(req *http.Request) (sent, error) {
 	ctx := req.Context()
 	op := p.routes.match(req.Method, strings.TrimPrefix(req.URL.Path, p.base.Path))
-	name := req.Method + " " + req.URL.Path
-	if op != nil {
-		name = op.String()
+	// Built only for an error: a name costs an allocation per call.
+	name := func() string {
+		if op != nil {
+			return op.String()
+		}
+		return req.Method + " " + req.URL.Path
 	}
 	header := req.Header
 	if sameOrigin(req.URL, p.base) {
-		header = maps.Clone(req.Header)
-		if header == nil {
-			header = make(http.Header, 1)
-		}
-		header.Set(KeyHeader, string(p.key))
+		// Sized for the key, and keyed canonically, so adding it does not
+		// grow the map or allocate a canonical name on every call.
+		header = make(http.Header, len(req.Header)+1)
+		maps.Copy(header, req.Header)
+		header[canonicalKeyHeader] = []string{string(p.key)}
 	}
 	getBody := req.GetBody
 	firstBody := req.Body
@@ -156,7 +161,7 @@ func (p *policy) send(req *http.Request) (sent, error) {
 		b, err := io.ReadAll(req.Body)
 		req.Body.Close()
 		if err != nil {
-			return sent{}, fmt.Errorf("browseruse: %s: reading request body: %w", name, err)
+			return sent{}, fmt.Errorf("browseruse: %s: reading request body: %w", name(), err)
 		}
 		getBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
 		firstBody, _ = getBody()
@@ -169,7 +174,7 @@ func (p *policy) send(req *http.Request) (sent, error) {
 		if attempt > 1 && getBody != nil {
 			body, err := getBody()
 			if err != nil {
-				return sent{}, fmt.Errorf("browseruse: %s: rewinding request body: %w", name, err)
+				return sent{}, fmt.Errorf("browseruse: %s: rewinding request body: %w", name(), err)
 			}
 			out.Body = body
 		}
@@ -192,10 +197,10 @@ func (p *policy) send(req *http.Request) (sent, error) {
 			retry = retryableStatus(resp.StatusCode, idempotent)
 		case ctx.Err() != nil:
 			p.log(ctx, req, 0, attempt, start, p.redactError(err), -1)
-			return sent{}, withAttempts(fmt.Errorf("browseruse: %s: %w", name, ctx.Err()), attempt)
+			return sent{}, withAttempts(fmt.Errorf("browseruse: %s: %w", name(), ctx.Err()), attempt)
 		default:
 			err = p.redactError(err)
-			final = withAttempts(fmt.Errorf("browseruse: %s: %w", name, err), attempt)
+			final = withAttempts(fmt.Errorf("browseruse: %s: %w", name(), err), attempt)
 			// Only a request that cannot have reached the server is safe to
 			// send again, unless sending it twice is harmless anyway.
 			retry = (!reached || idempotent) && transient(err)
@@ -479,6 +484,9 @@ func (p *policy) log(ctx context.Context, req *http.Request, status, attempt int
 
 // sameOrigin compares scheme, host and port, with default ports made explicit.
 func sameOrigin(a, b *url.URL) bool {
+	if a.Scheme == b.Scheme && a.Host == b.Host {
+		return true // the common case, without building host:port strings
+	}
 	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(hostPort(a), hostPort(b))
 }
 
