@@ -21,19 +21,27 @@ if [[ ${1:-} == --report ]]; then
 	shift
 fi
 raw=${1:-}
+raw_is_temp=
 if [[ -z $raw ]]; then
 	raw=$(mktemp)
+	raw_is_temp=1
 	trap 'rm -f "$raw"' EXIT
 fi
 
 if [[ -n $run ]]; then
-	# The concurrency benchmark's unit of work is a whole round of 64 x 200
-	# calls, so it gets a fixed number of rounds instead of a time budget.
-	echo "running benchmarks (-count $count), raw output in $raw" >&2
-	{
-		"$go" test -run '^$' -bench '^Benchmark(Small|Large|RetryMachinery)$' -benchtime "${BENCHTIME:-0.5s}" -count "$count" .
-		"$go" test -run '^$' -bench '^BenchmarkConcurrency$' -benchtime "${ROUNDS:-2}x" -count "$count" .
-	} >"$raw"
+	bin=$(mktemp)
+	trap 'rm -f "$bin" ${raw_is_temp:+"$raw"}' EXIT
+	"$go" test -c -o "$bin" .
+	# One pass of every benchmark at a time, rather than -count 10 of each in
+	# a row, so that a floor and its client see the same load on a shared
+	# machine. The concurrency benchmark's unit of work is a whole round of
+	# 64 x 200 calls, so it gets a fixed number of rounds, not a time budget.
+	: >"$raw"
+	for ((i = 1; i <= count; i++)); do
+		echo "pass $i of $count" >&2
+		"$bin" -test.run '^$' -test.benchmem -test.bench '^Benchmark(Small|Large|RetryMachinery)$' -test.benchtime "${BENCHTIME:-0.5s}" >>"$raw"
+		"$bin" -test.run '^$' -test.bench '^BenchmarkConcurrency$' -test.benchtime "${ROUNDS:-2}x" >>"$raw"
+	done
 fi
 
 "$go" tool benchstat -table .name -col /impl "$raw"
