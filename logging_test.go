@@ -64,16 +64,19 @@ func TestWithLogger_OneLinePerAttempt(t *testing.T) {
 	}
 	wantPath := "/skills/" + skillID.String() + "/execute"
 	for i, want := range []struct {
-		status   int64
-		minLevel slog.Level
-		maxLevel slog.Level
+		status  int64
+		level   slog.Level
+		retried bool
 	}{
-		{http.StatusTooManyRequests, slog.LevelInfo, slog.LevelWarn}, // a failed attempt shows without debug logging
-		{http.StatusOK, slog.LevelDebug, slog.LevelDebug},            // a good one is only for debugging
+		{http.StatusTooManyRequests, slog.LevelInfo, true}, // a retried attempt shows without debug logging
+		{http.StatusOK, slog.LevelDebug, false},            // a good one is only for debugging
 	} {
 		r, a := logged[i], attrs(logged[i])
-		if r.Level < want.minLevel || r.Level > want.maxLevel {
-			t.Errorf("attempt %d logged at %v, want %v to %v", i+1, r.Level, want.minLevel, want.maxLevel)
+		if r.Level != want.level {
+			t.Errorf("attempt %d logged at %v, want %v", i+1, r.Level, want.level)
+		}
+		if got, ok := a["retry_in"]; ok != want.retried || (ok && (got.Kind() != slog.KindDuration || got.Duration() < 0)) {
+			t.Errorf("attempt %d: retry_in = %v (present %v), want present %v with the wait", i+1, got, ok, want.retried)
 		}
 		if got := a["method"].String(); got != http.MethodPost {
 			t.Errorf("attempt %d: method = %q", i+1, got)
@@ -120,10 +123,10 @@ func TestWithLogger_NetworkFailureLogsTheError(t *testing.T) {
 			t.Errorf("record %d: attrs %v; want the error, status 0 and attempt %d", i, a, i+1)
 		}
 	}
-	// The attempt that is retried may be a notice; the failure the caller
-	// gets is a warning.
-	if lvl := logged[0].Level; lvl < slog.LevelInfo {
-		t.Errorf("the retried attempt logged at %v, want at least info", lvl)
+	// The attempt that is retried is a notice; the failure the caller gets
+	// is a warning.
+	if lvl := logged[0].Level; lvl != slog.LevelInfo {
+		t.Errorf("the retried attempt logged at %v, want info", lvl)
 	}
 	if lvl := logged[1].Level; lvl != slog.LevelWarn {
 		t.Errorf("the failure the call returned logged at %v, want warn", lvl)
