@@ -134,8 +134,10 @@ func WithInsecureHTTP() Option {
 	}
 }
 
-// WithLogger logs one line per attempt (method, path, status, attempt,
-// duration) at debug level, and retries at info level. The key is never logged.
+// WithLogger logs one record per HTTP attempt with its method, path, status,
+// attempt number and duration: at debug level for a success, at info level
+// (with retry_in, the wait) for a failure that will be retried, and at warn
+// level for the failure the call returns. The key is never logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(s *settings) error {
 		s.logger = l
