@@ -261,12 +261,23 @@ func mediaType(ct string) string {
 // snippet keeps the start of a body for an error message, cut at a rune
 // boundary.
 func snippet(body []byte) string {
-	if len(body) <= snippetLimit {
-		return strings.ToValidUTF8(string(body), "\uFFFD")
+	truncated := len(body) > snippetLimit
+	if truncated {
+		cut := snippetLimit
+		for cut > 0 && !utf8.RuneStart(body[cut]) {
+			cut--
+		}
+		body = body[:cut]
 	}
-	cut := snippetLimit
-	for cut > 0 && !utf8.RuneStart(body[cut]) {
-		cut--
+	// Invalid bytes become U+FFFD, three bytes each: cut again so the
+	// snippet keeps its documented size.
+	s := strings.ToValidUTF8(string(body), "\uFFFD")
+	for len(s) > snippetLimit {
+		_, size := utf8.DecodeLastRuneInString(s)
+		s, truncated = s[:len(s)-size], true
 	}
-	return strings.ToValidUTF8(string(body[:cut]), "\uFFFD") + "…"
+	if truncated {
+		s += "…"
+	}
+	return s
 }

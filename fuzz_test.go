@@ -48,7 +48,7 @@ func checkAPIError(t *testing.T, e *APIError, status int) {
 		t.Fatalf("StatusCode = %d, want %d", e.StatusCode, status)
 	}
 	// 512 bytes of body; each invalid byte becomes a 3-byte U+FFFD.
-	if !utf8.ValidString(e.Body) || len(e.Body) > 3*snippetLimit+len("…") {
+	if !utf8.ValidString(e.Body) || len(e.Body) > snippetLimit+len("…") {
 		t.Fatalf("Body snippet is %d bytes or not UTF-8: %q", len(e.Body), e.Body)
 	}
 	if msg := e.Error(); !strings.HasPrefix(msg, "browseruse: ") {
@@ -79,10 +79,16 @@ func FuzzSkillResponse(f *testing.F) {
 			return
 		}
 		s := sent{resp: resp, body: body, op: op, attempts: 1}
-		raw, rawErr := decodeSkillResponse[json.RawMessage](s)
+		raw, rawErr := decodeSkillResponse[json.RawMessage](p, s)
 		checkOneOf(t, status, raw, rawErr)
-		typed, typedErr := decodeSkillResponse[map[string]any](s)
+		typed, typedErr := decodeSkillResponse[map[string]any](p, s)
 		checkOneOf(t, status, typed, typedErr)
+		for _, err := range []error{rawErr, typedErr} {
+			var e *APIError
+			if errors.As(err, &e) && (strings.Contains(e.Error(), fuzzKey) || strings.Contains(e.Body, fuzzKey)) {
+				t.Fatalf("the key shows in a rejected success: %q", e.Error())
+			}
+		}
 
 		if raw != nil {
 			var env struct{ Success *bool }
@@ -93,7 +99,7 @@ func FuzzSkillResponse(f *testing.F) {
 				t.Fatalf("result %q is not JSON", raw.Value)
 			}
 			// Whatever ExecuteSkill accepts, the generated path (Do) accepts.
-			if err := p.checkSuccess(s); err != nil {
+			if err := p.checkSuccess(s, true); err != nil {
 				t.Fatalf("ExecuteSkill accepted what Do refuses: %v", err)
 			}
 		}
@@ -103,7 +109,7 @@ func FuzzSkillResponse(f *testing.F) {
 		}
 
 		s.body = append(append([]byte(nil), pad...), body...)
-		padded, paddedErr := decodeSkillResponse[json.RawMessage](s)
+		padded, paddedErr := decodeSkillResponse[json.RawMessage](p, s)
 		checkOneOf(t, status, padded, paddedErr)
 		switch {
 		case (raw == nil) != (padded == nil):

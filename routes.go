@@ -37,7 +37,7 @@ func (o *operation) String() string {
 // whether its body must then be JSON.
 func (o *operation) expectsJSON(status int) (documented, isJSON bool) {
 	if o == nil {
-		return status >= 200 && status <= 299, true
+		return true, false // not an operation of the spec: nothing to hold it to
 	}
 	if j, ok := o.success[status]; ok {
 		return true, j

@@ -76,7 +76,7 @@ func (p *policy) Do(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := p.checkSuccess(s); err != nil {
+	if err := p.checkSuccess(s, true); err != nil {
 		return nil, err
 	}
 	s.resp.Body = io.NopCloser(bytes.NewReader(s.body))
@@ -93,11 +93,10 @@ func (p *policy) Do(req *http.Request) (*http.Response, error) {
 
 // checkSuccess holds a 2xx response to what the spec documents for its
 // operation: a documented status and, where the spec promises JSON, a JSON
-// content type and a body that parses.
-func (p *policy) checkSuccess(s sent) error {
-	if s.op == nil {
-		return nil // not an operation of the spec: nothing to hold it to
-	}
+// content type and, with parseJSON, a body that parses. ExecuteSkill passes
+// parseJSON false: it decodes the body itself, and a second pass over a large
+// result would cost as much as the decode.
+func (p *policy) checkSuccess(s sent, parseJSON bool) error {
 	documented, wantJSON := s.op.expectsJSON(s.resp.StatusCode)
 	var problem error
 	switch ct := s.resp.Header.Get("Content-Type"); {
@@ -107,13 +106,19 @@ func (p *policy) checkSuccess(s sent) error {
 		return nil
 	case !isJSONMediaType(ct):
 		problem = fmt.Errorf("success body is %s, not JSON", mediaType(ct))
-	case !json.Valid(s.body):
+	case parseJSON && !json.Valid(s.body):
 		problem = jsonProblem(s.body)
 	default:
 		// The generated parser matches "json" case-sensitively.
 		s.resp.Header.Set("Content-Type", strings.ToLower(ct))
 		return nil
 	}
+	return p.rejected(s, problem)
+}
+
+// rejected is the error for a 2xx response that is not the documented
+// success: it keeps the status and says what was wrong.
+func (p *policy) rejected(s sent, problem error) *APIError {
 	e := p.newAPIError(s.resp, s.body, s.op)
 	e.Attempts, e.Err = s.attempts, problem
 	return e

@@ -206,7 +206,7 @@ func ExecuteSkillAs[T any](ctx context.Context, c *Client, skillID uuid.UUID, re
 	if err != nil {
 		return nil, err
 	}
-	return decodeSkillResponse[T](s)
+	return decodeSkillResponse[T](c.policy, s)
 }
 
 // newExecuteSkillRequest builds the request gen.NewExecuteSkillRequest builds
@@ -237,17 +237,9 @@ type skillEnvelope[T any] struct {
 	LatencyMs int    `json:"latencyMs"`
 }
 
-func decodeSkillResponse[T any](s sent) (*Result[T], error) {
-	fail := func(problem error) error {
-		e := newAPIError(s.resp, s.body, s.op)
-		e.Attempts, e.Err = s.attempts, problem
-		return e
-	}
-	if documented, _ := s.op.expectsJSON(s.resp.StatusCode); !documented {
-		return nil, fail(fmt.Errorf("status %d is not a documented response of this operation", s.resp.StatusCode))
-	}
-	if ct := s.resp.Header.Get("Content-Type"); !isJSONMediaType(ct) {
-		return nil, fail(fmt.Errorf("success body is %s, not JSON", mediaType(ct)))
+func decodeSkillResponse[T any](p *policy, s sent) (*Result[T], error) {
+	if err := p.checkSuccess(s, false); err != nil {
+		return nil, err
 	}
 	var env skillEnvelope[T]
 	if err := unmarshalEnvelope(s.body, &env); err != nil {
@@ -256,10 +248,10 @@ func decodeSkillResponse[T any](s sent) (*Result[T], error) {
 		if json.Unmarshal(s.body, &raw) == nil && raw.Success != nil && !*raw.Success {
 			return nil, skillError(raw)
 		}
-		return nil, fail(fmt.Errorf("decoding ExecuteSkill response: %w", err))
+		return nil, p.rejected(s, fmt.Errorf("decoding ExecuteSkill response: %w", err))
 	}
 	if env.Success == nil {
-		return nil, fail(errors.New(`decoding ExecuteSkill response: required field "success" is missing`))
+		return nil, p.rejected(s, errors.New(`decoding ExecuteSkill response: required field "success" is missing`))
 	}
 	if !*env.Success {
 		var raw skillEnvelope[json.RawMessage]
