@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -24,15 +25,16 @@ import (
 const demoSkill = "3f1c6a52-6a3e-4c1e-9d55-0b6a8a1f2c10"
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 
 	skill := demoSkill
 	if len(args) > 0 && !strings.Contains(args[0], "=") {
@@ -56,11 +58,15 @@ func run(args []string) error {
 	}
 
 	var c *browseruse.Client
-	if os.Getenv("BROWSER_USE_API_KEY") != "" {
-		fmt.Fprintln(os.Stderr, "quickstart: calling the Browser Use API")
-		c, err = browseruse.New()
+	if key := getenv("BROWSER_USE_API_KEY"); key != "" {
+		fmt.Fprintln(stderr, "quickstart: calling the Browser Use API")
+		opts := []browseruse.Option{browseruse.WithAPIKey(key)}
+		if base := getenv("BROWSER_USE_BASE_URL"); base != "" {
+			opts = append(opts, browseruse.WithBaseURL(base))
+		}
+		c, err = browseruse.New(opts...)
 	} else {
-		fmt.Fprintln(os.Stderr, "quickstart: BROWSER_USE_API_KEY is not set; using the built-in fake server")
+		fmt.Fprintln(stderr, "quickstart: BROWSER_USE_API_KEY is not set; using the built-in fake server")
 		srv := browserusetest.NewServer()
 		defer srv.Close()
 		c, err = srv.Client()
@@ -81,7 +87,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Println(string(pretty))
-	fmt.Fprintf(os.Stderr, "quickstart: done in %d ms\n", res.LatencyMs)
+	fmt.Fprintln(stdout, string(pretty))
+	fmt.Fprintf(stderr, "quickstart: done in %d ms\n", res.LatencyMs)
 	return nil
 }

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/browser-use/browseruse-go"
+	"github.com/browser-use/browseruse-go/browserusetest"
+)
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func TestRun_WithoutKeyUsesTheFake(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := run(t.Context(), []string{"q=hello", "n=3"}, &stdout, &stderr, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		Parameters map[string]any `json:"parameters"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+		t.Fatalf("stdout is not the result JSON: %v\n%s", err, stdout.String())
+	}
+	if out.Parameters["X"] != 10.0 || out.Parameters["q"] != "hello" || out.Parameters["n"] != 3.0 {
+		t.Errorf("parameters echoed = %v", out.Parameters)
+	}
+	if !strings.Contains(stderr.String(), "built-in fake") {
+		t.Errorf("stderr should say the fake was used: %q", stderr.String())
+	}
+}
+
+func TestRun_WithKeyCallsTheAPI(t *testing.T) {
+	// The "real API" here is a fake whose reply only a real call would get.
+	srv := browserusetest.New(t)
+	srv.Enqueue(browserusetest.Reply{Status: 404, JSON: map[string]any{"detail": "Skill not found"}})
+	var stdout, stderr bytes.Buffer
+	err := run(t.Context(), nil, &stdout, &stderr, env(map[string]string{
+		"BROWSER_USE_API_KEY": browserusetest.APIKey, "BROWSER_USE_BASE_URL": srv.URL,
+	}))
+	if !errors.Is(err, browseruse.ErrNotFound) || stdout.Len() != 0 {
+		t.Fatalf("err = %v, stdout %q; want ErrNotFound and no output", err, stdout.String())
+	}
+	if len(srv.Requests()) != 1 {
+		t.Errorf("the API saw %d requests, want 1", len(srv.Requests()))
+	}
+}
+
+func TestRun_BadInput(t *testing.T) {
+	for _, args := range [][]string{{"not-a-uuid"}, {"3f1c6a52-6a3e-4c1e-9d55-0b6a8a1f2c10", "novalue"}} {
+		var stdout, stderr bytes.Buffer
+		if err := run(t.Context(), args, &stdout, &stderr, env(nil)); err == nil {
+			t.Errorf("%q: no error", args)
+		}
+	}
+}
