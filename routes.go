@@ -129,34 +129,40 @@ func (t *routeTable) match(method, path string) *operation {
 	if t == nil {
 		return nil
 	}
-	segs := strings.Split(strings.Trim(path, "/"), "/")
+	path = strings.Trim(path, "/")
 	var best *operation
 	bestLiterals := -1
 	for _, o := range t.byMethod[method] {
-		if len(o.segments) != len(segs) {
-			continue
-		}
-		literals := 0
-		ok := true
-		for i, s := range o.segments {
-			if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {
-				if segs[i] == "" {
-					ok = false
-					break
-				}
-				continue
-			}
-			if s != segs[i] {
-				ok = false
-				break
-			}
-			literals++
-		}
-		if ok && literals > bestLiterals {
+		if literals, ok := o.matches(path); ok && literals > bestLiterals {
 			best, bestLiterals = o, literals
 		}
 	}
 	return best
+}
+
+// matches walks path against o's template one segment at a time, without
+// splitting it: this runs on every call. literals counts the segments that
+// matched literally.
+func (o *operation) matches(path string) (literals int, ok bool) {
+	rest, more := path, true
+	for _, s := range o.segments {
+		if !more {
+			return 0, false // the path is shorter
+		}
+		var seg string
+		seg, rest, more = strings.Cut(rest, "/")
+		switch {
+		case strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}"):
+			if seg == "" {
+				return 0, false
+			}
+		case s == seg:
+			literals++
+		default:
+			return 0, false
+		}
+	}
+	return literals, !more
 }
 
 // isJSONMediaType accepts application/json, application/problem+json and the

@@ -174,17 +174,15 @@ func (p *policy) send(req *http.Request) (sent, error) {
 	idempotent := isIdempotent(req.Method)
 
 	for attempt := 1; ; attempt++ {
-		out := *req // shallow: only Header and Body differ per attempt
-		out.Header, out.Body, out.GetBody = header, firstBody, getBody
+		reqBody := firstBody
 		if attempt > 1 && getBody != nil {
-			body, err := getBody()
-			if err != nil {
+			var err error
+			if reqBody, err = getBody(); err != nil {
 				return sent{}, fmt.Errorf("browseruse: %s: rewinding request body: %w", name(), err)
 			}
-			out.Body = body
 		}
 		start := time.Now()
-		resp, body, reached, err := p.attempt(ctx, &out)
+		resp, body, reached, err := p.attempt(ctx, req, header, reqBody, getBody)
 
 		var final error // what the call returns if this attempt is the last
 		var retryAfter time.Duration
@@ -314,12 +312,18 @@ func (e redactedError) Unwrap() error { return e.err }
 // per-attempt timeout. reached reports whether a connection to the server
 // was obtained, after which the server may have seen the request: from then
 // on a request that is not idempotent is never sent again.
-func (p *policy) attempt(ctx context.Context, req *http.Request) (resp *http.Response, body []byte, reached bool, err error) {
+//
+// The request sent is a copy of req with header and reqBody: the caller's
+// request keeps its own, without the key.
+func (p *policy) attempt(ctx context.Context, req *http.Request, header http.Header, reqBody io.ReadCloser,
+	getBody func() (io.ReadCloser, error)) (resp *http.Response, body []byte, reached bool, err error) {
 	var got atomic.Bool
 	actx := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		GotConn: func(httptrace.GotConnInfo) { got.Store(true) },
 	})
-	if p.timeout > 0 {
+	// A caller's deadline that comes first makes the per-attempt timer moot:
+	// skip its cost.
+	if dl, has := ctx.Deadline(); p.timeout > 0 && (!has || time.Until(dl) > p.timeout) {
 		var cancel context.CancelFunc
 		actx, cancel = context.WithTimeout(actx, p.timeout)
 		defer cancel()
@@ -330,7 +334,9 @@ func (p *policy) attempt(ctx context.Context, req *http.Request) (resp *http.Res
 		}
 		return err
 	}
-	resp, err = p.hc.Do(req.WithContext(actx))
+	out := req.WithContext(actx) // the one copy of the request per attempt
+	out.Header, out.Body, out.GetBody = header, reqBody, getBody
+	resp, err = p.hc.Do(out)
 	if err != nil {
 		return nil, nil, got.Load(), timedOut(err)
 	}
