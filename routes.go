@@ -124,7 +124,7 @@ func parseRoutes(spec []byte) (*routeTable, error) {
 
 // match finds the operation for a request path (relative to the API base
 // path). Literal segments win over parameters, as OpenAPI requires, so
-// /skills/marketplace is not taken for /skills/{skill_id}.
+// a literal /things/featured is not taken for /things/{thing_id}.
 func (t *routeTable) match(method, path string) *operation {
 	if t == nil {
 		return nil

@@ -8,12 +8,12 @@ import (
 // A spec with the shapes that make matching hard: a literal segment beside a
 // parameter at the same place, nested templates, and every success kind.
 const routesSpec = `{"paths": {
-  "/skills/{skill_id}": {"get": {"operationId": "get_skill", "responses": {"200": {"content": {"application/json": {}}}}}},
-  "/skills/marketplace": {"get": {"operationId": "list_marketplace", "responses": {"200": {"content": {"application/json": {}}}}}},
-  "/skills/{skill_id}/execute": {"parameters": [], "post": {"operationId": "execute", "responses": {
+  "/things/{thing_id}": {"get": {"operationId": "get_thing", "responses": {"200": {"content": {"application/json": {}}}}}},
+  "/things/featured": {"get": {"operationId": "list_featured", "responses": {"200": {"content": {"application/json": {}}}}}},
+  "/things/{thing_id}/run": {"parameters": [], "post": {"operationId": "execute", "responses": {
       "200": {"content": {"application/json": {}}}, "422": {"content": {"application/json": {}}}}}},
-  "/sessions/{session_id}": {"delete": {"operationId": "delete_session", "responses": {"204": {"description": "gone"}}}},
-  "/files": {"post": {"operationId": "upload", "responses": {"2XX": {"$ref": "#/components/responses/Created"}}}}
+  "/boxes/{box_id}": {"delete": {"operationId": "delete_box", "responses": {"204": {"description": "gone"}}}},
+  "/uploads": {"post": {"operationId": "upload", "responses": {"2XX": {"$ref": "#/components/responses/Created"}}}}
 }, "components": {"responses": {"Created": {"content": {"application/problem+json": {}}}}}}`
 
 func TestRouteTable_Match(t *testing.T) {
@@ -24,16 +24,16 @@ func TestRouteTable_Match(t *testing.T) {
 	for _, tt := range []struct {
 		method, path, want string
 	}{
-		{http.MethodGet, "/skills/marketplace", "list_marketplace"}, // the literal wins over {skill_id}
-		{http.MethodGet, "/skills/3f1c", "get_skill"},
-		{http.MethodGet, "/skills/3f1c/", "get_skill"},
-		{http.MethodPost, "/skills/3f1c/execute", "execute"},
-		{http.MethodPost, "/skills/marketplace/execute", "execute"},
-		{http.MethodGet, "/skills/3f1c/execute", ""},    // wrong method
-		{http.MethodPost, "/skills/3f1c/execute/x", ""}, // longer than any template
-		{http.MethodPost, "/skills//execute", ""},       // an empty parameter
-		{http.MethodGet, "/skills", ""},                 // shorter
-		{http.MethodDelete, "/sessions/9b2e", "delete_session"},
+		{http.MethodGet, "/things/featured", "list_featured"}, // the literal wins over {thing_id}
+		{http.MethodGet, "/things/3f1c", "get_thing"},
+		{http.MethodGet, "/things/3f1c/", "get_thing"},
+		{http.MethodPost, "/things/3f1c/run", "execute"},
+		{http.MethodPost, "/things/featured/run", "execute"},
+		{http.MethodGet, "/things/3f1c/run", ""},    // wrong method
+		{http.MethodPost, "/things/3f1c/run/x", ""}, // longer than any template
+		{http.MethodPost, "/things//run", ""},       // an empty parameter
+		{http.MethodGet, "/things", ""},             // shorter
+		{http.MethodDelete, "/boxes/9b2e", "delete_box"},
 	} {
 		got := ""
 		if op := rt.match(tt.method, tt.path); op != nil {
@@ -55,10 +55,10 @@ func TestOperation_ExpectsJSON(t *testing.T) {
 		status             int
 		documented, isJSON bool
 	}{
-		{http.MethodPost, "/skills/a/execute", 200, true, true},
-		{http.MethodPost, "/skills/a/execute", 201, false, false}, // undocumented success
-		{http.MethodDelete, "/sessions/a", 204, true, false},      // no content
-		{http.MethodPost, "/files", 201, true, true},              // 2XX through a $ref, problem+json
+		{http.MethodPost, "/things/a/run", 200, true, true},
+		{http.MethodPost, "/things/a/run", 201, false, false}, // undocumented success
+		{http.MethodDelete, "/boxes/a", 204, true, false},     // no content
+		{http.MethodPost, "/uploads", 201, true, true},        // 2XX through a $ref, problem+json
 	} {
 		op := rt.match(tt.method, tt.path)
 		documented, isJSON := op.expectsJSON(tt.status)
