@@ -473,6 +473,15 @@ func (p *policy) log(ctx context.Context, req *http.Request, status, attempt int
 		return
 	}
 	level := slog.LevelDebug
+	switch {
+	case retryIn >= 0:
+		level = slog.LevelInfo
+	case err != nil || status >= 400:
+		level = slog.LevelWarn
+	}
+	if !p.logger.Enabled(ctx, level) {
+		return // a service logging at info pays nothing for its successes
+	}
 	attrs := []slog.Attr{
 		slog.String("method", req.Method),
 		slog.String("path", req.URL.Path),
@@ -480,12 +489,8 @@ func (p *policy) log(ctx context.Context, req *http.Request, status, attempt int
 		slog.Int("attempt", attempt),
 		slog.Duration("duration", time.Since(start)),
 	}
-	switch {
-	case retryIn >= 0:
-		level = slog.LevelInfo
+	if retryIn >= 0 {
 		attrs = append(attrs, slog.Duration("retry_in", retryIn))
-	case err != nil || status >= 400:
-		level = slog.LevelWarn
 	}
 	if err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))
