@@ -89,6 +89,22 @@ func (o outcome) want(t *testing.T, code int) {
 	}
 }
 
+// wantFailure checks a failed run: the exit code, nothing on stdout (a
+// script reading it must not take an error for a result), and stderr saying
+// each of says.
+func (o outcome) wantFailure(t *testing.T, code int, says ...string) {
+	t.Helper()
+	o.want(t, code)
+	if o.stdout != "" {
+		t.Errorf("stdout = %q, want nothing", o.stdout)
+	}
+	for _, w := range says {
+		if !strings.Contains(o.stderr, w) {
+			t.Errorf("stderr does not say %q:\n%s", w, o.stderr)
+		}
+	}
+}
+
 func decodeStdout(t *testing.T, o outcome) map[string]any {
 	t.Helper()
 	var v map[string]any
@@ -269,15 +285,7 @@ func TestExecute_UsageErrorsExit2(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			o := invocation{env: tc.env, stdin: tc.stdin}.run(t, append([]string{"skills", "execute"}, tc.args...)...)
-			o.want(t, exitUsage)
-			if o.stdout != "" {
-				t.Errorf("stdout = %q, want nothing", o.stdout)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(o.stderr, w) {
-					t.Errorf("stderr does not say %q:\n%s", w, o.stderr)
-				}
-			}
+			o.wantFailure(t, exitUsage, tc.want...)
 		})
 	}
 }
@@ -314,15 +322,7 @@ func TestExecute_SkillFailureExits1(t *testing.T) {
 	}})
 	inv, base := against(srv)
 	o := inv.run(t, "skills", "execute", skill, "--base-url", base)
-	o.want(t, exitSkillFailed)
-	if o.stdout != "" {
-		t.Errorf("stdout = %q, want nothing", o.stdout)
-	}
-	for _, w := range []string{"skill failed: selector #price not found", "latencyMs: 1234", "timeout waiting for #price"} {
-		if !strings.Contains(o.stderr, w) {
-			t.Errorf("stderr does not say %q:\n%s", w, o.stderr)
-		}
-	}
+	o.wantFailure(t, exitSkillFailed, "skill failed: selector #price not found", "latencyMs: 1234", "timeout waiting for #price")
 }
 
 func TestExecute_SkillStderrAndLatencyGoToStderr(t *testing.T) {
@@ -371,15 +371,7 @@ func TestExecute_APIErrorsExit3(t *testing.T) {
 			srv.Enqueue(tc.reply)
 			inv, base := against(srv)
 			o := inv.run(t, "skills", "execute", skill, "--base-url", base)
-			o.want(t, exitAPIError)
-			if o.stdout != "" {
-				t.Errorf("stdout = %q, want nothing", o.stdout)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(o.stderr, w) {
-					t.Errorf("stderr does not say %q:\n%s", w, o.stderr)
-				}
-			}
+			o.wantFailure(t, exitAPIError, tc.want...)
 		})
 	}
 }
