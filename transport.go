@@ -109,8 +109,11 @@ func (p *policy) checkSuccess(s sent, parseJSON bool) error {
 	case parseJSON && !json.Valid(s.body):
 		problem = jsonProblem(s.body)
 	default:
-		// The generated parser matches "json" case-sensitively.
-		s.resp.Header.Set("Content-Type", strings.ToLower(ct))
+		// The generated parser matches "json" case-sensitively. Setting a
+		// header allocates, so only a content type that needs it is touched.
+		if lower := strings.ToLower(ct); lower != ct {
+			s.resp.Header.Set("Content-Type", lower)
+		}
 		return nil
 	}
 	return p.rejected(s, problem)
