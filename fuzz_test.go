@@ -31,14 +31,16 @@ func executeSkillOp(t testing.TB) *operation {
 	return op
 }
 
-// fuzzResponse is a response as send hands it on, with body already read.
-func fuzzResponse(status int, contentType string, body []byte) (*http.Response, []byte) {
+// fuzzResponse is a response as send hands it on, with body already read
+// and, like everything the server sent, cleared of the key by p.
+func fuzzResponse(p *policy, status int, contentType string, body []byte) (*http.Response, []byte) {
 	u, _ := url.Parse("https://api.example.com/skills/3f1c6a52-6a3e-4c1e-9d55-0b6a8a1f2c10/execute")
 	h := http.Header{}
 	if contentType != "" {
 		h.Set("Content-Type", contentType)
 	}
-	return &http.Response{StatusCode: status, Header: h, Request: &http.Request{Method: http.MethodPost, URL: u}}, body
+	resp := &http.Response{StatusCode: status, Header: h, Request: &http.Request{Method: http.MethodPost, URL: u}}
+	return resp, p.redactResponse(resp, body)
 }
 
 // checkAPIError holds an *APIError to what every caller may rely on.
@@ -69,7 +71,7 @@ func FuzzSkillResponse(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, status int, contentType string, body []byte) {
 		status = 100 + (status%500+500)%500
-		resp, body := fuzzResponse(status, contentType, body)
+		resp, body := fuzzResponse(p, status, contentType, body)
 		if status < 200 || status > 299 {
 			e := p.newAPIError(resp, body, op)
 			checkAPIError(t, e, status)
@@ -171,7 +173,7 @@ func FuzzDecodeErrorBody(f *testing.F) {
 		for _, v := range list {
 			_ = v.String()
 		}
-		resp, body := fuzzResponse(422, contentType, body)
+		resp, body := fuzzResponse(&policy{}, 422, contentType, body)
 		e := newAPIError(resp, body, nil)
 		checkAPIError(t, e, 422)
 		if len(body) > 0 && e.Detail == "" && len(e.Errors) == 0 && e.Body == "" {
