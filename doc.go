@@ -85,14 +85,17 @@
 //
 // The client sends a request again only when that cannot run a skill twice:
 //
-//   - a request that never reached the server (connection refused, DNS
-//     failure) is retried, whatever its method;
+//   - a request that provably never reached the server (DNS failure,
+//     failed dial, refused connection, TLS handshake failure, HTTP/2
+//     REFUSED_STREAM) is retried, whatever its method;
 //   - a 429 is retried, whatever the method: the API refused the request
 //     without running it;
 //   - 408, 500, 502, 503 and 504, and failures after the server may have
 //     seen the request, are retried only for methods that are safe to repeat
 //     (GET, PUT, DELETE ...). Execute Skill is a POST: it is never repeated
-//     after it may have run.
+//     after it may have run, and any failure the client cannot place before
+//     sending counts as "may have run". Nor can the transport repeat it:
+//     the client hands it over in a form net/http cannot re-send itself.
 //
 // Between attempts the client waits for the server's Retry-After when it
 // sends one, else an exponential backoff with full jitter, at most
