@@ -65,3 +65,29 @@ func unsafeRune(r rune) bool {
 	}
 	return false
 }
+
+// escapeJSON does for a JSON document what escapeText does for text, without
+// changing what it means: JSON strings may hold C1 controls, DEL and bidi
+// controls raw, and each becomes the \uNNNN escape any JSON reader decodes to
+// the same character; a byte that is not UTF-8 becomes \ufffd, which is what
+// a reader would decode it to. Outside strings, valid JSON holds none of
+// these, so every one replaced is inside a string.
+func escapeJSON(b []byte) []byte {
+	if !needsEscape(string(b)) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+32)
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			out = append(out, `\ufffd`...)
+		case unsafeRune(r):
+			out = fmt.Appendf(out, `\u%04x`, r)
+		default:
+			out = append(out, b[i:i+size]...)
+		}
+		i += size
+	}
+	return out
+}

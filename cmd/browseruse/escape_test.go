@@ -1,6 +1,10 @@
 package main
 
-import "testing"
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+)
 
 func TestEscapeText(t *testing.T) {
 	t.Parallel()
@@ -19,5 +23,28 @@ func TestEscapeText(t *testing.T) {
 		if got := escapeText(tc.in); got != tc.want {
 			t.Errorf("escapeText(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+func TestEscapeJSON_KeepsTheMeaning(t *testing.T) {
+	t.Parallel()
+	in := "{\n  \"a\": \"csi \u009b2J, rlo \u202e, del \x7f, bad \xff, ok é\\n\",\n  \"b\": [1, true]\n}"
+	want := "{\n  \"a\": \"csi \\u009b2J, rlo \\u202e, del \\u007f, bad \\ufffd, ok é\\n\",\n  \"b\": [1, true]\n}"
+	got := escapeJSON([]byte(in))
+	if string(got) != want {
+		t.Fatalf("escapeJSON = %q, want %q", got, want)
+	}
+	var before, after any
+	if err := json.Unmarshal([]byte(in), &before); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(got, &after); err != nil {
+		t.Fatalf("escaped JSON no longer parses: %v", err)
+	}
+	if !reflect.DeepEqual(before, after) {
+		t.Errorf("escaping changed the value: %v, was %v", after, before)
+	}
+	if plain := []byte(`{"a": "plain"}`); &escapeJSON(plain)[0] != &plain[0] {
+		t.Error("JSON with nothing to escape was copied")
 	}
 }

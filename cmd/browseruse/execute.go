@@ -219,7 +219,8 @@ func (c *cli) execute(ctx context.Context, f *executeFlags, args []string) error
 		return exitError{exitAPIError}
 	}
 	out.WriteByte('\n')
-	if _, err := c.stdout.Write(out.Bytes()); err != nil {
+	// stdout may be a terminal too; the escapes leave the JSON's meaning as is.
+	if _, err := c.stdout.Write(escapeJSON(out.Bytes())); err != nil {
 		fmt.Fprintln(c.stderr, "browseruse: writing the result:", err)
 		return exitError{exitWrite}
 	}
@@ -261,7 +262,7 @@ func (c *cli) reportError(ctx context.Context, a *executeArgs, err error) int {
 		if len(skillErr.Result) > 0 && string(skillErr.Result) != "null" {
 			var b bytes.Buffer
 			if json.Compact(&b, skillErr.Result) == nil {
-				fmt.Fprintln(c.stderr, "result:", escapeText(b.String()))
+				fmt.Fprintln(c.stderr, "result:", string(escapeJSON(b.Bytes())))
 			}
 		}
 		c.printRun(skillErr.LatencyMs, skillErr.Stderr)

@@ -657,3 +657,20 @@ func TestExecute_SingleDashLongFlagsStillWork(t *testing.T) {
 		t.Errorf("stdout = %q, want %q", o.stdout, want)
 	}
 }
+
+func TestExecute_ResultIsEscapedOnStdoutKeepingItsMeaning(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	srv.Enqueue(browserusetest.Reply{JSON: map[string]any{
+		"success": true, "result": map[string]any{"title": "csi \u009b2J, rlo \u202etxt.exe"}, "latencyMs": 1,
+	}})
+	inv, base := against(srv)
+	o := inv.run(t, "skills", "execute", skill, "--base-url", base, "--json")
+	o.want(t, exitOK)
+	if want := `{"title":"csi \u009b2J, rlo \u202etxt.exe"}` + "\n"; o.stdout != want {
+		t.Errorf("stdout = %q, want %q", o.stdout, want)
+	}
+	if got := decodeStdout(t, o)["title"]; got != "csi \u009b2J, rlo \u202etxt.exe" {
+		t.Errorf("the result decodes to title %q, not what the skill returned", got)
+	}
+}
