@@ -93,7 +93,7 @@ func versionCommand() *cobra.Command {
 		Short: "Print the command's and Go's versions",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cmd.Println(cmd.Root().Version)
+			fmt.Fprintln(cmd.OutOrStdout(), cmd.Root().Version)
 			return nil
 		},
 	}
