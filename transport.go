@@ -167,12 +167,12 @@ func (p *policy) send(req *http.Request) (sent, error) {
 		}
 		return req.Method + " " + req.URL.Path
 	}
-	header := req.Header
+	// Sized for the User-Agent and the key, and keyed canonically, so adding
+	// them does not grow the map or allocate a canonical name on every call.
+	header := make(http.Header, len(req.Header)+2)
+	maps.Copy(header, req.Header)
+	header["User-Agent"] = userAgentFor(req.Header)
 	if sameOrigin(req.URL, p.base) {
-		// Sized for the key, and keyed canonically, so adding it does not
-		// grow the map or allocate a canonical name on every call.
-		header = make(http.Header, len(req.Header)+1)
-		maps.Copy(header, req.Header)
 		header[canonicalKeyHeader] = []string{string(p.key)}
 	}
 	getBody := req.GetBody
