@@ -173,12 +173,13 @@ func ExampleValidationError() {
 	// Output: [body parameters maxResults] must be at most 50 less_than_equal
 }
 
-// A request the API refused for being one too many (429) is sent again after
-// the Retry-After the API asks for; WithMaxRetries(0) turns retries off.
+// A call the API refused for one session too many (429) was not run: it is
+// sent again once a session frees, even with retries off. WithMaxRetries
+// bounds the other retries, of requests that never reached the server.
 func ExampleWithMaxRetries() {
 	srv := browserusetest.NewServer()
 	defer srv.Close()
-	c, _ := srv.Client(browseruse.WithMaxRetries(2))
+	c, _ := srv.Client(browseruse.WithMaxRetries(0))
 	srv.Enqueue(browserusetest.Reply{
 		Status: 429,
 		Header: http.Header{"Retry-After": {"0"}},

@@ -27,6 +27,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/dlclark/regexp2"
 	"github.com/pb33f/jsonschema/v6"
@@ -90,6 +91,7 @@ type Server struct {
 	queue      []Reply
 	requests   []Request
 	violations []error
+	lim        limits
 }
 
 // NewServer starts a fake. The caller should call Close when finished, to
@@ -97,7 +99,7 @@ type Server struct {
 // turns them into test failures instead.
 func NewServer() *Server {
 	spec() // fail fast, outside any request, if the embedded spec is broken
-	s := &Server{}
+	s := &Server{lim: limits{credits: -1}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
 	return s
@@ -239,6 +241,26 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if startsSession(op) {
+		refusal, latency, release := s.admit()
+		switch refusal {
+		case http.StatusTooManyRequests:
+			writeJSON(w, refusal, detail(TooManySessionsDetail))
+			return
+		case http.StatusPaymentRequired:
+			writeJSON(w, refusal, detail(InsufficientCreditsDetail))
+			return
+		}
+		if latency > 0 {
+			t := time.NewTimer(latency)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+			}
+		}
+		release()
+	}
 	reply, scripted := s.next()
 	if reply.Handler != nil {
 		reply.Handler(w, r)
