@@ -196,6 +196,14 @@ func (p *policy) send(req *http.Request) (sent, error) {
 			}
 		}
 		holding = false
+		if guard, ok := ctx.Value(sendGuardKey{}).(func() error); ok {
+			if err := guard(); err != nil {
+				if slot != nil {
+					p.gate.done(false)
+				}
+				return sent{attempts: attempt - 1}, err
+			}
+		}
 		reqBody := firstBody
 		if attempt > 1 && getBody != nil {
 			var err error
