@@ -241,27 +241,32 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	var refusal *Reply // checked against the spec like any reply
 	if startsSession(op) {
-		refusal, latency, release := s.admit()
-		switch refusal {
+		status, latency, release := s.admit()
+		switch status {
 		case http.StatusTooManyRequests:
-			writeJSON(w, refusal, detail(TooManySessionsDetail))
-			return
+			refusal = &Reply{Status: status, JSON: detail(TooManySessionsDetail)}
 		case http.StatusPaymentRequired:
-			writeJSON(w, refusal, detail(InsufficientCreditsDetail))
-			return
-		}
-		if latency > 0 {
-			t := time.NewTimer(latency)
-			select {
-			case <-t.C:
-			case <-r.Context().Done():
-				t.Stop()
+			refusal = &Reply{Status: status, JSON: detail(InsufficientCreditsDetail)}
+		default:
+			if latency > 0 {
+				t := time.NewTimer(latency)
+				select {
+				case <-t.C:
+				case <-r.Context().Done():
+					t.Stop()
+				}
 			}
+			release()
 		}
-		release()
 	}
-	reply, scripted := s.next()
+	reply, scripted := Reply{}, true
+	if refusal != nil {
+		reply = *refusal
+	} else {
+		reply, scripted = s.next()
+	}
 	if reply.Handler != nil {
 		reply.Handler(w, r)
 		return
