@@ -27,9 +27,9 @@ import (
 //   - After that it grows by one per limit's worth of successes while full,
 //     to find capacity another process freed or a plan upgrade added. A
 //     probe that is refused doubles the successes the next one waits for
-//     (up to probeScaleMax), a probe that holds halves it: at a stable limit
-//     probes become rare, and two clients sharing one account do not take
-//     turns refusing each other.
+//     (up to probeScaleMax), so that at a stable limit probes are rarer; a
+//     probe that holds means capacity is being freed (the other client
+//     sharing the account finished), and slow start resumes to find it.
 //
 // A refused call was not executed, so sending it again is safe even for a
 // POST. It waits, first in line, for a slot freed by one of this client's
@@ -40,9 +40,10 @@ import (
 
 const (
 	initialLimit   = 10 // the smallest plan
-	probeScaleMax  = 4
+	probeScaleMax  = 2
 	aloneBackoff   = 250 * time.Millisecond
-	aloneBackoffMx = 2 * time.Second
+	aloneBackoffMx = 1500 * time.Millisecond
+	maxLimit       = int(^uint(0) >> 1)
 )
 
 // GateStats is a snapshot of a client's gate on calls that start a browser
@@ -80,7 +81,7 @@ type slotWaiter struct {
 }
 
 func newGate(ceiling int) *gate {
-	g := &gate{ceiling: ceiling, limit: initialLimit, ssthresh: int(^uint(0) >> 1), probeScale: 1}
+	g := &gate{ceiling: ceiling, limit: initialLimit, ssthresh: maxLimit, probeScale: 1}
 	if ceiling > 0 {
 		// A caller who names the plan's limit knows better than slow start.
 		g.limit, g.ssthresh = ceiling, ceiling
@@ -165,8 +166,10 @@ func (g *gate) done(ok bool) {
 			if g.limit < g.ssthresh {
 				g.limit++
 			} else if g.grown++; g.grown >= g.limit*g.probeScale {
-				if g.probing { // the last probe held
-					g.probeScale = max(1, g.probeScale/2)
+				if g.probing {
+					// The last probe held: capacity is being freed (another
+					// process finished, the plan grew). Find it fast.
+					g.probeScale, g.ssthresh = 1, maxLimit
 				}
 				g.limit++
 				g.grown, g.probing = 0, true
@@ -193,8 +196,9 @@ func (g *gate) refused(maxWait time.Duration) (wait time.Duration, inFlight, lim
 	inFlight = g.inFlight
 	if inFlight <= 1 {
 		// Nothing of ours will end and free a session: the limit is held
-		// elsewhere. Once it frees, climb back quickly to half of what was.
-		g.ssthresh = max(g.limit/2, 1)
+		// elsewhere. Probe with one call; once it frees, climb back by slow
+		// start to what held before (ssthresh is kept: being shut out says
+		// nothing of our share once the holder is done).
 		g.limit = 1
 		ceil := min(aloneBackoff<<min(g.alone, 8), aloneBackoffMx, maxWait)
 		g.alone++
