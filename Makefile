@@ -2,7 +2,7 @@
 SHELL := bash
 GO ?= go
 
-.PHONY: run test generate check-generated vet unit contract fuzz bench drill
+.PHONY: run test generate check-generated vet unit contract fuzz bench drill manyskills
 
 run: ## execute a skill: the real API with BROWSER_USE_API_KEY set, else the built-in fake
 	$(GO) run ./cmd/quickstart
@@ -62,3 +62,10 @@ drill:
 # ratios to the floor. BENCH_OUT=file keeps the raw `go test` output.
 bench:
 	@GO=$(GO) scripts/bench.sh $(BENCH_OUT)
+
+# The README's "Running many skills" table: each scenario against one fake
+# process, with this client before the gate (BEFORE=commit), as it is now,
+# and with the TypeScript SDK pinned in scripts/manyskills/ts (skipped
+# without node; SKIP_TS=1 to skip). About a minute; not part of `make test`.
+manyskills:
+	@GO=$(GO) scripts/manyskills.sh

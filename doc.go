@@ -88,8 +88,9 @@
 //   - a request that provably never reached the server (DNS failure,
 //     failed dial, refused connection, TLS handshake failure, HTTP/2
 //     REFUSED_STREAM) is retried, whatever its method;
-//   - a 429 is retried, whatever the method: the API refused the request
-//     without running it;
+//   - a 429 is sent again, whatever the method: the API refused the request
+//     without running it (on an operation that starts a session, after
+//     waiting for a slot: see Concurrency limit below);
 //   - 408, 500, 502, 503 and 504, and failures after the server may have
 //     seen the request, are retried only for methods that are safe to repeat
 //     (GET, PUT, DELETE ...). Execute Skill is a POST: it is never repeated
@@ -106,6 +107,40 @@
 // retried. [WithMaxRetries]
 // sets how many times a request may be sent again ([DefaultMaxRetries]); 0
 // turns retries off. [APIError.Attempts] says how many were sent.
+//
+// Retries draw on a budget shared by the whole client, as in the AWS SDK's
+// standard retryer: each retry spends tokens, each success puts some back.
+// During an outage the budget runs dry and each call sends one request, not
+// 1 + WithMaxRetries; such a call fails at once with an error that also
+// matches [ErrRetryBudgetExhausted], which is the client's own limit, not an
+// answer from the server.
+//
+// # Concurrency limit (429)
+//
+// The API's 429 means the account runs as many browser sessions as its plan
+// allows (10 to 1,000, shared by every key of the project); it is not a rate
+// limit. Every operation whose spec documents a 429 (Execute Skill among
+// them) passes a gate shared by the whole client, which learns the limit
+// from the 429s: it starts at 10 and grows quickly until the first refusal,
+// drops to what the API accepted on each refusal, and probes upward now and
+// then. A refused call was not run, so it is sent again, even a POST: it
+// waits in line for a session freed by one of the client's own calls, or,
+// when the client has nothing in flight (the sessions are held elsewhere),
+// backs off with full jitter up to 1.5 s. Refusals do not count against
+// WithMaxRetries. The wait ends with the context, or after
+// [WithMaxSlotWait] without progress, with an error matching
+// [ErrTooManyRequests] that says how long it waited and how many refusals it
+// saw. [WithMaxConcurrency] sets the limit outright for those who know their
+// plan; [WithoutSlotWait] returns a 429 at once; [Client.GateStats] reports
+// the gate. Each refusal is logged at info level with in_flight and limit.
+//
+// # Running many skills
+//
+// [Client.ExecuteSkillBatch] runs one skill over many inputs through the
+// gate and yields each result as it completes, with its input's index. An
+// input's own failure does not stop the batch; a 401, a 402, or the skill's
+// 400 or 404 does, and the inputs left are reported as not attempted
+// ([ErrNotAttempted]).
 //
 // # Timeouts and limits
 //

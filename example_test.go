@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -173,12 +174,13 @@ func ExampleValidationError() {
 	// Output: [body parameters maxResults] must be at most 50 less_than_equal
 }
 
-// A request the API refused for being one too many (429) is sent again after
-// the Retry-After the API asks for; WithMaxRetries(0) turns retries off.
+// A call the API refused for one session too many (429) was not run: it is
+// sent again once a session frees, even with retries off. WithMaxRetries
+// bounds the other retries, of requests that never reached the server.
 func ExampleWithMaxRetries() {
 	srv := browserusetest.NewServer()
 	defer srv.Close()
-	c, _ := srv.Client(browseruse.WithMaxRetries(2))
+	c, _ := srv.Client(browseruse.WithMaxRetries(0))
 	srv.Enqueue(browserusetest.Reply{
 		Status: 429,
 		Header: http.Header{"Retry-After": {"0"}},
@@ -211,4 +213,41 @@ func ExampleWithLogger() {
 	_, _ = c.ExecuteSkill(context.Background(), skillID, browseruse.ExecuteSkillRequest{})
 	// Output:
 	// level=DEBUG msg="browseruse request" method=POST path=/skills/3f1c6a52-6a3e-4c1e-9d55-0b6a8a1f2c10/execute status=200 attempt=1
+}
+
+// ExecuteSkillBatch runs one skill over many inputs through the client's
+// gate and yields each result as it completes, with its input's index.
+// Here the fake account has credits for three runs: the 402 stops the
+// batch, and the inputs left are reported as not attempted.
+func ExampleClient_ExecuteSkillBatch() {
+	srv := browserusetest.NewServer()
+	defer srv.Close()
+	srv.SetCredits(3)
+	c, _ := srv.Client()
+
+	reqs := make([]browseruse.ExecuteSkillRequest, 5)
+	for i := range reqs {
+		reqs[i].Parameters = map[string]any{"page": i + 1}
+	}
+	out := make([]string, len(reqs))
+	for r := range c.ExecuteSkillBatch(context.Background(), uuid.New(), slices.Values(reqs),
+		browseruse.BatchOptions{Concurrency: 1}) {
+		switch {
+		case errors.Is(r.Err, browseruse.ErrNotAttempted):
+			out[r.Index] = "not attempted"
+		case r.Err != nil:
+			out[r.Index] = "failed: " + r.Err.Error()
+		default:
+			out[r.Index] = "ok: " + string(r.Result.Result)
+		}
+	}
+	for i, line := range out {
+		fmt.Println(i, line)
+	}
+	// Output:
+	// 0 ok: {"parameters":{"page":1}}
+	// 1 ok: {"parameters":{"page":2}}
+	// 2 ok: {"parameters":{"page":3}}
+	// 3 failed: browseruse: POST /skills/{skill_id}/execute: 402 Payment Required: Insufficient credits
+	// 4 not attempted
 }

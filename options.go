@@ -18,6 +18,7 @@ const (
 	DefaultTimeout          = 10 * time.Minute // per attempt: skills can run for minutes
 	DefaultMaxResponseBytes = 64 << 20
 	DefaultMaxRetryWait     = 60 * time.Second
+	DefaultMaxSlotWait      = 10 * time.Minute
 )
 
 // An Option configures a [Client] in [New]. Options are checked there, so a
@@ -36,6 +37,9 @@ type settings struct {
 	maxRetryWait  time.Duration
 	allowInsecure bool
 	logger        *slog.Logger
+	maxConcurrent int
+	maxSlotWait   time.Duration
+	noSlotWait    bool
 }
 
 // WithAPIKey sets the key sent as X-Browser-Use-API-Key. By default [New]
@@ -121,6 +125,47 @@ func WithMaxRetryWait(d time.Duration) Option {
 			return fmt.Errorf("browseruse: WithMaxRetryWait: %v is not positive", d)
 		}
 		s.maxRetryWait = d
+		return nil
+	}
+}
+
+// WithMaxConcurrency caps how many calls that start a browser session (every
+// operation whose spec documents a 429, Execute Skill among them) the client
+// runs at once. Give your plan's limit of concurrent sessions and, with no
+// other process using the account, the API never refuses a call. Without it
+// the client starts at the smallest plan's limit (10) and learns the limit
+// from the API's 429s; see the package documentation, "Concurrency limit".
+func WithMaxConcurrency(n int) Option {
+	return func(s *settings) error {
+		if n <= 0 {
+			return fmt.Errorf("browseruse: WithMaxConcurrency: %d is not positive", n)
+		}
+		s.maxConcurrent = n
+		return nil
+	}
+}
+
+// WithMaxSlotWait bounds how long a call waits for a session slot while the
+// client makes no progress (default [DefaultMaxSlotWait]): no call of the
+// client succeeds and the API keeps refusing. The call then fails with an
+// error matching [ErrTooManyRequests]. A call queued behind the client's own
+// calls, which keep finishing, waits as long as its context allows.
+func WithMaxSlotWait(d time.Duration) Option {
+	return func(s *settings) error {
+		if d <= 0 {
+			return fmt.Errorf("browseruse: WithMaxSlotWait: %v is not positive", d)
+		}
+		s.maxSlotWait = d
+		return nil
+	}
+}
+
+// WithoutSlotWait makes a call the API refused for the concurrency limit
+// (429) fail at once, and lets every call go out without waiting for a slot:
+// for callers with their own queue. The error matches [ErrTooManyRequests].
+func WithoutSlotWait() Option {
+	return func(s *settings) error {
+		s.noSlotWait = true
 		return nil
 	}
 }

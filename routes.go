@@ -23,6 +23,9 @@ type operation struct {
 	success  map[int]bool // documented 2xx status -> has a JSON body
 	anyJSON  bool         // a "2XX" entry with a JSON body
 	any2xx   bool         // a "2XX" entry at all
+	// gated: the spec documents a 429 for it, the account's limit on
+	// concurrent sessions, so its calls pass the client's gate (gate.go).
+	gated bool
 }
 
 // String names the operation in errors and logs.
@@ -107,6 +110,8 @@ func parseRoutes(spec []byte) (*routeTable, error) {
 					isJSON = isJSON || isJSONMediaType(mt)
 				}
 				switch {
+				case code == "429":
+					entry.gated = true
 				case strings.EqualFold(code, "2XX"):
 					entry.any2xx, entry.anyJSON = true, isJSON
 				case len(code) == 3 && code[0] == '2':

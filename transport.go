@@ -54,6 +54,10 @@ type policy struct {
 	maxBody      int64
 	maxRetryWait time.Duration
 	logger       *slog.Logger
+	gate         *gate // calls of operations that document a 429
+	maxSlotWait  time.Duration
+	noSlotWait   bool
+	budget       *retryBudget // retries of everything else
 }
 
 // sent is one finished exchange: a 2xx response whose body has been read
@@ -188,24 +192,98 @@ func (p *policy) send(req *http.Request) (sent, error) {
 		firstBody, _ = getBody()
 	}
 	idempotent := isIdempotent(req.Method)
+	var slot *slotWait // nil: not gated
+	if op != nil && op.gated {
+		slot = &slotWait{g: p.gate, op: op.String(), max: p.maxSlotWait}
+	}
+	holding := false       // a refused call backing off keeps its slot
+	refused := false       // the last attempt was refused: back of the line is not fair
+	retries, spent := 0, 0 // retries of other failures, and the budget tokens they took
 
 	for attempt := 1; ; attempt++ {
+		if slot != nil && !holding {
+			if p.noSlotWait {
+				p.gate.force()
+			} else if err := slot.acquire(ctx, refused); err != nil {
+				return sent{attempts: attempt - 1}, err
+			}
+		}
+		holding = false
+		if guard, ok := ctx.Value(sendGuardKey{}).(func() error); ok {
+			if err := guard(); err != nil {
+				if slot != nil {
+					p.gate.done(false)
+				}
+				return sent{attempts: attempt - 1}, err
+			}
+		}
 		reqBody := firstBody
 		if attempt > 1 && getBody != nil {
 			var err error
 			if reqBody, err = getBody(); err != nil {
-				return sent{}, fmt.Errorf("browseruse: %s: rewinding request body: %w", name(), err)
+				if slot != nil {
+					p.gate.done(false)
+				}
+				return sent{attempts: attempt}, fmt.Errorf("browseruse: %s: rewinding request body: %w", name(), err)
 			}
 		}
 		start := time.Now()
 		resp, body, unsent, err := p.attempt(ctx, req, header, reqBody, getBody)
 
+		if slot != nil && err == nil && resp.StatusCode == http.StatusTooManyRequests {
+			// Refused, so not executed: send it again once a slot frees,
+			// without counting it as a retry.
+			apiErr := p.newAPIError(resp, body, op)
+			apiErr.Attempts = attempt
+			slot.refusals++
+			slot.last = apiErr
+			wait, inFlight, limit := p.gate.refused(p.maxRetryWait)
+			holding = wait > 0
+			if p.noSlotWait {
+				p.log(ctx, req, resp.StatusCode, attempt, start, nil, -1,
+					slog.Int("in_flight", inFlight), slog.Int("limit", limit))
+				if holding {
+					p.gate.done(false)
+				}
+				return sent{attempts: attempt}, apiErr
+			}
+			if apiErr.RetryAfter > 0 { // the server's word beats our guess
+				d, ok := p.delay(ctx, attempt, apiErr.RetryAfter)
+				if !ok {
+					p.log(ctx, req, resp.StatusCode, attempt, start, nil, -1)
+					if holding {
+						p.gate.done(false)
+					}
+					return sent{attempts: attempt}, apiErr
+				}
+				wait = max(wait, d)
+			}
+			p.log(ctx, req, resp.StatusCode, attempt, start, nil, wait,
+				slog.Int("in_flight", inFlight), slog.Int("limit", limit), slog.Int("refusals", slot.refusals))
+			if wait > 0 {
+				if err := slot.sleep(ctx, wait); err != nil {
+					if holding {
+						p.gate.done(false)
+					}
+					return sent{attempts: attempt}, err
+				}
+			}
+			refused = true
+			continue
+		}
+		if slot != nil {
+			p.gate.done(err == nil && resp.StatusCode >= 200 && resp.StatusCode <= 299)
+		}
+		refused = false
+
 		var final error // what the call returns if this attempt is the last
 		var retryAfter time.Duration
 		retry := false
 		status := 0
+		cost := retryCost
 		switch {
 		case err == nil && resp.StatusCode >= 200 && resp.StatusCode <= 299:
+			p.budget.refund(spent)
 			p.log(ctx, req, resp.StatusCode, attempt, start, nil, -1)
 			return sent{resp: resp, body: body, op: op, attempts: attempt}, nil
 		case err == nil:
@@ -214,34 +292,55 @@ func (p *policy) send(req *http.Request) (sent, error) {
 			apiErr.Attempts = attempt
 			final, retryAfter = apiErr, apiErr.RetryAfter
 			retry = retryableStatus(resp.StatusCode, idempotent)
+			if !retry {
+				// The server is up and chose this answer: what the
+				// retries spent was not spent on an outage.
+				p.budget.refund(spent)
+			}
 		case ctx.Err() != nil:
 			p.log(ctx, req, 0, attempt, start, p.redactError(err), -1)
-			return sent{}, withAttempts(fmt.Errorf("browseruse: %s: %w", name(), ctx.Err()), attempt)
+			return sent{attempts: attempt}, withAttempts(fmt.Errorf("browseruse: %s: %w", name(), ctx.Err()), attempt)
 		default:
 			err = p.redactError(err)
 			final = withAttempts(fmt.Errorf("browseruse: %s: %w", name(), err), attempt)
 			// Only a request that cannot have reached the server is safe to
 			// send again, unless sending it twice is harmless anyway.
 			retry = (unsent || idempotent) && transient(err)
+			if isTimeout(err) {
+				cost = timeoutRetryCost
+			}
 		}
 		wait := time.Duration(-1)
-		if retry && attempt <= p.maxRetries {
-			if d, ok := p.delay(ctx, attempt, retryAfter); ok {
-				wait = d
+		if retry && retries < p.maxRetries {
+			if d, ok := p.delay(ctx, retries+1, retryAfter); ok {
+				if p.budget.spend(cost) {
+					wait, spent = d, spent+cost
+				} else {
+					final = fmt.Errorf("%w; %w", final, ErrRetryBudgetExhausted)
+				}
 			}
 		}
 		p.log(ctx, req, status, attempt, start, err, wait)
 		if wait < 0 {
-			return sent{}, final
+			return sent{attempts: attempt}, final
 		}
+		retries++
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return sent{}, fmt.Errorf("%w; gave up waiting to retry: %w", final, ctx.Err())
+			return sent{attempts: attempt}, fmt.Errorf("%w; gave up waiting to retry: %w", final, ctx.Err())
 		}
 	}
+}
+
+// isTimeout reports whether an attempt failed by running out of time, which
+// costs the retry budget more: a server that hangs is costlier to retry than
+// one that refuses.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 // withAttempts says how many attempts a failed call made, when it made more
@@ -477,7 +576,7 @@ func isIdempotent(method string) bool {
 // that will be retried (after retryIn), warn for the failure the call
 // returns. retryIn < 0 means no retry follows. Only the method, the path,
 // the status and the transport's error go in: never a header or a body.
-func (p *policy) log(ctx context.Context, req *http.Request, status, attempt int, start time.Time, err error, retryIn time.Duration) {
+func (p *policy) log(ctx context.Context, req *http.Request, status, attempt int, start time.Time, err error, retryIn time.Duration, extra ...slog.Attr) {
 	if p.logger == nil {
 		return
 	}
@@ -504,6 +603,7 @@ func (p *policy) log(ctx context.Context, req *http.Request, status, attempt int
 	if err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
+	attrs = append(attrs, extra...)
 	p.logger.LogAttrs(ctx, level, "browseruse request", attrs...)
 }
 

@@ -495,19 +495,18 @@ func TestRetry_TooManyRequests(t *testing.T) {
 	storm := browserusetest.Reply{Status: 429, Header: http.Header{"Retry-After": {"0"}}, JSON: map[string]any{"detail": "slow down"}, OffSpec: true}
 	params := map[string]any{"query": "caf\u00e9 \u2615", "n": 1e21, "nested": []any{nil, true, "\u0000"}}
 
-	t.Run("storm_is_bounded_and_bodies_are_identical", func(t *testing.T) {
+	t.Run("refusals_are_sent_again_byte_identical_and_are_not_retries", func(t *testing.T) {
 		t.Parallel()
-		c, srv := setup(t, browseruse.WithMaxRetries(3), fastRetries)
+		// A 429 means the call was not run: it waits for a slot and goes
+		// again, however many refusals come, without spending WithMaxRetries.
+		c, srv := setup(t, browseruse.WithMaxRetries(1), fastRetries)
 		srv.Enqueue(storm, storm, storm, storm, storm, storm)
-		_, err := execute(t.Context(), c, params)
-		var apiErr *browseruse.APIError
-		if !errors.As(err, &apiErr) || !errors.Is(err, browseruse.ErrTooManyRequests) || apiErr.Attempts != 4 {
-			t.Fatalf("err = %v, want the last 429 after 1 + 3 attempts", err)
+		if _, err := execute(t.Context(), c, params); err != nil {
+			t.Fatal(err)
 		}
-		wantAttempts(t, err, 4)
 		reqs := srv.Requests()
-		if len(reqs) != 4 {
-			t.Fatalf("server saw %d requests, want 4", len(reqs))
+		if len(reqs) != 7 {
+			t.Fatalf("server saw %d requests, want 6 refused and 1 run", len(reqs))
 		}
 		for i, r := range reqs[1:] {
 			if !bytes.Equal(r.Body, reqs[0].Body) {
@@ -526,9 +525,9 @@ func TestRetry_TooManyRequests(t *testing.T) {
 			t.Errorf("server saw %d requests (%q), want the same body twice", len(reqs), reqs)
 		}
 	})
-	t.Run("WithMaxRetries(0)_disables_retries", func(t *testing.T) {
+	t.Run("WithoutSlotWait_returns_the_429_at_once", func(t *testing.T) {
 		t.Parallel()
-		c, srv := setup(t, browseruse.WithMaxRetries(0))
+		c, srv := setup(t, browseruse.WithoutSlotWait())
 		srv.Enqueue(storm, storm)
 		_, err := execute(t.Context(), c, nil)
 		if !errors.Is(err, browseruse.ErrTooManyRequests) || len(srv.Requests()) != 1 {

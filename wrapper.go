@@ -39,6 +39,7 @@ func New(opts ...Option) (*Client, error) {
 		timeout:      DefaultTimeout,
 		maxBody:      DefaultMaxResponseBytes,
 		maxRetryWait: DefaultMaxRetryWait,
+		maxSlotWait:  DefaultMaxSlotWait,
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -81,6 +82,10 @@ func New(opts ...Option) (*Client, error) {
 		maxBody:      s.maxBody,
 		maxRetryWait: s.maxRetryWait,
 		logger:       s.logger,
+		gate:         newGate(s.maxConcurrent),
+		maxSlotWait:  s.maxSlotWait,
+		noSlotWait:   s.noSlotWait,
+		budget:       newRetryBudget(),
 	}
 	server := base.String() + "/"
 	api, err := gen.NewClientWithResponses(server, gen.WithHTTPClient(p))
@@ -133,6 +138,10 @@ func parseBaseURL(raw string, allowInsecure bool) (*url.URL, error) {
 // an [*APIError] for any other status or a body that is not what the spec
 // promises.
 func (c *Client) API() *gen.ClientWithResponses { return c.api }
+
+// GateStats reports the client's gate on calls that start a browser session:
+// its current limit, the calls in flight and waiting, and the 429s seen.
+func (c *Client) GateStats() GateStats { return c.policy.gate.stats() }
 
 // BaseURL returns the API base URL the client sends to.
 func (c *Client) BaseURL() string { return c.policy.base.String() }

@@ -115,7 +115,9 @@ func TestExecuteSkill_Errors(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, srv := setup(t)
+			// Without slot waits, a 429 is returned as it came instead of
+			// waited out: this test is about how each status reads.
+			c, srv := setup(t, browseruse.WithoutSlotWait())
 			srv.Enqueue(tt.reply)
 			res, err := c.ExecuteSkill(t.Context(), skillID, browseruse.ExecuteSkillRequest{Parameters: map[string]any{"X": 10}})
 			if res != nil {

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"log"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -140,4 +143,30 @@ func ExampleReply_handler() {
 	var apiErr *browseruse.APIError
 	fmt.Println(err != nil, errors.As(err, &apiErr))
 	// Output: true false
+}
+
+// SetConcurrencyLimit, SetLatency and SetCredits make the fake behave like
+// an account with a plan: here 2 concurrent sessions and skills of 10 ms.
+// Twenty goroutines share one client; its gate waits out the 429s, so no
+// call fails and the fake never runs more than 2 at once.
+func ExampleServer_SetConcurrencyLimit() {
+	srv := browserusetest.NewServer()
+	defer srv.Close()
+	srv.SetConcurrencyLimit(2)
+	srv.SetLatency(10 * time.Millisecond)
+	c, _ := srv.Client()
+
+	var failed atomic.Int32
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if _, err := c.ExecuteSkill(context.Background(), uuid.New(), browseruse.ExecuteSkillRequest{}); err != nil {
+				failed.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	st := srv.Stats()
+	fmt.Println("failed:", failed.Load(), "executions:", st.Executions, "max concurrent:", st.MaxConcurrent)
+	// Output: failed: 0 executions: 20 max concurrent: 2
 }

@@ -27,6 +27,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/dlclark/regexp2"
 	"github.com/pb33f/jsonschema/v6"
@@ -92,6 +93,7 @@ type Server struct {
 	queue      []Reply
 	requests   []Request
 	violations []error
+	lim        limits
 }
 
 // NewServer starts a fake. The caller should call Close when finished, to
@@ -99,7 +101,7 @@ type Server struct {
 // turns them into test failures instead.
 func NewServer() *Server {
 	spec() // fail fast, outside any request, if the embedded spec is broken
-	s := &Server{}
+	s := &Server{lim: limits{credits: -1}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
 	return s
@@ -241,7 +243,32 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	reply, scripted := s.next()
+	var refusal *Reply // checked against the spec like any reply
+	if startsSession(op) {
+		status, latency, release := s.admit()
+		switch status {
+		case http.StatusTooManyRequests:
+			refusal = &Reply{Status: status, JSON: detail(TooManySessionsDetail)}
+		case http.StatusPaymentRequired:
+			refusal = &Reply{Status: status, JSON: detail(InsufficientCreditsDetail)}
+		default:
+			if latency > 0 {
+				t := time.NewTimer(latency)
+				select {
+				case <-t.C:
+				case <-r.Context().Done():
+					t.Stop()
+				}
+			}
+			release()
+		}
+	}
+	reply, scripted := Reply{}, true
+	if refusal != nil {
+		reply = *refusal
+	} else {
+		reply, scripted = s.next()
+	}
 	if reply.Handler != nil {
 		reply.Handler(w, r)
 		return

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/browser-use/browseruse-go"
 	"github.com/browser-use/browseruse-go/browserusetest"
@@ -126,5 +127,52 @@ func TestServer_CatchesRepliesThatBreakTheSpec(t *testing.T) {
 	}
 	if len(srv.Violations()) != 1 {
 		t.Errorf("violations = %v, want still 1", srv.Violations())
+	}
+}
+
+func TestLimits_RefuseAsTheSpecDocuments(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t) // fails the test if a refusal breaks the spec
+	srv.SetConcurrencyLimit(2)
+	release := srv.HoldSessions(2)
+	if status, out := post(t, srv, skillPath, browserusetest.APIKey, `{}`); status != 429 || out["detail"] != browserusetest.TooManySessionsDetail {
+		t.Errorf("at the limit: %d %v, want the spec's 429", status, out)
+	}
+	release()
+	release() // twice is once
+	if status, _ := post(t, srv, skillPath, browserusetest.APIKey, `{}`); status != 200 {
+		t.Errorf("after release: %d, want 200", status)
+	}
+	srv.SetCredits(1)
+	if status, _ := post(t, srv, skillPath, browserusetest.APIKey, `{}`); status != 200 {
+		t.Errorf("with one credit: %d, want 200", status)
+	}
+	if status, out := post(t, srv, skillPath, browserusetest.APIKey, `{}`); status != 402 || out["detail"] != browserusetest.InsufficientCreditsDetail {
+		t.Errorf("credits spent: %d %v, want the spec's 402", status, out)
+	}
+	want := browserusetest.Stats{Requests: 4, Refusals: 1, InsufficientCredits: 1, Executions: 2, MaxConcurrent: 2}
+	if got := srv.Stats(); got != want {
+		t.Errorf("Stats = %+v, want %+v", got, want)
+	}
+}
+
+func TestLimits_LatencyHoldsTheSession(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	srv.SetConcurrencyLimit(1)
+	srv.SetLatency(300 * time.Millisecond)
+	first := make(chan int)
+	go func() { s, _ := post(t, srv, skillPath, browserusetest.APIKey, `{}`); first <- s }()
+	for srv.Stats().Executions == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	if status, _ := post(t, srv, skillPath, browserusetest.APIKey, `{}`); status != 429 {
+		t.Errorf("second call during the first: %d, want 429", status)
+	}
+	if s := <-first; s != 200 {
+		t.Errorf("first call: %d", s)
+	}
+	if status, _ := post(t, srv, skillPath, browserusetest.APIKey, `{}`); status != 200 {
+		t.Errorf("after the first ended: %d, want 200", status)
 	}
 }

@@ -1,0 +1,231 @@
+package browseruse
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// DefaultBatchConcurrency is how many calls of a batch run at once when
+// [BatchOptions] does not say: the smallest plan's limit of sessions.
+const DefaultBatchConcurrency = 10
+
+// BatchOptions configures [Client.ExecuteSkillBatch].
+type BatchOptions struct {
+	// Concurrency is how many calls of the batch run at once; 0 means
+	// [DefaultBatchConcurrency]. The client's gate still holds them to the
+	// account's limit of sessions, so a value above it only queues calls.
+	Concurrency int
+	// Stop, when closed, stops the batch as an API error that ends it does:
+	// no input is dispatched any more, calls in flight finish and are
+	// reported, and the inputs left are reported as not attempted. It is
+	// the gentle stop (a first Ctrl-C); cancelling the context is the hard
+	// one.
+	Stop <-chan struct{}
+}
+
+// BatchResult is the outcome of one input of a batch.
+type BatchResult struct {
+	// Index is the input's position in the sequence, from 0.
+	Index int
+	// Result is the skill's result when Err is nil.
+	Result *SkillResult
+	// Err is why the input failed: an [*APIError], a [*SkillError], a
+	// context error, or a [*NotAttemptedError] when the batch stopped
+	// before the call was sent.
+	Err error
+	// Attempts is how many requests were sent for it, refusals included;
+	// 0 when none was.
+	Attempts int
+	// Duration is the time from dispatch to the answer, slot waits included.
+	Duration time.Duration
+}
+
+// ErrNotAttempted is matched by a [*NotAttemptedError].
+var ErrNotAttempted = errors.New("browseruse: not attempted")
+
+// NotAttemptedError reports an input of a batch that was never sent, and so
+// never ran, because the batch stopped first. Cause is why it stopped: the
+// error of the input that ended the batch (matching, for instance,
+// [ErrInsufficientCredits]), or [ErrBatchStopped].
+type NotAttemptedError struct {
+	Cause error
+}
+
+// ErrBatchStopped is the cause of the inputs left when [BatchOptions.Stop]
+// was closed.
+var ErrBatchStopped = errors.New("browseruse: batch stopped")
+
+func (e *NotAttemptedError) Error() string {
+	return "browseruse: not attempted: the batch stopped: " + e.Cause.Error()
+}
+
+// Is makes errors.Is(err, ErrNotAttempted) match.
+func (e *NotAttemptedError) Is(target error) bool { return target == ErrNotAttempted }
+
+// Unwrap returns the cause, so errors.Is(err, ErrInsufficientCredits) holds
+// for the inputs a 402 left unsent. Test ErrNotAttempted first to tell them
+// from the input that got the 402.
+func (e *NotAttemptedError) Unwrap() error { return e.Cause }
+
+// stopsBatch reports whether err means no other input can succeed: a key
+// the API rejects (401), credits gone (402), or a skill that cannot run
+// (its 400 "not finished or not enabled" or 404 "not found").
+func stopsBatch(err error) bool {
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.StatusCode {
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusPaymentRequired, http.StatusNotFound:
+		return true
+	}
+	return false
+}
+
+// ExecuteSkillBatch runs one skill over every input, up to opts.Concurrency
+// at once, through the client's gate (so a 429 is waited out, not lost), and
+// yields each input's result as it completes, with its index:
+//
+//	for r := range c.ExecuteSkillBatch(ctx, skillID, slices.Values(reqs), browseruse.BatchOptions{}) {
+//		if r.Err != nil { log.Printf("input %d: %v", r.Index, r.Err); continue }
+//		...
+//	}
+//
+// An input's own failure (the skill failed, its parameters did not
+// validate) does not stop the batch. A 401, a 402, or the skill's 400 or
+// 404 does, since no other input could succeed: nothing more is sent,
+// calls in flight finish and are yielded, and every input left is yielded
+// with a [*NotAttemptedError] (the sequence is read to its end for that).
+// Closing opts.Stop stops the batch the same way.
+//
+// Cancelling ctx ends the calls in flight, which are yielded with the
+// context's error; the inputs left are not read. Breaking out of the loop
+// cancels the calls in flight too, and returns once every call of the
+// batch has ended (and inputs has handed back control): nothing keeps
+// running behind the caller.
+//
+// inputs is read from another goroutine, one input ahead of dispatch.
+func (c *Client) ExecuteSkillBatch(ctx context.Context, skillID uuid.UUID, inputs iter.Seq[ExecuteSkillRequest], opts BatchOptions) iter.Seq[BatchResult] {
+	return func(yield func(BatchResult) bool) {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		b := &batch{stopped: make(chan struct{})}
+		results := make(chan BatchResult)
+		go func() {
+			b.run(ctx, c, skillID, inputs, opts, results)
+			close(results)
+		}()
+		for r := range results {
+			if !yield(r) {
+				cancel()
+				for range results { // let every call end
+				}
+				return
+			}
+		}
+	}
+}
+
+type batch struct {
+	once    sync.Once
+	stopped chan struct{}
+	cause   error // set once, before stopped closes
+}
+
+func (b *batch) stop(cause error) {
+	b.once.Do(func() {
+		b.cause = cause
+		close(b.stopped)
+	})
+}
+
+// guard is checked by the policy before each request of a batch call: once
+// the batch has stopped, a call still waiting for a slot is not sent.
+func (b *batch) guard() error {
+	select {
+	case <-b.stopped:
+		return &NotAttemptedError{Cause: b.cause}
+	default:
+		return nil
+	}
+}
+
+func (b *batch) run(ctx context.Context, c *Client, skillID uuid.UUID, inputs iter.Seq[ExecuteSkillRequest],
+	opts BatchOptions, results chan<- BatchResult) {
+	n := opts.Concurrency
+	if n <= 0 {
+		n = DefaultBatchConcurrency
+	}
+	callCtx := context.WithValue(ctx, sendGuardKey{}, b.guard)
+	sem := make(chan struct{}, n)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	i := 0
+	for in := range inputs {
+		if ctx.Err() != nil {
+			return // cancelled, or the caller broke out of the loop
+		}
+		select {
+		case <-opts.Stop:
+			b.stop(ErrBatchStopped)
+		case <-b.stopped:
+		case sem <- struct{}{}:
+			select { // stopped just now: do not send
+			case <-b.stopped:
+				<-sem
+			case <-opts.Stop:
+				b.stop(ErrBatchStopped)
+				<-sem
+			default:
+			}
+		case <-ctx.Done():
+			return
+		}
+		if err := b.guard(); err != nil {
+			results <- BatchResult{Index: i, Err: err}
+			i++
+			continue
+		}
+		wg.Add(1)
+		go func(i int, in ExecuteSkillRequest) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			start := time.Now()
+			res, attempts, err := c.executeCounted(callCtx, skillID, in)
+			if err != nil && stopsBatch(err) && !errors.Is(err, ErrNotAttempted) {
+				b.stop(err)
+			}
+			results <- BatchResult{Index: i, Result: res, Err: err, Attempts: attempts, Duration: time.Since(start)}
+		}(i, in)
+		i++
+	}
+}
+
+// sendGuardKey carries a batch's guard to the policy, which checks it
+// right before each request goes out.
+type sendGuardKey struct{}
+
+// executeCounted is ExecuteSkill that also says how many requests it sent.
+func (c *Client) executeCounted(ctx context.Context, skillID uuid.UUID, req ExecuteSkillRequest) (*SkillResult, int, error) {
+	hreq, err := c.newExecuteSkillRequest(ctx, skillID, req)
+	if err != nil {
+		return nil, 0, fmt.Errorf("browseruse: ExecuteSkill: encoding request: %w", err)
+	}
+	s, err := c.policy.send(hreq)
+	if err != nil {
+		return nil, s.attempts, err
+	}
+	r, err := decodeSkillResponse[json.RawMessage](c.policy, s)
+	if err != nil {
+		return nil, s.attempts, err
+	}
+	return &SkillResult{Result: r.Value, LatencyMs: r.LatencyMs, Stderr: r.Stderr}, s.attempts, nil
+}

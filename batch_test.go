@@ -1,0 +1,217 @@
+package browseruse_test
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/browser-use/browseruse-go"
+	"github.com/browser-use/browseruse-go/browserusetest"
+)
+
+// inputs is n requests whose parameter "i" is their index.
+func inputs(n int) iter.Seq[browseruse.ExecuteSkillRequest] {
+	return func(yield func(browseruse.ExecuteSkillRequest) bool) {
+		for i := range n {
+			if !yield(browseruse.ExecuteSkillRequest{Parameters: map[string]any{"i": i}}) {
+				return
+			}
+		}
+	}
+}
+
+// collect runs the batch to its end, checking that each index comes once.
+func collect(t *testing.T, results iter.Seq[browseruse.BatchResult], n int) []browseruse.BatchResult {
+	t.Helper()
+	got := make([]browseruse.BatchResult, n)
+	seen := make([]bool, n)
+	for r := range results {
+		if r.Index < 0 || r.Index >= n || seen[r.Index] {
+			t.Fatalf("index %d out of range or yielded twice", r.Index)
+		}
+		seen[r.Index], got[r.Index] = true, r
+	}
+	if i := slices.Index(seen, false); i >= 0 {
+		t.Fatalf("input %d was never reported", i)
+	}
+	return got
+}
+
+func TestExecuteSkillBatch_AnInputsFailureDoesNotStopTheOthers(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	failed := browserusetest.Reply{JSON: map[string]any{"success": false, "error": "element #buy not found"}}
+	srv.Enqueue(failed, failed)
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 20
+	ok, skillFailed := 0, 0
+	for _, r := range collect(t, c.ExecuteSkillBatch(t.Context(), skillID, inputs(n), browseruse.BatchOptions{Concurrency: 3}), n) {
+		switch {
+		case r.Err == nil && r.Result != nil && r.Attempts == 1:
+			var echo struct{ Parameters struct{ I int } }
+			if err := r.Result.Decode(&echo); err != nil || echo.Parameters.I != r.Index {
+				t.Errorf("result %d is the result of input %d (%v)", r.Index, echo.Parameters.I, err)
+			}
+			ok++
+		case errors.Is(r.Err, browseruse.ErrSkillFailed):
+			skillFailed++
+		default:
+			t.Errorf("input %d: %+v", r.Index, r)
+		}
+	}
+	if ok != n-2 || skillFailed != 2 {
+		t.Errorf("%d ok and %d failed, want %d and 2", ok, skillFailed, n-2)
+	}
+}
+
+func TestExecuteSkillBatch_CreditsRunningOutStopsDispatching(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	srv.SetCredits(5)
+	srv.SetLatency(20 * time.Millisecond)
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n, concurrency = 40, 4
+	var ok, noCredits, notAttempted int
+	for _, r := range collect(t, c.ExecuteSkillBatch(t.Context(), skillID, inputs(n), browseruse.BatchOptions{Concurrency: concurrency}), n) {
+		switch {
+		case r.Err == nil:
+			ok++
+		case errors.Is(r.Err, browseruse.ErrNotAttempted):
+			if !errors.Is(r.Err, browseruse.ErrInsufficientCredits) || r.Attempts != 0 {
+				t.Errorf("input %d: %v after %d attempts, want the 402 as the cause and no attempt", r.Index, r.Err, r.Attempts)
+			}
+			notAttempted++
+		case errors.Is(r.Err, browseruse.ErrInsufficientCredits):
+			noCredits++
+		default:
+			t.Errorf("input %d: %v", r.Index, r.Err)
+		}
+	}
+	st := srv.Stats()
+	// After the first 402 only the calls already in flight may go out.
+	if ok != 5 || noCredits < 1 || noCredits > concurrency || st.InsufficientCredits != noCredits {
+		t.Errorf("%d ok, %d got a 402 (fake sent %d), want 5 and 1 to %d", ok, noCredits, st.InsufficientCredits, concurrency)
+	}
+	if notAttempted != n-ok-noCredits || st.Requests != ok+noCredits {
+		t.Errorf("%d not attempted, fake saw %d requests: every input after the stop must be reported, none sent", notAttempted, st.Requests)
+	}
+}
+
+func TestExecuteSkillBatch_StopFinishesWhatIsInFlight(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	srv.SetLatency(50 * time.Millisecond)
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	const n = 30
+	results := c.ExecuteSkillBatch(t.Context(), skillID, inputs(n), browseruse.BatchOptions{Concurrency: 4, Stop: stop})
+	var done, stopped int
+	for r := range results {
+		switch {
+		case r.Err == nil:
+			if done++; done == 2 {
+				close(stop)
+			}
+		case errors.Is(r.Err, browseruse.ErrBatchStopped):
+			stopped++
+		default:
+			t.Errorf("input %d: %v (a call in flight must finish, not be cut)", r.Index, r.Err)
+		}
+	}
+	if done+stopped != n || done > 2+4 || srv.Stats().Requests != done {
+		t.Errorf("%d done, %d not attempted, %d sent: want at most the 4 in flight to finish after the stop", done, stopped, srv.Stats().Requests)
+	}
+}
+
+func TestExecuteSkillBatch_ContextCancelEndsTheCallsInFlight(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	srv.SetLatency(time.Hour)
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() {
+		for c.GateStats().InFlight < 3 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	yielded := 0
+	for r := range c.ExecuteSkillBatch(ctx, skillID, inputs(1000), browseruse.BatchOptions{Concurrency: 3}) {
+		if !errors.Is(r.Err, context.Canceled) {
+			t.Errorf("input %d: err = %v, want context.Canceled", r.Index, r.Err)
+		}
+		yielded++
+	}
+	if yielded != 3 {
+		t.Errorf("%d results, want the 3 calls in flight and no more inputs read", yielded)
+	}
+}
+
+func TestExecuteSkillBatch_BreakingOutStopsEverything(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	srv.SetLatency(20 * time.Millisecond)
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r := range c.ExecuteSkillBatch(t.Context(), skillID, inputs(1000), browseruse.BatchOptions{Concurrency: 5}) {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+		break
+	}
+	// The loop has returned: no call of the batch may still run or start.
+	if gs := c.GateStats(); gs.InFlight != 0 || gs.Waiting != 0 {
+		t.Errorf("GateStats = %+v after break, want nothing in flight or waiting", gs)
+	}
+	sent := srv.Stats().Requests
+	time.Sleep(50 * time.Millisecond)
+	if now := srv.Stats().Requests; now != sent || sent > 10 {
+		t.Errorf("%d requests at break, %d later: want a handful, and none after the loop ended", sent, now)
+	}
+}
+
+func TestExecuteSkillBatch_ASkillThatCannotRunStopsIt(t *testing.T) {
+	t.Parallel()
+	for _, reply := range []browserusetest.Reply{
+		{Status: 404, JSON: map[string]any{"detail": "Skill not found"}},
+		{Status: 400, JSON: map[string]any{"detail": "Skill is not finished"}},
+		{Status: 401, JSON: map[string]any{"detail": "Invalid API key"}},
+	} {
+		srv := browserusetest.New(t)
+		srv.Enqueue(reply)
+		c, err := srv.Client()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := collect(t, c.ExecuteSkillBatch(t.Context(), skillID, inputs(10), browseruse.BatchOptions{Concurrency: 1}), 10)
+		var apiErr *browseruse.APIError
+		if !errors.As(got[0].Err, &apiErr) || apiErr.StatusCode != reply.Status || errors.Is(got[0].Err, browseruse.ErrNotAttempted) {
+			t.Errorf("%d: first input: %v, want the %d itself", reply.Status, got[0].Err, reply.Status)
+		}
+		for _, r := range got[1:] {
+			if !errors.Is(r.Err, browseruse.ErrNotAttempted) {
+				t.Errorf("%d: input %d: %v, want not attempted", reply.Status, r.Index, r.Err)
+			}
+		}
+		if n := len(srv.Requests()); n != 1 {
+			t.Errorf("%d: %d requests, want 1", reply.Status, n)
+		}
+	}
+}

@@ -1,0 +1,131 @@
+package browserusetest
+
+import (
+	"net/http"
+	"sync"
+	"time"
+
+	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
+)
+
+// The API limits each account to a number of concurrent browser sessions
+// (10 to 1,000 by plan) and answers 429 to a call that would start one too
+// many; it answers 402 once the credits run out. These knobs make the fake
+// do the same for every operation whose spec documents a 429 (Execute Skill
+// among them), so code that runs many skills can be tested against it.
+
+// Stats counts what the fake saw of calls that start a session.
+type Stats struct {
+	// Requests is how many such calls passed validation.
+	Requests int
+	// Refusals is how many of them got a 429 for the concurrency limit.
+	Refusals int
+	// InsufficientCredits is how many got a 402 because credits ran out.
+	InsufficientCredits int
+	// Executions is how many were admitted and answered.
+	Executions int
+	// MaxConcurrent is the most that ran at once, held sessions included.
+	MaxConcurrent int
+}
+
+// TooManySessionsDetail and InsufficientCreditsDetail are the details of the
+// fake's 429 and 402, the spec's defaults for those errors.
+const (
+	TooManySessionsDetail     = "Too many concurrent active sessions. Please wait for one to finish, kill one, or upgrade your plan."
+	InsufficientCreditsDetail = "Insufficient credits"
+)
+
+type limits struct {
+	limit   int // 0: none
+	latency time.Duration
+	credits int // < 0: unlimited
+	active  int // admitted calls running
+	held    int // sessions held by HoldSessions
+	stats   Stats
+}
+
+// SetConcurrencyLimit makes the fake refuse, with the spec's 429, a call that
+// starts a session while n are running (held ones included), as a plan's
+// limit does. 0 removes the limit.
+func (s *Server) SetConcurrencyLimit(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lim.limit = max(n, 0)
+}
+
+// SetLatency makes every admitted call that starts a session take d before
+// it is answered, as a skill driving a website does. The session counts
+// against the limit for that time.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lim.latency = d
+}
+
+// SetCredits lets n more calls that start a session be admitted; after that
+// each gets the spec's 402. A negative n means unlimited, the default.
+func (s *Server) SetCredits(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lim.credits = n
+}
+
+// HoldSessions occupies n sessions of the limit, as another process or the
+// web app using the same account would, until release is called.
+func (s *Server) HoldSessions(n int) (release func()) {
+	s.mu.Lock()
+	s.lim.held += n
+	s.lim.stats.MaxConcurrent = max(s.lim.stats.MaxConcurrent, s.lim.active+s.lim.held)
+	s.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			s.lim.held -= n
+			s.mu.Unlock()
+		})
+	}
+}
+
+// Stats returns the counts so far.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lim.stats
+}
+
+// startsSession reports whether op is limited: the spec documents a 429 for it.
+func startsSession(op *v3.Operation) bool {
+	return op.Responses != nil && op.Responses.Codes.GetOrZero("429") != nil
+}
+
+// admit applies the limit and the credits to a call that starts a session.
+// It returns the refusal to send, or the latency to wait and a release to
+// call before answering: the session ends before its answer leaves, as the
+// client sees it, so a client that sends its next call on an answer never
+// finds its own previous call still counted.
+func (s *Server) admit() (refusal int, latency time.Duration, release func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := &s.lim
+	l.stats.Requests++
+	switch {
+	case l.limit > 0 && l.active+l.held >= l.limit:
+		l.stats.Refusals++
+		return http.StatusTooManyRequests, 0, nil
+	case l.credits == 0:
+		l.stats.InsufficientCredits++
+		return http.StatusPaymentRequired, 0, nil
+	}
+	if l.credits > 0 {
+		l.credits--
+	}
+	l.active++
+	l.stats.Executions++
+	l.stats.MaxConcurrent = max(l.stats.MaxConcurrent, l.active+l.held)
+	return 0, l.latency, func() {
+		s.mu.Lock()
+		l.active--
+		s.mu.Unlock()
+	}
+}

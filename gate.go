@@ -1,0 +1,348 @@
+package browseruse
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The API's 429 means "too many concurrent active sessions": the account has
+// a fixed number of browsers (10, 50, 250, 500 or 1,000 by plan, shared by
+// every key of the project), not a request rate. A fixed backoff with a retry
+// count is the wrong tool for that: a refused call should wait until one of
+// the calls holding a session ends. The gate does that for every operation
+// whose spec documents a 429 (routes.go), for the whole client.
+//
+// Its limit is learned, AIMD style, from the refusals alone: a skill's
+// latency depends on the site it drives, so latency says nothing about
+// congestion here.
+//   - It starts at the smallest plan's limit and, until the first refusal,
+//     grows by one per success while it is full (slow start), so a burst of
+//     64 goroutines sends 10 requests, not 64.
+//   - A refusal sets it to what the server did accept: the calls still in
+//     flight, the refused one excluded (at least 1).
+//   - After that it grows by one per limit's worth of successes while full,
+//     to find capacity another process freed or a plan upgrade added. A
+//     probe that is refused doubles the successes the next one waits for
+//     (up to probeScaleMax), so that at a stable limit probes are rarer; a
+//     probe that holds means capacity is being freed (the other client
+//     sharing the account finished), and slow start resumes to find it.
+//
+// A refused call was not executed, so sending it again is safe even for a
+// POST. It waits, first in line, for a slot freed by one of this client's
+// own calls; when this client has nothing else in flight (the limit is held
+// by another process, or by sessions that never ended), nothing will free
+// one, and it waits with full-jitter backoff instead, keeping its slot so
+// that no other call of this client goes out meanwhile.
+
+const (
+	initialLimit   = 10 // the smallest plan
+	probeScaleMax  = 2
+	aloneBackoff   = 250 * time.Millisecond
+	aloneBackoffMx = 1500 * time.Millisecond
+	maxLimit       = int(^uint(0) >> 1)
+)
+
+// GateStats is a snapshot of a client's gate on calls that start a browser
+// session, from [Client.GateStats].
+type GateStats struct {
+	// Limit is how many such calls the client currently lets run at once.
+	Limit int
+	// InFlight is how many are running.
+	InFlight int
+	// Waiting is how many calls wait for a slot.
+	Waiting int
+	// Refusals counts the 429 answers the client received so far.
+	Refusals int64
+}
+
+type gate struct {
+	ceiling int // WithMaxConcurrency; 0: none
+
+	mu         sync.Mutex
+	limit      int
+	ssthresh   int // slow start while limit < ssthresh
+	inFlight   int
+	waiters    []*slotWaiter
+	grown      int  // successes while full since the limit last changed
+	probeScale int  // successes per probe, in limits
+	probing    bool // the limit was raised since the last refusal
+	alone      int  // refusals in a row with nothing else in flight
+	refusals   int64
+	progress   time.Time // when a call last succeeded
+}
+
+type slotWaiter struct {
+	ready   chan struct{}
+	granted bool
+}
+
+func newGate(ceiling int) *gate {
+	g := &gate{ceiling: ceiling, limit: initialLimit, ssthresh: maxLimit, probeScale: 1}
+	if ceiling > 0 {
+		// A caller who names the plan's limit knows better than slow start.
+		g.limit, g.ssthresh = ceiling, ceiling
+	}
+	return g
+}
+
+func (g *gate) stats() GateStats {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return GateStats{Limit: g.limit, InFlight: g.inFlight, Waiting: len(g.waiters), Refusals: g.refusals}
+}
+
+// take claims a slot at once if one is free and nobody waits, else returns a
+// waiter to wait on. first puts the waiter at the head of the line: a
+// refused call has waited longest.
+func (g *gate) take(first bool) *slotWaiter {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.waiters) == 0 && g.inFlight < g.limit {
+		g.inFlight++
+		return nil
+	}
+	w := &slotWaiter{ready: make(chan struct{})}
+	if first {
+		g.waiters = append([]*slotWaiter{w}, g.waiters...)
+	} else {
+		g.waiters = append(g.waiters, w)
+	}
+	return w
+}
+
+// force claims a slot whatever the limit: for a client that does not wait
+// (WithoutSlotWait), which still keeps the count so that refusals teach it.
+func (g *gate) force() {
+	g.mu.Lock()
+	g.inFlight++
+	g.mu.Unlock()
+}
+
+// abandon takes w out of the line, or gives its slot back if it was granted
+// meanwhile.
+func (g *gate) abandon(w *slotWaiter) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if w.granted {
+		g.inFlight--
+		g.dispatch()
+		return
+	}
+	for i, x := range g.waiters {
+		if x == w {
+			g.waiters = append(g.waiters[:i], g.waiters[i+1:]...)
+			break
+		}
+	}
+}
+
+// dispatch hands free slots to the head of the line. g.mu is held.
+func (g *gate) dispatch() {
+	for len(g.waiters) > 0 && g.inFlight < g.limit {
+		w := g.waiters[0]
+		g.waiters[0] = nil
+		g.waiters = g.waiters[1:]
+		w.granted = true
+		g.inFlight++
+		close(w.ready)
+	}
+}
+
+// done gives back the slot of a call that was not refused. ok says it
+// succeeded, which is what lets the limit grow.
+func (g *gate) done(ok bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if ok {
+		g.alone = 0
+		g.progress = time.Now()
+		// Only a full gate learns anything: a client using 3 of its 10 slots
+		// has not shown that 11 would be accepted.
+		if full := g.inFlight >= g.limit || len(g.waiters) > 0; full && (g.ceiling == 0 || g.limit < g.ceiling) {
+			if g.limit < g.ssthresh {
+				g.limit++
+			} else if g.grown++; g.grown >= g.limit*g.probeScale {
+				if g.probing {
+					// The last probe held: capacity is being freed (another
+					// process finished, the plan grew). Find it fast.
+					g.probeScale, g.ssthresh = 1, maxLimit
+				}
+				g.limit++
+				g.grown, g.probing = 0, true
+			}
+		}
+	}
+	g.inFlight--
+	g.dispatch()
+}
+
+// refused records a 429 for a call holding a slot. When other calls of this
+// client are in flight, the slot is given back and the call must wait for
+// one again (wait is 0); when it is alone, it keeps its slot and must back
+// off for wait before sending again.
+func (g *gate) refused(maxWait time.Duration) (wait time.Duration, inFlight, limit int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.refusals++
+	g.grown = 0
+	if g.probing {
+		g.probeScale = min(g.probeScale*2, probeScaleMax)
+		g.probing = false
+	}
+	inFlight = g.inFlight
+	if inFlight <= 1 {
+		// Nothing of ours will end and free a session: the limit is held
+		// elsewhere. Probe with one call; once it frees, climb back by slow
+		// start to what held before (ssthresh is kept: being shut out says
+		// nothing of our share once the holder is done).
+		g.limit = 1
+		ceil := min(aloneBackoff<<min(g.alone, 8), aloneBackoffMx, maxWait)
+		g.alone++
+		return rand.N(ceil) + 1, inFlight, g.limit
+	}
+	g.limit = min(g.limit, inFlight-1)
+	g.ssthresh = g.limit
+	g.inFlight--
+	g.dispatch()
+	return 0, inFlight, g.limit
+}
+
+// lastProgress is when a call of this client last succeeded.
+func (g *gate) lastProgress() time.Time {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.progress
+}
+
+// slotWait tracks one call's time in the gate, against WithMaxSlotWait.
+// The bound is on waiting without progress: a call queued behind this
+// client's own long skills, which keep succeeding, is not failed for it.
+type slotWait struct {
+	g        *gate
+	op       string
+	max      time.Duration
+	start    time.Time // first wait; zero until there is one
+	refusals int
+	last     error // the last 429
+}
+
+// expired reports whether the call has waited maxSlotWait since it started
+// waiting or since the client last made progress, whichever is later, and
+// how long until it will have if not.
+func (s *slotWait) expired() (bool, time.Duration) {
+	if s.start.IsZero() {
+		s.start = time.Now()
+	}
+	from := s.start
+	if p := s.g.lastProgress(); p.After(from) {
+		from = p
+	}
+	left := s.max - time.Since(from)
+	return left <= 0, left
+}
+
+// acquire waits for a slot. first: the call was refused and goes to the
+// head of the line.
+func (s *slotWait) acquire(ctx context.Context, first bool) error {
+	w := s.g.take(first)
+	if w == nil {
+		return nil
+	}
+	for {
+		exp, left := s.expired()
+		if exp {
+			s.g.abandon(w)
+			return s.err(nil)
+		}
+		t := time.NewTimer(left)
+		select {
+		case <-w.ready:
+			t.Stop()
+			return nil
+		case <-ctx.Done():
+			t.Stop()
+			s.g.abandon(w)
+			return s.err(ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// sleep waits d while holding a slot, for a call refused when alone. A wait
+// that runs past WithMaxSlotWait is cut there, and the call ends.
+func (s *slotWait) sleep(ctx context.Context, d time.Duration) error {
+	exp, left := s.expired()
+	if exp {
+		return s.err(nil)
+	}
+	t := time.NewTimer(min(d, left))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		if exp, _ := s.expired(); exp {
+			return s.err(nil)
+		}
+		return nil
+	case <-ctx.Done():
+		return s.err(ctx.Err())
+	}
+}
+
+func (s *slotWait) err(cause error) error {
+	return &slotError{op: s.op, waited: time.Since(s.start), refusals: s.refusals, max: s.max, last: s.last, cause: cause}
+}
+
+// slotError ends a call that never got a slot. It matches
+// [ErrTooManyRequests] once the API refused the call (or the wait ran out),
+// and the context's error when that is what ended it.
+type slotError struct {
+	op       string
+	waited   time.Duration
+	refusals int
+	max      time.Duration
+	last     error
+	cause    error
+}
+
+func (e *slotError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "browseruse: %s: ", e.op)
+	if e.cause != nil {
+		fmt.Fprintf(&b, "gave up waiting for a session slot after %v", e.waited.Round(time.Millisecond))
+	} else {
+		fmt.Fprintf(&b, "no session slot after waiting %v, %v of them without progress (see WithMaxSlotWait)",
+			e.waited.Round(time.Millisecond), e.max)
+	}
+	fmt.Fprintf(&b, "; %d refusal", e.refusals)
+	if e.refusals != 1 {
+		b.WriteString("s")
+	}
+	if e.last != nil {
+		b.WriteString(" (429); last: ")
+		b.WriteString(e.last.Error())
+	}
+	if e.cause != nil {
+		b.WriteString(": ")
+		b.WriteString(e.cause.Error())
+	}
+	return b.String()
+}
+
+func (e *slotError) Is(target error) bool {
+	return target == ErrTooManyRequests && (e.refusals > 0 || e.cause == nil)
+}
+
+func (e *slotError) Unwrap() []error {
+	var errs []error
+	if e.last != nil {
+		errs = append(errs, e.last)
+	}
+	if e.cause != nil {
+		errs = append(errs, e.cause)
+	}
+	return errs
+}

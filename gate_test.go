@@ -1,0 +1,253 @@
+package browseruse_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/browser-use/browseruse-go"
+	"github.com/browser-use/browseruse-go/browserusetest"
+)
+
+// plan is a fake account: a limit of 8 concurrent sessions and skills of
+// 100 ms, the figures of the README's "Running many skills".
+func plan(t *testing.T) *browserusetest.Server {
+	srv := browserusetest.New(t)
+	srv.SetConcurrencyLimit(8)
+	srv.SetLatency(100 * time.Millisecond)
+	return srv
+}
+
+// hammer runs calls Execute Skill calls on c from goroutines goroutines and
+// returns the failures.
+func hammer(ctx context.Context, c *browseruse.Client, goroutines, calls int) (failed []error) {
+	var mu sync.Mutex
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range goroutines {
+		wg.Go(func() {
+			for next.Add(1) <= int64(calls) {
+				if _, err := execute(ctx, c, nil); err != nil {
+					mu.Lock()
+					failed = append(failed, err)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return failed
+}
+
+func TestGate_OneClientRunsAtTheLimitWithoutLosingACall(t *testing.T) {
+	t.Parallel()
+	srv := plan(t)
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed := hammer(t.Context(), c, 64, 256); len(failed) > 0 {
+		t.Fatalf("%d of 256 calls failed, first: %v", len(failed), failed[0])
+	}
+	st := srv.Stats()
+	if st.Executions != 256 {
+		t.Errorf("%d executions, want each call run exactly once", st.Executions)
+	}
+	// The slow start's overshoot plus rare probes: one refusal in eight
+	// calls at most, where a fixed backoff sends more refusals than calls.
+	if st.Refusals > 32 {
+		t.Errorf("%d refusals for 256 calls, want at most 32", st.Refusals)
+	}
+	if st.MaxConcurrent > 8 {
+		t.Errorf("fake ran %d at once with a limit of 8", st.MaxConcurrent)
+	}
+	if gs := c.GateStats(); gs.Refusals != int64(st.Refusals) || gs.InFlight != 0 || gs.Waiting != 0 || gs.Limit < 1 || gs.Limit > 9 {
+		t.Errorf("GateStats = %+v after the run, fake saw %d refusals", gs, st.Refusals)
+	}
+}
+
+func TestGate_TwoClientsShareTheLimitWithoutARefusalLoop(t *testing.T) {
+	t.Parallel()
+	srv := plan(t)
+	var failed []error
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range 2 {
+		c, err := srv.Client()
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			f := hammer(t.Context(), c, 32, 128)
+			mu.Lock()
+			failed = append(failed, f...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if len(failed) > 0 {
+		t.Fatalf("%d of 256 calls failed, first: %v", len(failed), failed[0])
+	}
+	if st := srv.Stats(); st.Refusals > 64 || st.Executions != 256 {
+		t.Errorf("%d refusals and %d executions for 256 calls, want at most 64 and 256", st.Refusals, st.Executions)
+	}
+}
+
+func TestGate_LimitHeldElsewhereThenFreed(t *testing.T) {
+	t.Parallel()
+	srv := plan(t)
+	release := srv.HoldSessions(8)
+	time.AfterFunc(3*time.Second, release)
+	c, err := srv.Client(browseruse.WithMaxRetries(0)) // refusals are not retries
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := execute(t.Context(), c, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Backoff that grows to 2 s, not a loop: about 6 tries in 3 s.
+	if st := srv.Stats(); st.Refusals > 12 || st.Refusals < 1 {
+		t.Errorf("%d refusals while the limit was held for 3 s, want 1 to 12", st.Refusals)
+	}
+}
+
+func TestGate_LimitHeldForGoodEndsAtTheDeadline(t *testing.T) {
+	t.Parallel()
+	srv := plan(t)
+	defer srv.HoldSessions(8)()
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 1500*time.Millisecond)
+	defer cancel()
+	_, err = execute(ctx, c, nil)
+	if !errors.Is(err, browseruse.ErrTooManyRequests) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want ErrTooManyRequests and the deadline", err)
+	}
+	var apiErr *browseruse.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 429 {
+		t.Errorf("err = %v, want the last 429 inside", err)
+	}
+	if n := srv.Stats().Refusals; !strings.Contains(err.Error(), "refusals") || n > 12 {
+		t.Errorf("%d refusals, err = %v: want a bounded few, and the count in the message", n, err)
+	}
+}
+
+func TestGate_WithMaxSlotWaitEndsAWaitWithoutProgress(t *testing.T) {
+	t.Parallel()
+	srv := plan(t)
+	defer srv.HoldSessions(8)()
+	c, err := srv.Client(browseruse.WithMaxSlotWait(300 * time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = execute(t.Context(), c, nil)
+	if !errors.Is(err, browseruse.ErrTooManyRequests) || errors.Is(err, context.DeadlineExceeded) ||
+		!strings.Contains(err.Error(), "waiting") {
+		t.Fatalf("err = %v, want ErrTooManyRequests saying how long it waited", err)
+	}
+}
+
+func TestGate_WithoutSlotWaitFailsAtOnce(t *testing.T) {
+	t.Parallel()
+	srv := plan(t)
+	defer srv.HoldSessions(8)()
+	c, err := srv.Client(browseruse.WithoutSlotWait())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = execute(t.Context(), c, nil)
+	if !errors.Is(err, browseruse.ErrTooManyRequests) || srv.Stats().Requests != 1 {
+		t.Fatalf("err = %v after %d requests, want the 429 after 1", err, srv.Stats().Requests)
+	}
+}
+
+func TestGate_WithMaxConcurrencyNeverGetsA429(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	srv.SetConcurrencyLimit(8)
+	srv.SetLatency(20 * time.Millisecond)
+	c, err := srv.Client(browseruse.WithMaxConcurrency(8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed := hammer(t.Context(), c, 32, 64); len(failed) > 0 {
+		t.Fatal(failed[0])
+	}
+	if st := srv.Stats(); st.Refusals != 0 || st.MaxConcurrent != 8 {
+		t.Errorf("stats %+v, want no refusal and the full limit used", st)
+	}
+}
+
+func TestGate_CancelWhileQueuedLeavesNoSlotTaken(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	srv.SetLatency(200 * time.Millisecond)
+	c, err := srv.Client(browseruse.WithMaxConcurrency(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() { _, err := execute(t.Context(), c, nil); done <- err }()
+	for c.GateStats().InFlight == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	queued := make(chan error)
+	go func() { _, err := execute(ctx, c, nil); queued <- err }()
+	for c.GateStats().Waiting == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-queued; !errors.Is(err, context.Canceled) || errors.Is(err, browseruse.ErrTooManyRequests) {
+		t.Errorf("queued call: err = %v, want context.Canceled alone (nothing refused it)", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if gs := c.GateStats(); gs.InFlight != 0 || gs.Waiting != 0 {
+		t.Errorf("GateStats = %+v, want nothing in flight or waiting", gs)
+	}
+	if _, err := execute(t.Context(), c, nil); err != nil {
+		t.Fatalf("the slot was lost: %v", err)
+	}
+	if n := srv.Stats().Requests; n != 2 {
+		t.Errorf("fake saw %d calls, want 2: the cancelled one never went out", n)
+	}
+}
+
+func TestGate_LogsEachRefusalWithTheLimit(t *testing.T) {
+	t.Parallel()
+	srv := plan(t)
+	release := srv.HoldSessions(8)
+	var rec recorder
+	c, err := srv.Client(browseruse.WithLogger(slog.New(&rec)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(300*time.Millisecond, release)
+	if _, err := execute(t.Context(), c, nil); err != nil {
+		t.Fatal(err)
+	}
+	refusals := 0
+	for _, r := range rec.all() {
+		a := attrs(r)
+		if a["status"].Int64() != http.StatusTooManyRequests {
+			continue
+		}
+		refusals++
+		if r.Level != slog.LevelInfo || a["in_flight"].Kind() != slog.KindInt64 || a["limit"].Int64() != 1 {
+			t.Errorf("refusal logged at %v with %v, want info with in_flight and limit 1", r.Level, a)
+		}
+	}
+	if refusals != srv.Stats().Refusals || refusals == 0 {
+		t.Errorf("%d refusals logged, fake sent %d", refusals, srv.Stats().Refusals)
+	}
+}
