@@ -59,14 +59,17 @@ The key is read from $BROWSER_USE_API_KEY.`,
 // executeFlags is the skills execute command line as given; resolve checks it
 // and turns it into the call to make.
 type executeFlags struct {
-	params     []string // -p key=value, in order: a repeated key's last value wins
-	paramsJSON string
-	session    string
-	compact    bool
-	baseURL    string
-	timeout    time.Duration
-	fake       bool
-	verbose    bool
+	params      []string // -p key=value, in order: a repeated key's last value wins
+	paramsJSON  string
+	session     string
+	compact     bool
+	baseURL     string
+	timeout     time.Duration
+	fake        bool
+	verbose     bool
+	batch       string
+	out         string
+	concurrency int
 }
 
 func (f *executeFlags) register(fs *pflag.FlagSet) {
@@ -80,6 +83,9 @@ func (f *executeFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.timeout, "timeout", 0, "give up after `DURATION`, retries included, e.g. 30s or 5m\n(default 0: no limit but the client's own per-attempt limit)")
 	fs.BoolVar(&f.fake, "fake", false, "run against a built-in fake of the API that checks requests\nagainst the spec and echoes the parameters; needs no key and no network")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log every HTTP attempt to stderr (never the key)")
+	fs.StringVar(&f.batch, "batch", "", "run the skill once per line of `FILE` (- for stdin), each line a JSON\nobject of parameters; records go to stdout, or to --out")
+	fs.StringVar(&f.out, "out", "", "with --batch: append the records to `FILE`; rerunning with the\nsame FILE skips the lines already ok in it")
+	fs.IntVar(&f.concurrency, "concurrency", 0, "with --batch: run at most `N` calls at once (default 10, the\nsmallest plan's limit; the client also keeps to the account's)")
 }
 
 // executeArgs is a checked skills execute command line.
@@ -91,12 +97,17 @@ type executeArgs struct {
 	timeout time.Duration
 	fake    bool
 	verbose bool
+	// batch mode: the input, "" for one call
+	batch       string
+	out         string
+	concurrency int
 }
 
 // resolve checks the command line and reads the parameters, from stdin for
 // --params-json -, which ctx can interrupt.
 func (f *executeFlags) resolve(ctx context.Context, args []string, stdin io.Reader) (*executeArgs, error) {
-	a := executeArgs{compact: f.compact, baseURL: f.baseURL, timeout: f.timeout, fake: f.fake, verbose: f.verbose}
+	a := executeArgs{compact: f.compact, baseURL: f.baseURL, timeout: f.timeout, fake: f.fake, verbose: f.verbose,
+		batch: f.batch, out: f.out, concurrency: f.concurrency}
 	switch len(args) {
 	case 0:
 		return nil, errors.New("missing SKILL_ID: the skill to execute, a UUID")
@@ -127,6 +138,9 @@ func (f *executeFlags) resolve(ctx context.Context, args []string, stdin io.Read
 	if a.timeout < 0 {
 		return nil, fmt.Errorf("--timeout %v is negative", a.timeout)
 	}
+	if err := f.checkBatch(); err != nil {
+		return nil, err
+	}
 	if a.fake && a.baseURL != "" {
 		return nil, errors.New("--fake and --base-url cannot be combined: --fake runs its own server")
 	}
@@ -144,6 +158,32 @@ func (f *executeFlags) resolve(ctx context.Context, args []string, stdin io.Read
 	return &a, nil
 }
 
+// checkBatch checks the flags of batch mode, and that one call's flags are
+// not mixed in: their parameters would apply to every line.
+func (f *executeFlags) checkBatch() error {
+	if f.batch == "" {
+		for name, set := range map[string]bool{"--out": f.out != "", "--concurrency": f.concurrency != 0} {
+			if set {
+				return fmt.Errorf("%s needs --batch FILE", name)
+			}
+		}
+		return nil
+	}
+	switch {
+	case len(f.params) > 0 || f.paramsJSON != "":
+		return errors.New("--batch takes the parameters from its lines: drop -p and --params-json")
+	case f.timeout != 0:
+		return errors.New("--timeout applies to one call and cannot be combined with --batch")
+	case f.concurrency < 0:
+		return fmt.Errorf("--concurrency %d is negative", f.concurrency)
+	case f.out == "-":
+		return errors.New("--out -: leave --out out to write the records to stdout")
+	case f.out != "" && f.out == f.batch:
+		return fmt.Errorf("--out %s is the --batch input: the records would overwrite it", f.out)
+	}
+	return nil
+}
+
 // execute runs skills execute. It returns an exitError once it has reported
 // the outcome on stderr, or a plain error for a usage error.
 func (c *cli) execute(ctx context.Context, f *executeFlags, args []string) error {
@@ -155,38 +195,14 @@ func (c *cli) execute(ctx context.Context, f *executeFlags, args []string) error
 	if err != nil {
 		return err
 	}
-
-	var opts []browseruse.Option
-	if a.verbose {
-		h := slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelDebug})
-		opts = append(opts, browseruse.WithLogger(slog.New(h)))
+	if a.batch != "" {
+		return c.executeBatch(ctx, a)
 	}
-	var client *browseruse.Client
-	if a.fake {
-		srv := browserusetest.NewServer()
-		defer srv.Close()
-		client, err = srv.Client(opts...)
-	} else {
-		key := c.getenv("BROWSER_USE_API_KEY")
-		if key == "" {
-			fmt.Fprintln(c.stderr, "browseruse: BROWSER_USE_API_KEY is not set: export your Browser Use API key,")
-			fmt.Fprintln(c.stderr, "or add --fake to run against the built-in fake API.")
-			return exitError{exitUsage}
-		}
-		opts = append(opts, browseruse.WithAPIKey(key))
-		base := a.baseURL
-		if base == "" {
-			base = c.getenv("BROWSER_USE_BASE_URL")
-		}
-		if base != "" {
-			opts = append(opts, browseruse.WithBaseURL(base))
-		}
-		client, err = browseruse.New(opts...)
-	}
+	client, closeClient, err := c.newClient(a)
 	if err != nil {
-		fmt.Fprintln(c.stderr, err) // a bad --base-url or key: the user's to fix
-		return exitError{exitUsage}
+		return err
 	}
+	defer closeClient()
 
 	callCtx := ctx
 	if a.timeout > 0 {
@@ -226,6 +242,45 @@ func (c *cli) execute(ctx context.Context, f *executeFlags, args []string) error
 	}
 	c.printRun(res.LatencyMs, res.Stderr)
 	return nil
+}
+
+// newClient makes the client the command line asks for: against the
+// built-in fake for --fake (close shuts it down), else the API with the key
+// from the environment. It reports a failure on stderr itself.
+func (c *cli) newClient(a *executeArgs) (client *browseruse.Client, closeFn func(), err error) {
+	var opts []browseruse.Option
+	if a.verbose {
+		h := slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelDebug})
+		opts = append(opts, browseruse.WithLogger(slog.New(h)))
+	}
+	closeFn = func() {}
+	if a.fake {
+		srv := browserusetest.NewServer()
+		closeFn = srv.Close
+		client, err = srv.Client(opts...)
+	} else {
+		key := c.getenv("BROWSER_USE_API_KEY")
+		if key == "" {
+			fmt.Fprintln(c.stderr, "browseruse: BROWSER_USE_API_KEY is not set: export your Browser Use API key,")
+			fmt.Fprintln(c.stderr, "or add --fake to run against the built-in fake API.")
+			return nil, nil, exitError{exitUsage}
+		}
+		opts = append(opts, browseruse.WithAPIKey(key))
+		base := a.baseURL
+		if base == "" {
+			base = c.getenv("BROWSER_USE_BASE_URL")
+		}
+		if base != "" {
+			opts = append(opts, browseruse.WithBaseURL(base))
+		}
+		client, err = browseruse.New(opts...)
+	}
+	if err != nil {
+		closeFn()
+		fmt.Fprintln(c.stderr, err) // a bad --base-url or key: the user's to fix
+		return nil, nil, exitError{exitUsage}
+	}
+	return client, closeFn, nil
 }
 
 // printRun reports what the API said about the execution, on stderr.

@@ -1,0 +1,332 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+
+	"github.com/browser-use/browseruse-go"
+)
+
+// errOutLocked is a --out another run holds.
+var errOutLocked = errors.New("another browseruse run is writing to it")
+
+// batchRun is the state of one skills execute --batch.
+type batchRun struct {
+	c   *cli
+	a   *executeArgs
+	out io.Writer
+	f   *os.File // --out; nil when the records go to stdout
+
+	stopOnce sync.Once
+	stop     chan struct{} // closed: dispatch no more (first Ctrl-C, write failure)
+	cancel   context.CancelFunc
+
+	mu       sync.Mutex
+	signal   int  // exit code of the first signal; 0: none
+	abandons bool // calls in flight were cancelled: their results are not recorded
+
+	ok, failed, skipped, notRun, abandoned int
+	writeErr                               error
+	stopErr                                error // the API error that stopped the batch
+	stopLine                               int
+}
+
+// executeBatch runs skills execute --batch. Like execute, it returns an
+// exitError once it has reported the outcome, or a plain error for a usage
+// error.
+func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
+	// Signals are the batch's to handle from here on: the first Ctrl-C stops
+	// dispatching but lets the calls in flight finish and be recorded, which
+	// the command's context, cancelled by that Ctrl-C, would not.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+
+	input, err := readBatchInput(ctx, a.batch, c.stdin)
+	if code, what, ok := stopped(ctx); ok {
+		fmt.Fprintln(c.stderr, "browseruse: "+what)
+		return exitError{code}
+	}
+	if err != nil {
+		return err
+	}
+	lines := parseBatchInput(input)
+
+	b := &batchRun{c: c, a: a, out: c.stdout, stop: make(chan struct{})}
+	last := map[int]lastRecord{}
+	if a.out != "" {
+		f, done, torn, err := openOut(a.out, a.batch)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if torn > 0 {
+			fmt.Fprintf(c.stderr, "browseruse: --out %s: cut its last record, torn by a run that was killed while writing it (%d bytes); that line runs again\n", a.out, torn)
+		}
+		b.f, b.out, last = f, f, done
+	}
+
+	var jobs []inputLine
+	for _, l := range lines {
+		switch r, seen := last[l.n]; {
+		case seen && r.ok && r.hash == l.hash:
+			b.skipped++
+		case l.bad != "":
+			// Never sent: the failure is the input's, and it is recorded
+			// every run until the line is fixed.
+			b.failed++
+			if !b.write(record{Line: l.n, InputSha256: l.hash, Error: l.bad}) {
+				return b.finish()
+			}
+		default:
+			jobs = append(jobs, l)
+		}
+	}
+
+	client, closeClient, err := c.newClient(a)
+	if err != nil {
+		return err
+	}
+	defer closeClient()
+
+	// The calls get a context of their own, which only a second signal
+	// (or SIGTERM) cancels.
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	b.cancel = cancel
+	done := make(chan struct{})
+	defer close(done)
+	go b.watchSignals(sigs, done)
+	if code, _, ok := stopped(ctx); ok { // a signal before ours was in place
+		b.onSignal(code)
+	}
+
+	prog := c.startProgress(len(jobs), client.GateStats)
+	defer prog.stop()
+	requests := func(yield func(browseruse.ExecuteSkillRequest) bool) {
+		for _, l := range jobs {
+			if !yield(browseruse.ExecuteSkillRequest{Parameters: l.params, SessionID: a.req.SessionID}) {
+				return
+			}
+		}
+	}
+	opts := browseruse.BatchOptions{Concurrency: a.concurrency, Stop: b.stop}
+	for r := range client.ExecuteSkillBatch(runCtx, a.skillID, requests, opts) {
+		l := jobs[r.Index]
+		var notAttempted *browseruse.NotAttemptedError
+		if errors.As(r.Err, &notAttempted) {
+			// Left unrecorded, so that a rerun sends it.
+			b.notRun++
+			prog.add(r, false)
+			continue
+		}
+		if r.Err != nil && errors.Is(r.Err, context.Canceled) && b.abandoning() {
+			b.abandoned++
+			prog.add(r, false)
+			continue
+		}
+		rec := recordFor(l, r)
+		if rec.OK {
+			b.ok++
+		} else {
+			b.failed++
+		}
+		if stopsBatch(r.Err) && b.stopErr == nil {
+			b.stopErr, b.stopLine = r.Err, l.n
+		}
+		prog.add(r, true)
+		b.write(rec)
+	}
+	prog.stop()
+	return b.finish()
+}
+
+// stopsBatch mirrors the client's rule for what ends a batch: a key the API
+// rejects, no credits, a skill that cannot run. Checked here too because the
+// input that got it may be the last, with nothing left to report as not
+// attempted.
+func stopsBatch(err error) bool {
+	var apiErr *browseruse.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.StatusCode {
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusPaymentRequired, http.StatusNotFound:
+		return true
+	}
+	return false
+}
+
+// write appends rec as one write(2) of the whole line. A failed write stops
+// the batch: what runs after it could not be recorded.
+func (b *batchRun) write(rec record) bool {
+	if b.writeErr != nil {
+		return false
+	}
+	if _, err := b.out.Write(encodeRecord(rec)); err != nil {
+		b.writeErr = err
+		b.halt()
+		return false
+	}
+	return true
+}
+
+func (b *batchRun) halt() { b.stopOnce.Do(func() { close(b.stop) }) }
+
+// watchSignals turns the first Ctrl-C into a gentle stop and a second one,
+// or a SIGTERM, into cancelling the calls in flight.
+func (b *batchRun) watchSignals(sigs <-chan os.Signal, done <-chan struct{}) {
+	for {
+		select {
+		case sig := <-sigs:
+			code := exitInterrupted
+			if sig == syscall.SIGTERM {
+				code = exitTerminated
+			}
+			b.onSignal(code)
+		case <-done:
+			return
+		}
+	}
+}
+
+func (b *batchRun) onSignal(code int) {
+	b.mu.Lock()
+	first := b.signal == 0
+	if first {
+		b.signal = code
+	}
+	hard := !first || code == exitTerminated
+	if hard {
+		b.abandons = true
+	}
+	b.mu.Unlock()
+	if first && !hard {
+		fmt.Fprintln(b.c.stderr, "browseruse: interrupted: sending no more; waiting for the calls in flight (Ctrl-C again to abandon them)")
+	}
+	b.halt()
+	if hard {
+		b.cancel()
+	}
+}
+
+func (b *batchRun) abandoning() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.abandons
+}
+
+// finish makes the records durable, says how the batch went on stderr and
+// picks the exit code.
+func (b *batchRun) finish() error {
+	if b.f != nil && b.writeErr == nil {
+		if err := b.f.Sync(); err != nil {
+			b.writeErr = err
+		}
+	}
+	c := b.c
+	fmt.Fprintln(c.stderr, "browseruse: "+b.summary())
+	b.mu.Lock()
+	sig := b.signal
+	b.mu.Unlock()
+	resume := "Rerun the same command to run the lines left: the lines already ok in " + b.a.out + " are skipped."
+	if b.a.out == "" {
+		resume = "To resume, rerun with --out FILE: the lines ok in FILE are skipped."
+	}
+	switch {
+	case b.writeErr != nil:
+		fmt.Fprintln(c.stderr, "browseruse: writing the records:", b.writeErr)
+		fmt.Fprintln(c.stderr, "Sent no more calls. "+resume)
+		return exitError{exitWrite}
+	case sig != 0:
+		if b.abandoned > 0 {
+			fmt.Fprintf(c.stderr, "Abandoned %d calls in flight: they may have run, and run again on resume.\n", b.abandoned)
+		}
+		fmt.Fprintln(c.stderr, resume)
+		return exitError{sig}
+	case b.stopErr != nil:
+		fmt.Fprintf(c.stderr, "browseruse: stopped at line %d: %s\n", b.stopLine, escapeText(b.stopErr.Error()))
+		var apiErr *browseruse.APIError
+		errors.As(b.stopErr, &apiErr)
+		switch apiErr.StatusCode {
+		case http.StatusPaymentRequired:
+			fmt.Fprintln(c.stderr, "The account is out of credits: no other line could run. Add credits, then:")
+		case http.StatusUnauthorized:
+			fmt.Fprintln(c.stderr, "The API rejected the key: check BROWSER_USE_API_KEY (and --base-url), then:")
+		default:
+			fmt.Fprintln(c.stderr, "The skill cannot run: check the skill id and that the skill is finished and enabled, then:")
+		}
+		fmt.Fprintln(c.stderr, resume)
+		return exitError{exitAPIError}
+	case b.failed > 0:
+		return exitError{exitSkillFailed}
+	}
+	return nil
+}
+
+func (b *batchRun) summary() string {
+	s := fmt.Sprintf("batch: %d ok, %d failed", b.ok, b.failed)
+	if b.skipped > 0 {
+		s += fmt.Sprintf(", %d skipped (ok in an earlier run)", b.skipped)
+	}
+	if b.notRun > 0 {
+		s += fmt.Sprintf(", %d not run", b.notRun)
+	}
+	if b.abandoned > 0 {
+		s += fmt.Sprintf(", %d abandoned", b.abandoned)
+	}
+	return s
+}
+
+// readBatchInput reads the --batch file, or stdin for "-".
+func readBatchInput(ctx context.Context, name string, stdin io.Reader) ([]byte, error) {
+	var (
+		b   []byte
+		err error
+	)
+	if name == "-" {
+		b, err = readAll(ctx, stdin)
+	} else {
+		b, err = os.ReadFile(name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--batch: %w", err)
+	}
+	return b, nil
+}
+
+// openOut opens --out for appending, locked against other runs, and reads
+// the records already in it. The input file may not be the output: the
+// records would be appended to the input.
+func openOut(name, input string) (*os.File, map[int]lastRecord, int64, error) {
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("--out: %w", err)
+	}
+	fail := func(err error) (*os.File, map[int]lastRecord, int64, error) {
+		f.Close()
+		return nil, nil, 0, err
+	}
+	if input != "-" {
+		in, err1 := os.Stat(input)
+		out, err2 := f.Stat()
+		if err1 == nil && err2 == nil && os.SameFile(in, out) {
+			return fail(fmt.Errorf("--out %s is the --batch input: the records would overwrite it", name))
+		}
+	}
+	if err := lockOut(f); err != nil {
+		return fail(fmt.Errorf("--out %s: %w", name, err))
+	}
+	last, torn, err := scanRecords(f)
+	if err != nil {
+		return fail(fmt.Errorf("--out %s: %w", name, err))
+	}
+	return f, last, torn, nil
+}

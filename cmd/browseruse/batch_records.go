@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/browser-use/browseruse-go"
+)
+
+// record is one line of a batch's output: the outcome of one input line.
+// Resume reads line, inputSha256 and ok back; the rest is for the user.
+type record struct {
+	Line        int             `json:"line"`
+	InputSha256 string          `json:"inputSha256"`
+	OK          bool            `json:"ok"`
+	Result      json.RawMessage `json:"result,omitempty"`
+	Error       string          `json:"error,omitempty"`
+	Status      int             `json:"status,omitempty"` // the HTTP status of the last answer; none: no answer
+	LatencyMs   *int            `json:"latencyMs,omitempty"`
+	Stderr      string          `json:"stderr,omitempty"`
+	Attempts    int             `json:"attempts"`
+	DurationMs  int64           `json:"durationMs"`
+}
+
+// inputLine is one non-blank line of the batch input.
+type inputLine struct {
+	n      int    // 1-based line number
+	hash   string // hex SHA-256 of the line, without its line end
+	params map[string]any
+	bad    string // why the line is not sent; "" for a JSON object
+}
+
+// parseBatchInput splits JSONL into its non-blank lines. A line that is not
+// one JSON object is kept with the reason, to be recorded as failed.
+func parseBatchInput(b []byte) []inputLine {
+	var lines []inputLine
+	n := 0
+	for len(b) > 0 {
+		n++
+		raw := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			raw, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		raw = bytes.TrimSuffix(raw, []byte("\r"))
+		if len(bytes.TrimSpace(raw)) == 0 {
+			continue
+		}
+		sum := sha256.Sum256(raw)
+		l := inputLine{n: n, hash: hex.EncodeToString(sum[:])}
+		v, err := decodeJSON(raw)
+		switch obj, ok := v.(map[string]any); {
+		case err != nil:
+			// One line: its column is the news, not "line 1".
+			l.bad = "not sent: the line is not valid JSON: " + strings.TrimPrefix(jsonErrorAt(raw, err), "line 1, ")
+		case !ok:
+			l.bad = fmt.Sprintf("not sent: the line holds %s, want a JSON object of parameters such as {\"X\": 10}", jsonKind(v))
+		default:
+			l.params = obj
+		}
+		lines = append(lines, l)
+	}
+	return lines
+}
+
+// recordFor turns one result of the batch into its record.
+func recordFor(l inputLine, r browseruse.BatchResult) record {
+	rec := record{Line: l.n, InputSha256: l.hash, Attempts: r.Attempts, DurationMs: r.Duration.Milliseconds()}
+	var (
+		skillErr *browseruse.SkillError
+		apiErr   *browseruse.APIError
+	)
+	switch {
+	case r.Err == nil:
+		rec.OK, rec.Status = true, 200
+		rec.Result = r.Result.Result
+		if len(rec.Result) == 0 {
+			rec.Result = json.RawMessage("null")
+		}
+		rec.LatencyMs, rec.Stderr = &r.Result.LatencyMs, r.Result.Stderr
+		return rec
+	case errors.As(r.Err, &skillErr):
+		rec.Status = 200 // the skill ran and said it failed
+		if len(skillErr.Result) > 0 {
+			rec.Result = skillErr.Result
+		}
+		rec.LatencyMs, rec.Stderr = &skillErr.LatencyMs, skillErr.Stderr
+	case errors.As(r.Err, &apiErr):
+		rec.Status = apiErr.StatusCode
+	}
+	rec.Error = r.Err.Error()
+	return rec
+}
+
+// encodeRecord is the record as one line, ready for a single write: a
+// process killed mid-write can then tear only the record being written.
+// Escaped as escapeJSON does, since stdout may be a terminal: a record
+// means the same to a JSON reader.
+func encodeRecord(rec record) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // results often hold HTML; \u003c would only obscure it
+	if err := enc.Encode(rec); err != nil {
+		// Result is JSON the client checked; an error here is a bug, and
+		// the record still has to say what happened.
+		rec.Result, rec.Error = nil, fmt.Sprintf("%s (result not recorded: %v)", rec.Error, err)
+		b.Reset()
+		_ = enc.Encode(rec)
+	}
+	return escapeJSON(b.Bytes())
+}
+
+// lastRecord is what resume needs of a line's last record.
+type lastRecord struct {
+	ok   bool
+	hash string
+}
+
+// errNotRecords is a --out that holds something other than batch records:
+// appending to it, or taking its lines as done, would be wrong.
+var errNotRecords = errors.New("holds lines that are not batch records")
+
+// scanRecords reads the records already in f, a --out being resumed, and
+// returns each line's last one. A last line without its newline is a
+// record torn by a kill mid-write: it is cut off (torn reports its size),
+// and its input line runs again.
+func scanRecords(f *os.File) (last map[int]lastRecord, torn int64, err error) {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, 0, err
+	}
+	last = make(map[int]lastRecord)
+	r := bufio.NewReaderSize(f, 64<<10)
+	var off int64
+	for n := 1; ; n++ {
+		line, err := r.ReadBytes('\n')
+		if err == io.EOF {
+			if len(line) > 0 {
+				return last, int64(len(line)), f.Truncate(off)
+			}
+			return last, 0, nil
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		off += int64(len(line))
+		var rec struct {
+			Line        int    `json:"line"`
+			InputSha256 string `json:"inputSha256"`
+			OK          bool   `json:"ok"`
+		}
+		if json.Unmarshal(line, &rec) != nil || rec.Line < 1 || len(rec.InputSha256) != 2*sha256.Size {
+			return nil, 0, fmt.Errorf("%w (line %d)", errNotRecords, n)
+		}
+		last[rec.Line] = lastRecord{ok: rec.OK, hash: rec.InputSha256}
+	}
+}
