@@ -1,0 +1,324 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/browser-use/browseruse-go/browserusetest"
+)
+
+// These tests run skills execute --batch, built, against a fake with a
+// plan's limit of sessions and skills that take a while, as a user's batch
+// would meet the API.
+
+// batchInput writes n lines {"i": k}, k from 1, and returns the file.
+func batchInput(t *testing.T, n int) string {
+	t.Helper()
+	var b strings.Builder
+	for k := 1; k <= n; k++ {
+		fmt.Fprintf(&b, "{\"i\": %d}\n", k)
+	}
+	name := filepath.Join(t.TempDir(), "in.jsonl")
+	if err := os.WriteFile(name, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+// limitedFake is a fake that admits 8 sessions at once, each taking latency.
+func limitedFake(t *testing.T, latency time.Duration) *browserusetest.Server {
+	srv := browserusetest.New(t)
+	srv.SetConcurrencyLimit(8)
+	srv.SetLatency(latency)
+	return srv
+}
+
+// readRecords reads --out, failing the test on any line that is not a
+// whole JSON record.
+func readRecords(t *testing.T, name string) []record {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []record
+	for i, line := range bytes.SplitAfter(b, []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		var r record
+		if line[len(line)-1] != '\n' || json.Unmarshal(line, &r) != nil {
+			t.Fatalf("--out line %d is not a whole JSON record: %q", i+1, line)
+		}
+		recs = append(recs, r)
+	}
+	return recs
+}
+
+// okLines counts the ok records of each input line.
+func okLines(recs []record) map[int]int {
+	ok := map[int]int{}
+	for _, r := range recs {
+		if r.OK {
+			ok[r.Line]++
+		}
+	}
+	return ok
+}
+
+// wantEveryLineOKOnce checks that each of lines 1..n has exactly one ok
+// record.
+func wantEveryLineOKOnce(t *testing.T, recs []record, n int) {
+	t.Helper()
+	ok := okLines(recs)
+	for line := 1; line <= n; line++ {
+		if ok[line] != 1 {
+			t.Errorf("line %d has %d ok records, want 1", line, ok[line])
+		}
+	}
+	if len(ok) != n {
+		t.Errorf("ok records for %d lines, want %d", len(ok), n)
+	}
+}
+
+// untilRecords starts cmd and returns once --out holds at least n records.
+func untilRecords(t *testing.T, out string, n int) func(*exec.Cmd) {
+	return func(cmd *exec.Cmd) {
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			b, _ := os.ReadFile(out)
+			if bytes.Count(b, []byte("\n")) >= n {
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
+// A run killed with SIGKILL loses no finished record; its resume runs only
+// the lines that were in flight at the kill and the ones never sent, and a
+// new process does not relearn the limit by flooding the API.
+func TestBatch_KilledRunResumesRunningOnlyWhatWasInFlight(t *testing.T) {
+	t.Parallel()
+	const lines = 256
+	srv := limitedFake(t, 100*time.Millisecond)
+	inv, base := against(srv)
+	in, out := batchInput(t, lines), filepath.Join(t.TempDir(), "out.jsonl")
+	args := []string{"skills", "execute", skill, "--base-url", base, "--batch", in, "--out", out, "--concurrency", "64"}
+
+	start := time.Now()
+	killed := signalled(t, inv, syscall.SIGKILL, untilRecords(t, out, lines/2), args...)
+	if killed.code != -1 {
+		t.Fatalf("exit code %d, want killed", killed.code)
+	}
+	atKill := srv.Stats()
+	recorded := len(okLines(readRecords(t, out)))
+	inFlight := atKill.Executions - recorded
+	if inFlight < 0 || inFlight > 64 {
+		t.Fatalf("%d executions but %d lines recorded ok", atKill.Executions, recorded)
+	}
+	// A kill in the middle of a write tears the last record; resume cuts it.
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"line":1,"inputSha256":"c3b8ae9299fe16ecf`)
+	f.Close()
+
+	o := inv.run(t, args...)
+	o.want(t, exitOK)
+	elapsed := time.Since(start)
+	if !strings.Contains(o.stderr, "torn") {
+		t.Errorf("stderr does not report the torn record cut:\n%s", o.stderr)
+	}
+	wantEveryLineOKOnce(t, readRecords(t, out), lines)
+	total := srv.Stats()
+	if resumed := total.Executions - atKill.Executions; resumed != lines-recorded {
+		t.Errorf("the resume ran %d skills, want %d: the %d lines not recorded ok at the kill", resumed, lines-recorded, lines-recorded)
+	}
+	if total.Refusals*4 >= total.Executions {
+		t.Errorf("%d refusals for %d executions across the kill and the resume: want under one in four", total.Refusals, total.Executions)
+	}
+	t.Logf("%d lines, limit 8, 100 ms: killed after %d recorded with %d in flight; total %d executions, %d refusals, %v (ideal %v for the lines alone)",
+		lines, recorded, inFlight, total.Executions, total.Refusals, elapsed.Round(10*time.Millisecond), lines/8*100*time.Millisecond)
+}
+
+// Credits running out stop the batch: the calls in flight finish and are
+// recorded, nothing more is sent, and once topped up a rerun completes.
+func TestBatch_CreditsOutStopsWithExit3AndARerunCompletes(t *testing.T) {
+	t.Parallel()
+	const lines, credits = 64, 20
+	srv := limitedFake(t, 50*time.Millisecond)
+	srv.SetCredits(credits)
+	inv, base := against(srv)
+	in, out := batchInput(t, lines), filepath.Join(t.TempDir(), "out.jsonl")
+	args := []string{"skills", "execute", skill, "--base-url", base, "--batch", in, "--out", out}
+
+	o := inv.run(t, args...)
+	o.want(t, exitAPIError)
+	for _, says := range []string{"out of credits", "Rerun the same command", "not run"} {
+		if !strings.Contains(o.stderr, says) {
+			t.Errorf("stderr does not say %q:\n%s", says, o.stderr)
+		}
+	}
+	st := srv.Stats()
+	recs := readRecords(t, out)
+	ok, refused := okLines(recs), 0
+	for _, r := range recs {
+		if !r.OK && r.Status == 402 {
+			refused++
+		}
+	}
+	if len(ok) != credits || st.Executions != credits {
+		t.Errorf("%d lines recorded ok, %d executions; want %d of each: every skill that ran is recorded", len(ok), st.Executions, credits)
+	}
+	if refused != st.InsufficientCredits {
+		t.Errorf("%d records of a 402, the fake sent %d", refused, st.InsufficientCredits)
+	}
+	// Only the calls in flight at the first 402 (at most --concurrency's
+	// default of 10) can have been sent after it.
+	if st.InsufficientCredits < 1 || st.InsufficientCredits > 10 {
+		t.Errorf("%d calls got a 402, want 1 to 10: nothing is sent after the first", st.InsufficientCredits)
+	}
+
+	srv.SetCredits(-1)
+	o = inv.run(t, args...)
+	o.want(t, exitOK)
+	wantEveryLineOKOnce(t, readRecords(t, out), lines)
+	if got := srv.Stats().Executions; got != lines {
+		t.Errorf("%d executions over both runs, want %d: one per line", got, lines)
+	}
+}
+
+// The first Ctrl-C stops sending but lets the calls in flight finish: every
+// skill that ran has its record.
+func TestBatch_InterruptRecordsEveryFinishedCallAndExits130(t *testing.T) {
+	t.Parallel()
+	srv := limitedFake(t, 200*time.Millisecond)
+	inv, base := against(srv)
+	in, out := batchInput(t, 64), filepath.Join(t.TempDir(), "out.jsonl")
+	o := signalled(t, inv, os.Interrupt, untilRecords(t, out, 8),
+		"skills", "execute", skill, "--base-url", base, "--batch", in, "--out", out)
+	o.want(t, exitInterrupted)
+	if !strings.Contains(o.stderr, "interrupted") || !strings.Contains(o.stderr, "Rerun the same command") {
+		t.Errorf("stderr does not say it was interrupted and how to resume:\n%s", o.stderr)
+	}
+	ok := okLines(readRecords(t, out))
+	if st := srv.Stats(); len(ok) != st.Executions || st.Executions >= 64 {
+		t.Errorf("%d lines recorded ok, %d executions of 64: want every execution recorded, and the batch stopped",
+			len(ok), st.Executions)
+	}
+}
+
+// A line that is not a JSON object is recorded as failed and never sent;
+// the others run.
+func TestBatch_BadLinesAreRecordedAndNeverSent(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	inv, base := against(srv)
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.jsonl"), filepath.Join(dir, "out.jsonl")
+	input := "{\"X\": 1}\n[1, 2]\n\n   \nnot json\n\"a string\"\n{\"X\": 2}\r\n{\"X\": 3\n"
+	if err := os.WriteFile(in, []byte(input), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := inv.run(t, "skills", "execute", skill, "--base-url", base, "--batch", in, "--out", out)
+	o.want(t, exitSkillFailed)
+
+	byLine := map[int]record{}
+	for _, r := range readRecords(t, out) {
+		byLine[r.Line] = r
+	}
+	for line, why := range map[int]string{2: "an array", 5: "not valid JSON", 6: "a string", 8: "not valid JSON"} {
+		r, ok := byLine[line]
+		switch {
+		case !ok:
+			t.Errorf("line %d has no record", line)
+		case r.OK || r.Attempts != 0 || !strings.Contains(r.Error, "not sent") || !strings.Contains(r.Error, why):
+			t.Errorf("line %d: record %+v, want a failure saying 'not sent' and %q", line, r, why)
+		}
+	}
+	for _, line := range []int{1, 7} {
+		if !byLine[line].OK {
+			t.Errorf("line %d: record %+v, want ok", line, byLine[line])
+		}
+	}
+	if len(byLine) != 6 {
+		t.Errorf("records for lines %v, want 6 (blank lines get none)", byLine)
+	}
+	var sent []string
+	for _, r := range srv.Requests() {
+		sent = append(sent, string(r.Body))
+	}
+	if len(sent) != 2 {
+		t.Errorf("sent %q, want the two valid lines only", sent)
+	}
+}
+
+// An input line edited since its ok record is run again; the others are not.
+func TestBatch_EditedLineRunsAgain(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	inv, base := against(srv)
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.jsonl"), filepath.Join(dir, "out.jsonl")
+	args := []string{"skills", "execute", skill, "--base-url", base, "--batch", in, "--out", out}
+	if err := os.WriteFile(in, []byte("{\"X\": 1}\n{\"X\": 2}\n{\"X\": 3}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inv.run(t, args...).want(t, exitOK)
+	if err := os.WriteFile(in, []byte("{\"X\": 1}\n{\"X\": 20}\n{\"X\": 3}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inv.run(t, args...).want(t, exitOK)
+
+	reqs := srv.Requests()
+	if len(reqs) != 4 || !strings.Contains(string(reqs[3].Body), `"X":20`) {
+		t.Fatalf("%d requests, the last %q: want 4, the last the edited line", len(reqs), reqs[len(reqs)-1].Body)
+	}
+	recs := readRecords(t, out)
+	if len(recs) != 4 || recs[3].Line != 2 || !recs[3].OK || recs[3].InputSha256 == recs[1].InputSha256 {
+		t.Errorf("records %+v: want a fourth, ok, for line 2 with the new input's hash", recs)
+	}
+}
+
+func TestBatch_UsageErrorsExit2(t *testing.T) {
+	t.Parallel()
+	in := batchInput(t, 2)
+	out := filepath.Join(t.TempDir(), "out.jsonl")
+	link := filepath.Join(t.TempDir(), "link.jsonl")
+	if err := os.Symlink(in, link); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		args []string
+		says string
+	}{
+		{[]string{"--batch", in, "-p", "X=1"}, "drop -p"},
+		{[]string{"--batch", in, "--params-json", in}, "drop -p and --params-json"},
+		{[]string{"--batch", in, "--out", in}, "is the --batch input"},
+		{[]string{"--batch", in, "--out", link}, "is the --batch input"}, // the same file by another name
+		{[]string{"--out", out}, "--out needs --batch"},
+		{[]string{"--concurrency", "4"}, "--concurrency needs --batch"},
+		{[]string{"--batch", in, "--concurrency", "-1"}, "negative"},
+		{[]string{"--batch", in, "--timeout", "5s"}, "--timeout"},
+		{[]string{"--batch", filepath.Join(t.TempDir(), "missing")}, "--batch"},
+	}
+	for _, tc := range cases {
+		o := run(t, append([]string{"skills", "execute", "--fake", skill}, tc.args...)...)
+		o.wantFailure(t, exitUsage, tc.says)
+	}
+	if b, _ := os.ReadFile(in); !bytes.HasPrefix(b, []byte(`{"i": 1}`)) {
+		t.Errorf("the input was changed: %q", b)
+	}
+}
