@@ -33,6 +33,7 @@ type batchRun struct {
 	abandons bool // calls in flight were cancelled: their results are not recorded
 
 	ok, failed, skipped, notRun, abandoned int
+	ran                                    int // lines of jobs with a record
 	writeErr                               error
 	stopErr                                error // the API error that stopped the batch
 	stopLine                               int
@@ -123,7 +124,6 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 		var notAttempted *browseruse.NotAttemptedError
 		if errors.As(r.Err, &notAttempted) {
 			// Left unrecorded, so that a rerun sends it.
-			b.notRun++
 			prog.add(r, false)
 			continue
 		}
@@ -133,6 +133,7 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 			continue
 		}
 		rec := recordFor(l, r)
+		b.ran++
 		if rec.OK {
 			b.ok++
 		} else {
@@ -145,6 +146,8 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 		b.write(rec)
 	}
 	prog.stop()
+	// Cancelled, the batch does not read the inputs left: count them here.
+	b.notRun = len(jobs) - b.ran - b.abandoned
 	return b.finish()
 }
 
@@ -246,8 +249,13 @@ func (b *batchRun) finish() error {
 		fmt.Fprintln(c.stderr, "Sent no more calls. "+resume)
 		return exitError{exitWrite}
 	case sig != 0:
+		what := "interrupted"
+		if sig == exitTerminated {
+			what = "terminated"
+		}
+		fmt.Fprintln(c.stderr, "browseruse: "+what)
 		if b.abandoned > 0 {
-			fmt.Fprintf(c.stderr, "Abandoned %d calls in flight: they may have run, and run again on resume.\n", b.abandoned)
+			fmt.Fprintf(c.stderr, "Abandoned %d calls in flight or waiting for a slot: they have no record, and run again on resume.\n", b.abandoned)
 		}
 		fmt.Fprintln(c.stderr, resume)
 		return exitError{sig}
@@ -314,10 +322,17 @@ func openOut(name, input string) (*os.File, map[int]lastRecord, int64, error) {
 		f.Close()
 		return nil, nil, 0, err
 	}
+	out, err := f.Stat()
+	if err != nil {
+		return fail(fmt.Errorf("--out: %w", err))
+	}
+	if !out.Mode().IsRegular() {
+		// Resume reads it back and may cut its last line: a pipe or a
+		// device would not keep the records.
+		return fail(fmt.Errorf("--out %s is not a regular file; leave --out out to write the records to stdout", name))
+	}
 	if input != "-" {
-		in, err1 := os.Stat(input)
-		out, err2 := f.Stat()
-		if err1 == nil && err2 == nil && os.SameFile(in, out) {
+		if in, err := os.Stat(input); err == nil && os.SameFile(in, out) {
 			return fail(fmt.Errorf("--out %s is the --batch input: the records would overwrite it", name))
 		}
 	}

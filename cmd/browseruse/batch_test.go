@@ -313,6 +313,7 @@ func TestBatch_UsageErrorsExit2(t *testing.T) {
 		{[]string{"--batch", in, "--concurrency", "-1"}, "negative"},
 		{[]string{"--batch", in, "--timeout", "5s"}, "--timeout"},
 		{[]string{"--batch", filepath.Join(t.TempDir(), "missing")}, "--batch"},
+		{[]string{"--batch", in, "--out", os.DevNull}, "not a regular file"},
 	}
 	for _, tc := range cases {
 		o := run(t, append([]string{"skills", "execute", "--fake", skill}, tc.args...)...)
@@ -320,5 +321,81 @@ func TestBatch_UsageErrorsExit2(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(in); !bytes.HasPrefix(b, []byte(`{"i": 1}`)) {
 		t.Errorf("the input was changed: %q", b)
+	}
+}
+
+// A second Ctrl-C, or a SIGTERM, abandons the calls in flight: the command
+// ends at once, records none of them, so a rerun sends them again.
+func TestBatch_SecondInterruptOrTerminateAbandonsCallsInFlight(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		signals []os.Signal
+		code    int
+	}{
+		{"second Ctrl-C", []os.Signal{os.Interrupt, os.Interrupt}, exitInterrupted},
+		{"SIGTERM", []os.Signal{syscall.SIGTERM}, exitTerminated},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := limitedFake(t, time.Minute) // nothing finishes on its own
+			inv, base := against(srv)
+			in, out := batchInput(t, 32), filepath.Join(t.TempDir(), "out.jsonl")
+			cmd := exec.Command(binary, "skills", "execute", skill, "--base-url", base, "--batch", in, "--out", out)
+			cmd.Env = inv.env
+			var stderr syncBuffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Process.Kill()
+			for srv.Stats().Executions < 8 {
+				time.Sleep(5 * time.Millisecond)
+			}
+			for i, sig := range tc.signals {
+				if i > 0 { // the first was taken: the command said so
+					for !strings.Contains(stderr.String(), "Ctrl-C again") {
+						time.Sleep(5 * time.Millisecond)
+					}
+				}
+				if err := cmd.Process.Signal(sig); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_ = cmd.Wait()
+			if code := cmd.ProcessState.ExitCode(); code != tc.code {
+				t.Fatalf("exit code %d, want %d; stderr:\n%s", code, tc.code, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), "calls in flight or waiting for a slot") {
+				t.Errorf("stderr does not say the calls in flight were abandoned:\n%s", stderr.String())
+			}
+			if recs := readRecords(t, out); len(recs) != 0 {
+				t.Errorf("records %+v: an abandoned call has none, so that a rerun sends it", recs)
+			}
+		})
+	}
+}
+
+// Records that cannot be written stop the batch: what ran after would be
+// lost.
+func TestBatch_WriteFailureExits5(t *testing.T) {
+	t.Parallel()
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0) // every write fails: no space left on device
+	if err != nil {
+		t.Skip("no /dev/full here:", err)
+	}
+	defer full.Close()
+	srv := browserusetest.New(t)
+	inv, base := against(srv)
+	cmd := exec.Command(binary, "skills", "execute", skill, "--base-url", base, "--batch", batchInput(t, 64), "--concurrency", "1")
+	cmd.Env = inv.env
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = full, &stderr
+	_ = cmd.Run()
+	if code := cmd.ProcessState.ExitCode(); code != exitWrite || !strings.Contains(stderr.String(), "writing the records") {
+		t.Fatalf("exit code %d, want %d, and stderr saying why:\n%s", code, exitWrite, stderr.String())
+	}
+	if n := srv.Stats().Executions; n > 2 {
+		t.Errorf("%d skills ran, want at most 2 with --concurrency 1: none after the write failed", n)
 	}
 }

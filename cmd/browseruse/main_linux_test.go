@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -54,4 +55,21 @@ func TestExecute_InterruptWhileReadingParamsFromStdinExits130(t *testing.T) {
 	if strings.Contains(o.stderr, "JSON") {
 		t.Errorf("stderr blames the parameters, not the interrupt:\n%s", o.stderr)
 	}
+}
+
+// Two runs appending to the same --out would each take the other's calls in
+// flight for unfinished: the second is refused.
+func TestBatch_OutLockedByAnotherRunExits2(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "out.jsonl")
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	o := run(t, "skills", "execute", "--fake", skill, "--batch", batchInput(t, 2), "--out", out)
+	o.wantFailure(t, exitUsage, "another browseruse run is writing to it")
 }
