@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/browser-use/browseruse-go"
 )
@@ -29,11 +30,14 @@ type batchRun struct {
 	cancel   context.CancelFunc
 
 	mu       sync.Mutex
-	signal   int  // exit code of the first signal; 0: none
-	abandons bool // calls in flight were cancelled: their results are not recorded
+	prog     *progress // once started: notices go above its bar
+	signal   int       // exit code of the first signal; 0: none
+	abandons bool      // calls in flight were cancelled: their results are not recorded
 
 	ok, failed, skipped, notRun, abandoned int
 	ran                                    int // lines of jobs with a record
+	elapsed                                time.Duration
+	refusals                               int64
 	writeErr                               error
 	stopErr                                error // the API error that stopped the batch
 	stopLine                               int
@@ -111,6 +115,9 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 
 	prog := c.startProgress(len(jobs), client.GateStats)
 	defer prog.stop()
+	b.mu.Lock()
+	b.prog = prog
+	b.mu.Unlock()
 	requests := func(yield func(browseruse.ExecuteSkillRequest) bool) {
 		for _, l := range jobs {
 			if !yield(browseruse.ExecuteSkillRequest{Parameters: l.params, SessionID: a.req.SessionID}) {
@@ -146,6 +153,7 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 		b.write(rec)
 	}
 	prog.stop()
+	b.elapsed, b.refusals = time.Since(prog.start).Round(10*time.Millisecond), client.GateStats().Refusals
 	// Cancelled, the batch does not read the inputs left: count them here.
 	b.notRun = len(jobs) - b.ran - b.abandoned
 	return b.finish()
@@ -210,9 +218,15 @@ func (b *batchRun) onSignal(code int) {
 	if hard {
 		b.abandons = true
 	}
+	prog := b.prog
 	b.mu.Unlock()
 	if first && !hard {
-		fmt.Fprintln(b.c.stderr, "browseruse: interrupted: sending no more; waiting for the calls in flight (Ctrl-C again to abandon them)")
+		msg := "browseruse: interrupted: sending no more; waiting for the calls in flight (Ctrl-C again to abandon them)"
+		if prog != nil {
+			prog.say(msg)
+		} else {
+			fmt.Fprintln(b.c.stderr, msg)
+		}
 	}
 	b.halt()
 	if hard {
@@ -289,6 +303,9 @@ func (b *batchRun) summary() string {
 	}
 	if b.abandoned > 0 {
 		s += fmt.Sprintf(", %d abandoned", b.abandoned)
+	}
+	if b.elapsed > 0 {
+		s += fmt.Sprintf("; %v, %d refusals (429) waited out", b.elapsed, b.refusals)
 	}
 	return s
 }

@@ -399,3 +399,25 @@ func TestBatch_WriteFailureExits5(t *testing.T) {
 		t.Errorf("%d skills ran, want at most 2 with --concurrency 1: none after the write failed", n)
 	}
 }
+
+// Not on a terminal, progress is a plain status line every few seconds
+// (here every 20 ms), and the run ends with a summary line.
+func TestBatch_PlainProgressLinesAndASummary(t *testing.T) {
+	t.Parallel()
+	srv := limitedFake(t, 100*time.Millisecond)
+	inv, base := against(srv)
+	inv.env = append(inv.env, "BROWSERUSE_PROGRESS_INTERVAL=20ms")
+	o := inv.run(t, "skills", "execute", skill, "--base-url", base, "--batch", batchInput(t, 32))
+	o.want(t, exitOK)
+	if n := strings.Count(o.stdout, "\n"); n != 32 {
+		t.Errorf("%d records on stdout, want 32", n)
+	}
+	for _, says := range []string{"/32 done, ", " in flight, limit ", " refusals, ", "ETA ", "batch: 32 ok, 0 failed; "} {
+		if !strings.Contains(o.stderr, says) {
+			t.Errorf("stderr does not say %q:\n%s", says, o.stderr)
+		}
+	}
+	if strings.Contains(o.stderr, "\r") || strings.Contains(o.stderr, "\x1b") {
+		t.Errorf("stderr is not a terminal, yet it got terminal controls: %q", o.stderr)
+	}
+}

@@ -3,27 +3,37 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 	"time"
+
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/browser-use/browseruse-go"
 )
 
 // defaultProgressInterval is how often a plain status line is printed when
 // stderr is not a terminal: often enough for a log, rarely enough not to
-// drown it.
+// drown it. $BROWSERUSE_PROGRESS_INTERVAL overrides it.
 const defaultProgressInterval = 5 * time.Second
 
-// progress tracks a batch for the status on stderr. add is called from the
-// loop that reads the results; the drawing runs on its own goroutine.
+// progress shows a batch's state on stderr: on a terminal a live bar drawn
+// by mpb, elsewhere a plain status line every few seconds. add is called
+// from the loop that reads the results; the drawing runs on its own
+// goroutine.
 type progress struct {
 	total int
 	stats func() browseruse.GateStats
 	start time.Time
+	w     io.Writer
 
 	mu                    sync.Mutex
 	done, ok, failed, ran int
+
+	live *mpb.Progress // nil: plain lines
+	bar  *mpb.Bar
 
 	stopOnce sync.Once
 	quit     chan struct{}
@@ -31,7 +41,17 @@ type progress struct {
 }
 
 func (c *cli) startProgress(total int, stats func() browseruse.GateStats) *progress {
-	p := &progress{total: total, stats: stats, start: time.Now(), quit: make(chan struct{}), exited: make(chan struct{})}
+	p := &progress{total: total, stats: stats, start: time.Now(), w: c.stderr,
+		quit: make(chan struct{}), exited: make(chan struct{})}
+	if c.interactive && total > 0 {
+		p.live = mpb.New(mpb.WithOutput(c.stderr), mpb.WithWidth(24), mpb.WithRefreshRate(200*time.Millisecond))
+		p.bar = p.live.AddBar(int64(total),
+			mpb.PrependDecorators(decor.Name("batch "), decor.CountersNoUnit("%d/%d")),
+			mpb.AppendDecorators(decor.Any(func(decor.Statistics) string { return p.status() })),
+		)
+		close(p.exited)
+		return p
+	}
 	interval := defaultProgressInterval
 	if d, err := time.ParseDuration(os.Getenv("BROWSERUSE_PROGRESS_INTERVAL")); err == nil && d > 0 {
 		interval = d
@@ -43,7 +63,7 @@ func (c *cli) startProgress(total int, stats func() browseruse.GateStats) *progr
 		for {
 			select {
 			case <-t.C:
-				fmt.Fprintln(c.stderr, "browseruse: "+p.line())
+				fmt.Fprintf(c.stderr, "browseruse: batch: %d/%d done, %s\n", p.count(), total, p.status())
 			case <-p.quit:
 				return
 			}
@@ -55,45 +75,73 @@ func (c *cli) startProgress(total int, stats func() browseruse.GateStats) *progr
 // add counts one result; recorded is false for an input that was not run.
 func (p *progress) add(r browseruse.BatchResult, recorded bool) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.done++
-	if !recorded {
-		return
+	if recorded {
+		if r.Err == nil {
+			p.ok++
+		} else {
+			p.failed++
+		}
+		if ranSkill(r) {
+			p.ran++
+		}
 	}
-	if r.Err == nil {
-		p.ok++
-	} else {
-		p.failed++
-	}
-	if ranSkill(r) {
-		p.ran++
+	p.mu.Unlock()
+	if p.bar != nil {
+		p.bar.Increment()
 	}
 }
 
 // ranSkill reports whether the API ran the skill for r, which is what an
-// account is billed for: a success, or a skill that ran and failed.
+// account is billed for: a success, or a skill that ran and failed. The API
+// does not say what a call cost, so the status counts calls, not credits.
 func ranSkill(r browseruse.BatchResult) bool {
 	var skillErr *browseruse.SkillError
 	return r.Err == nil || errors.As(r.Err, &skillErr)
 }
 
-// line is the status: done/total, outcomes, the gate, rate and ETA.
-func (p *progress) line() string {
+func (p *progress) count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.done
+}
+
+// status is everything but done/total: outcomes, the client's gate (calls
+// in flight, its current limit, the refusals it met), rate and ETA.
+func (p *progress) status() string {
 	p.mu.Lock()
 	done, ok, failed, ran := p.done, p.ok, p.failed, p.ran
 	p.mu.Unlock()
 	gs := p.stats()
-	elapsed := time.Since(p.start)
-	rate := float64(done) / elapsed.Seconds()
+	rate := float64(done) / time.Since(p.start).Seconds()
 	eta := "?"
 	if done > 0 {
-		eta = (time.Duration(float64(p.total-done) / rate * float64(time.Second))).Round(time.Second).String()
+		eta = time.Duration(float64(p.total-done) / rate * float64(time.Second)).Round(time.Second).String()
 	}
-	return fmt.Sprintf("batch: %d/%d done, %d ok, %d failed, %d in flight, limit %d, %d refusals, %d ran (billed), %.1f/s, ETA %s",
-		done, p.total, ok, failed, gs.InFlight, gs.Limit, gs.Refusals, ran, rate, eta)
+	return fmt.Sprintf("%d ok, %d failed, %d in flight, limit %d, %d refusals, %d billed calls, %.1f/s, ETA %s",
+		ok, failed, gs.InFlight, gs.Limit, gs.Refusals, ran, rate, eta)
 }
 
+// say prints msg on stderr, above the bar when there is one.
+func (p *progress) say(msg string) {
+	if p != nil && p.live != nil {
+		fmt.Fprintln(p.live, msg)
+		return
+	}
+	fmt.Fprintln(p.w, msg)
+}
+
+// stop ends the drawing and returns once it has: what follows on stderr
+// (the summary) is not overdrawn.
 func (p *progress) stop() {
-	p.stopOnce.Do(func() { close(p.quit) })
+	p.stopOnce.Do(func() {
+		close(p.quit)
+		if p.live != nil {
+			if !p.bar.Completed() {
+				p.bar.Abort(false) // keep the last state on screen
+			}
+			p.live.Wait()
+		}
+	})
 	<-p.exited
 }
