@@ -37,9 +37,19 @@ A -p value is sent as JSON when it parses as JSON (X=10 sends the number 10,
 ok=true a boolean, 'tags=["a","b"]' a list) and as a string otherwise
 (q=hello). For a string that looks like JSON, quote it: 'id="10"'.
 
+With --batch FILE the skill runs once per non-blank line of FILE, each line a
+JSON object of parameters, up to --concurrency calls at once. One JSON record
+per finished line ({"line":N,"inputSha256":...,"ok":...,"result":...,
+"error":...,"status":...,"latencyMs":...,"attempts":...,"durationMs":...})
+is appended to --out, or printed on stdout. Rerunning with the same --out
+skips the lines whose last record is ok for the same input: after a kill, a
+Ctrl-C or an API error that stopped the batch (401, 402, the skill's 400 or
+404), run the same command again. Progress and a summary go to stderr.
+
 The key is read from $BROWSER_USE_API_KEY.`,
 		Example: `  browseruse skills execute --fake 3f1c6a52-6a3e-4c1e-9d55-0b6a8a1f2c10 -p X=10
-  echo '{"query": "shoes"}' | browseruse skills execute "$SKILL" --params-json - --json | jq .`,
+  echo '{"query": "shoes"}' | browseruse skills execute "$SKILL" --params-json - --json | jq .
+  browseruse skills execute "$SKILL" --batch inputs.jsonl --out results.jsonl --concurrency 50`,
 		// SKILL_ID is checked by resolve, which explains what it wants.
 		Args: cobra.ArbitraryArgs,
 		// A skill id is not a file name; there is nothing to offer.
@@ -50,7 +60,9 @@ The key is read from $BROWSER_USE_API_KEY.`,
 	}
 	f.register(cmd.Flags())
 	_ = cmd.MarkFlagFilename("params-json", "json")
-	for _, name := range []string{"session", "base-url", "timeout", "param"} {
+	_ = cmd.MarkFlagFilename("batch", "jsonl", "json")
+	_ = cmd.MarkFlagFilename("out", "jsonl", "json")
+	for _, name := range []string{"session", "base-url", "timeout", "param", "concurrency"} {
 		_ = cmd.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions)
 	}
 	return cmd

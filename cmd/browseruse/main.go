@@ -1,6 +1,7 @@
 // Command browseruse runs Browser Use skills from the command line.
 //
 //	browseruse skills execute SKILL_ID [-p key=value]... [--params-json FILE|-] [--session UUID] [--json]
+//	browseruse skills execute SKILL_ID --batch FILE|- [--out FILE] [--concurrency N]
 //
 // The result goes to stdout as JSON and nothing else does, so the command can
 // feed jq or a script; the reported latency, the skill's own stderr and any
@@ -14,6 +15,12 @@
 //	5    the result could not be written to stdout
 //	130  interrupted (SIGINT, Ctrl-C)
 //	143  terminated (SIGTERM)
+//
+// With --batch the skill runs once per line of a JSONL file, and one record
+// per finished line is appended to --out (or stdout); rerunning with the
+// same --out resumes. There 0 means every line ok, 1 some line failed, 3 an
+// API error (401, 402, the skill's 400 or 404) stopped the batch, 5 a record
+// could not be written.
 //
 // The key comes from $BROWSER_USE_API_KEY. With --fake the command runs
 // against the spec-backed fake API of package browserusetest, in-process, so
@@ -61,6 +68,9 @@ Exit codes:
   5    the result could not be written to stdout
   130  interrupted (SIGINT, Ctrl-C)
   143  terminated (SIGTERM)
+With --batch: 0 every line ok, 1 some line failed, 3 an API error (401, 402,
+the skill's 400 or 404) stopped the batch, 5 a record could not be written;
+after 3, 130 or 143, rerun the same command to run the lines left.
 `
 
 // cli is the command's view of its process, so tests and main share run.
