@@ -108,12 +108,11 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 	b.cancel = cancel
 	done := make(chan struct{})
 	defer close(done)
+	// A signal since the input was read waits in sigs: the check after
+	// reading it caught any earlier one.
 	go b.watchSignals(sigs, done)
-	if code, _, ok := stopped(ctx); ok { // a signal before ours was in place
-		b.onSignal(code)
-	}
 
-	prog := c.startProgress(len(jobs), client.GateStats)
+	prog := c.startProgress(len(jobs), !a.verbose, client.GateStats)
 	defer prog.stop()
 	b.mu.Lock()
 	b.prog = prog

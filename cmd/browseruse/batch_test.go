@@ -421,3 +421,21 @@ func TestBatch_PlainProgressLinesAndASummary(t *testing.T) {
 		t.Errorf("stderr is not a terminal, yet it got terminal controls: %q", o.stderr)
 	}
 }
+
+// A key the API rejects stops the batch at the first answer: exit 3, and
+// the message says what to fix, never the key.
+func TestBatch_RejectedKeyStopsWithExit3(t *testing.T) {
+	t.Parallel()
+	srv := limitedFake(t, 50*time.Millisecond)
+	_, base := against(srv)
+	inv := invocation{env: []string{"BROWSER_USE_API_KEY=bu_wrong_key_123"}}
+	out := filepath.Join(t.TempDir(), "out.jsonl")
+	o := inv.run(t, "skills", "execute", skill, "--base-url", base, "--batch", batchInput(t, 64), "--out", out, "--concurrency", "4")
+	o.want(t, exitAPIError)
+	if !strings.Contains(o.stderr, "BROWSER_USE_API_KEY") || strings.Contains(o.stderr+o.stdout, "bu_wrong_key_123") {
+		t.Errorf("stderr should name the variable to check and not the key:\n%s", o.stderr)
+	}
+	if recs, n := readRecords(t, out), len(srv.Requests()); len(recs) != n || n > 4 {
+		t.Errorf("%d requests, %d records: want at most the 4 first calls, each recorded", n, len(recs))
+	}
+}

@@ -40,10 +40,12 @@ type progress struct {
 	exited   chan struct{}
 }
 
-func (c *cli) startProgress(total int, stats func() browseruse.GateStats) *progress {
+// live asks for the bar; --verbose's log lines would tear it, so they get
+// plain lines too.
+func (c *cli) startProgress(total int, live bool, stats func() browseruse.GateStats) *progress {
 	p := &progress{total: total, stats: stats, start: time.Now(), w: c.stderr,
 		quit: make(chan struct{}), exited: make(chan struct{})}
-	if c.interactive && total > 0 {
+	if live && c.interactive && total > 0 {
 		p.live = mpb.New(mpb.WithOutput(c.stderr), mpb.WithWidth(24), mpb.WithRefreshRate(200*time.Millisecond))
 		p.bar = p.live.AddBar(int64(total),
 			mpb.PrependDecorators(decor.Name("batch "), decor.CountersNoUnit("%d/%d")),
