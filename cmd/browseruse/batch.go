@@ -63,6 +63,12 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 		return err
 	}
 	lines := parseBatchInput(input)
+	// Before --out is touched: a missing key is no reason to write records.
+	client, closeClient, err := c.newClient(a)
+	if err != nil {
+		return err
+	}
+	defer closeClient()
 
 	b := &batchRun{c: c, a: a, out: c.stdout, stop: make(chan struct{})}
 	last := map[int]lastRecord{}
@@ -94,12 +100,6 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 			jobs = append(jobs, l)
 		}
 	}
-
-	client, closeClient, err := c.newClient(a)
-	if err != nil {
-		return err
-	}
-	defer closeClient()
 
 	// The calls get a context of their own, which only a second signal
 	// (or SIGTERM) cancels.

@@ -322,6 +322,11 @@ func TestBatch_UsageErrorsExit2(t *testing.T) {
 	if b, _ := os.ReadFile(in); !bytes.HasPrefix(b, []byte(`{"i": 1}`)) {
 		t.Errorf("the input was changed: %q", b)
 	}
+	// No key: nothing to run, so --out is not even created.
+	run(t, "skills", "execute", skill, "--batch", in, "--out", out).wantFailure(t, exitUsage, "BROWSER_USE_API_KEY")
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("--out was created without a key: %v", err)
+	}
 }
 
 // A second Ctrl-C, or a SIGTERM, abandons the calls in flight: the command
