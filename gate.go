@@ -223,7 +223,7 @@ func (g *gate) lastProgress() time.Time {
 // client's own long skills, which keep succeeding, is not failed for it.
 type slotWait struct {
 	g        *gate
-	op       string
+	op       *operation
 	max      time.Duration
 	start    time.Time // first wait; zero until there is one
 	refusals int
@@ -293,7 +293,7 @@ func (s *slotWait) sleep(ctx context.Context, d time.Duration) error {
 }
 
 func (s *slotWait) err(cause error) error {
-	return &slotError{op: s.op, waited: time.Since(s.start), refusals: s.refusals, max: s.max, last: s.last, cause: cause}
+	return &slotError{op: s.op.String(), waited: time.Since(s.start), refusals: s.refusals, max: s.max, last: s.last, cause: cause}
 }
 
 // slotError ends a call that never got a slot. It matches
