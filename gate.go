@@ -24,12 +24,13 @@ import (
 //     64 goroutines sends 10 requests, not 64.
 //   - A refusal sets it to what the server did accept: the calls still in
 //     flight, the refused one excluded (at least 1).
-//   - After that it grows by one per limit's worth of successes while full,
-//     to find capacity another process freed or a plan upgrade added. A
-//     probe that is refused doubles the successes the next one waits for
-//     (up to probeScaleMax), so that at a stable limit probes are rarer; a
-//     probe that holds means capacity is being freed (the other client
-//     sharing the account finished), and slow start resumes to find it.
+//   - After that it grows by one per limit's worth of successes while full
+//     (at least probeMin), to find capacity another process freed or a plan
+//     upgrade added. A probe that is refused doubles the successes the next
+//     one waits for (up to probeScaleMax), so that at a stable limit probes
+//     are rarer; a probe that holds for a window of successes means
+//     capacity is being freed (the other client sharing the account
+//     finished), and slow start resumes to find it.
 //
 // A refused call was not executed, so sending it again is safe even for a
 // POST. It waits, first in line, for a slot freed by one of this client's
@@ -41,6 +42,7 @@ import (
 const (
 	initialLimit   = 10 // the smallest plan
 	probeScaleMax  = 2
+	probeMin       = 8 // successes: at a limit of 1 or 2, a probe per limit would refuse every other call
 	aloneBackoff   = 250 * time.Millisecond
 	aloneBackoffMx = 1500 * time.Millisecond
 	maxLimit       = int(^uint(0) >> 1)
@@ -163,14 +165,19 @@ func (g *gate) done(ok bool) {
 		// Only a full gate learns anything: a client using 3 of its 10 slots
 		// has not shown that 11 would be accepted.
 		if full := g.inFlight >= g.limit || len(g.waiters) > 0; full && (g.ceiling == 0 || g.limit < g.ceiling) {
-			if g.limit < g.ssthresh {
+			g.grown++
+			switch {
+			case g.limit < g.ssthresh:
 				g.limit++
-			} else if g.grown++; g.grown >= g.limit*g.probeScale {
-				if g.probing {
-					// The last probe held: capacity is being freed (another
-					// process finished, the plan grew). Find it fast.
-					g.probeScale, g.ssthresh = 1, maxLimit
-				}
+				g.grown = 0
+			case g.probing && g.grown >= g.limit:
+				// A full window at the raised limit without a refusal: the
+				// probe held, so capacity is being freed (another process
+				// finished, the plan grew). Find it fast.
+				g.probeScale, g.ssthresh, g.probing = 1, maxLimit, false
+				g.limit++
+				g.grown = 0
+			case !g.probing && g.grown >= max(g.limit*g.probeScale, probeMin):
 				g.limit++
 				g.grown, g.probing = 0, true
 			}
@@ -223,7 +230,7 @@ func (g *gate) lastProgress() time.Time {
 // client's own long skills, which keep succeeding, is not failed for it.
 type slotWait struct {
 	g        *gate
-	op       string
+	op       *operation
 	max      time.Duration
 	start    time.Time // first wait; zero until there is one
 	refusals int
@@ -293,7 +300,7 @@ func (s *slotWait) sleep(ctx context.Context, d time.Duration) error {
 }
 
 func (s *slotWait) err(cause error) error {
-	return &slotError{op: s.op, waited: time.Since(s.start), refusals: s.refusals, max: s.max, last: s.last, cause: cause}
+	return &slotError{op: s.op.String(), waited: time.Since(s.start), refusals: s.refusals, max: s.max, last: s.last, cause: cause}
 }
 
 // slotError ends a call that never got a slot. It matches

@@ -251,3 +251,27 @@ func TestGate_LogsEachRefusalWithTheLimit(t *testing.T) {
 		t.Errorf("%d refusals logged, fake sent %d", refusals, srv.Stats().Refusals)
 	}
 }
+
+func TestGate_TwoClientsAtALimitOfOneDoNotLoop(t *testing.T) {
+	t.Parallel()
+	// The case where a naive gate re-sends refused calls at once: each
+	// client alone with one call, the other holding the only session.
+	srv := browserusetest.New(t)
+	srv.SetConcurrencyLimit(1)
+	srv.SetLatency(50 * time.Millisecond)
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for range 2 {
+		c, err := srv.Client()
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() { failed.Add(int64(len(hammer(t.Context(), c, 4, 20)))) })
+	}
+	wg.Wait()
+	st := srv.Stats()
+	t.Logf("%d refusals for 40 calls", st.Refusals)
+	if failed.Load() > 0 || st.Executions != 40 || st.Refusals > 40 {
+		t.Errorf("%d failed, stats %+v: want 40 run, no more refusals than calls", failed.Load(), st)
+	}
+}

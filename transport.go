@@ -192,16 +192,17 @@ func (p *policy) send(req *http.Request) (sent, error) {
 		firstBody, _ = getBody()
 	}
 	idempotent := isIdempotent(req.Method)
-	var slot *slotWait // nil: not gated
-	if op != nil && op.gated {
-		slot = &slotWait{g: p.gate, op: op.String(), max: p.maxSlotWait}
-	}
-	holding := false       // a refused call backing off keeps its slot
-	refused := false       // the last attempt was refused: back of the line is not fair
-	retries, spent := 0, 0 // retries of other failures, and the budget tokens they took
+	gated := op != nil && op.gated
+	// A value, not a pointer: no allocation per call.
+	slot := slotWait{g: p.gate, op: op, max: p.maxSlotWait}
+	// holding: a refused call backing off alone keeps its slot. refused: the
+	// last attempt was refused, so the call goes back to the head of the line.
+	holding, refused := false, false
+	// Retries of other failures, and the budget tokens they took.
+	retries, spent := 0, 0
 
 	for attempt := 1; ; attempt++ {
-		if slot != nil && !holding {
+		if gated && !holding {
 			if p.noSlotWait {
 				p.gate.force()
 			} else if err := slot.acquire(ctx, refused); err != nil {
@@ -211,7 +212,7 @@ func (p *policy) send(req *http.Request) (sent, error) {
 		holding = false
 		if guard, ok := ctx.Value(sendGuardKey{}).(func() error); ok {
 			if err := guard(); err != nil {
-				if slot != nil {
+				if gated {
 					p.gate.done(false)
 				}
 				return sent{attempts: attempt - 1}, err
@@ -221,7 +222,7 @@ func (p *policy) send(req *http.Request) (sent, error) {
 		if attempt > 1 && getBody != nil {
 			var err error
 			if reqBody, err = getBody(); err != nil {
-				if slot != nil {
+				if gated {
 					p.gate.done(false)
 				}
 				return sent{attempts: attempt}, fmt.Errorf("browseruse: %s: rewinding request body: %w", name(), err)
@@ -230,7 +231,7 @@ func (p *policy) send(req *http.Request) (sent, error) {
 		start := time.Now()
 		resp, body, unsent, err := p.attempt(ctx, req, header, reqBody, getBody)
 
-		if slot != nil && err == nil && resp.StatusCode == http.StatusTooManyRequests {
+		if gated && err == nil && resp.StatusCode == http.StatusTooManyRequests {
 			// Refused, so not executed: send it again once a slot frees,
 			// without counting it as a retry.
 			apiErr := p.newAPIError(resp, body, op)
@@ -271,7 +272,7 @@ func (p *policy) send(req *http.Request) (sent, error) {
 			refused = true
 			continue
 		}
-		if slot != nil {
+		if gated {
 			p.gate.done(err == nil && resp.StatusCode >= 200 && resp.StatusCode <= 299)
 		}
 		refused = false
