@@ -55,6 +55,15 @@ type policy struct {
 	maxBody      int64
 	maxRetryWait time.Duration
 	logger       *slog.Logger
+	unmarshal    func([]byte, any) error // WithJSONUnmarshal's; nil for unmarshalJSON
+}
+
+// jsonUnmarshal is the decoder of Execute Skill results.
+func (p *policy) jsonUnmarshal() func([]byte, any) error {
+	if p.unmarshal != nil {
+		return p.unmarshal
+	}
+	return unmarshalJSON
 }
 
 // sent is one finished exchange: a 2xx response whose body has been read

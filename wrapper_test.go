@@ -299,6 +299,41 @@ func TestSkillResult_DecodeMismatch(t *testing.T) {
 	}
 }
 
+// A decoder given to WithJSONUnmarshal does all the decoding of a result, and
+// its error reaches the caller.
+func TestWithJSONUnmarshal_DecodesResults(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int64
+	refuse := errors.New("refused by the caller's decoder")
+	c, _ := setup(t, browseruse.WithJSONUnmarshal(func(data []byte, v any) error {
+		calls.Add(1)
+		if bytes.Contains(data, []byte("refuse me")) {
+			return refuse
+		}
+		return json.Unmarshal(data, v)
+	}))
+	type echo struct {
+		Parameters struct{ Q string } `json:"parameters"`
+	}
+	r, err := browseruse.ExecuteSkillAs[echo](t.Context(), c, skillID, browseruse.ExecuteSkillRequest{Parameters: map[string]any{"q": "a"}})
+	if err != nil || r.Value.Parameters.Q != "a" || calls.Load() != 1 {
+		t.Fatalf("ExecuteSkillAs: %+v, %v after %d decoder calls, want the echo after 1", r, err, calls.Load())
+	}
+	res, err := c.ExecuteSkill(t.Context(), skillID, browseruse.ExecuteSkillRequest{Parameters: map[string]any{"q": "b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out echo
+	if err := res.Decode(&out); err != nil || out.Parameters.Q != "b" || calls.Load() != 3 {
+		t.Fatalf("Decode: %+v, %v after %d decoder calls, want the echo after 3", out, err, calls.Load())
+	}
+	_, err = browseruse.ExecuteSkillAs[echo](t.Context(), c, skillID, browseruse.ExecuteSkillRequest{Parameters: map[string]any{"q": "refuse me"}})
+	var apiErr *browseruse.APIError
+	if !errors.As(err, &apiErr) || !errors.Is(err, refuse) {
+		t.Errorf("err = %v, want an *APIError wrapping the decoder's error", err)
+	}
+}
+
 func TestExecuteSkill_LargeResult(t *testing.T) {
 	t.Parallel()
 	type item struct {
@@ -441,6 +476,7 @@ func TestNew_BadOptions(t *testing.T) {
 		{"negative_retries", browseruse.WithMaxRetries(-1), "negative"},
 		{"zero_cap", browseruse.WithMaxResponseBytes(0), "not positive"},
 		{"nil_http_client", browseruse.WithHTTPClient(nil), "nil client"},
+		{"nil_unmarshal", browseruse.WithJSONUnmarshal(nil), "nil function"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
