@@ -338,19 +338,31 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 		sameDecode[[]uint64](t, data)
 		sameDecode[skillEnvelope[json.RawMessage]](t, data)
 		sameDecode[skillEnvelope[[]fzProduct]](t, data)
+		// Decoding into a filled value merges into it (Decode's v may be).
+		sameDecodeInto(t, data, func() *fzTagged {
+			one := fzTagged{Name: "kept", Count: 1}
+			return &fzTagged{Name: "old", Ptr: &one, List: []string{"a", "b", "c"}, Map: map[string]int{"k": 1}, Any: &one, Arr: [2]int{1, 2}}
+		})
+		sameDecodeInto(t, data, func() *any { var v any = &fzInts{I: 7}; return &v })
+		sameDecodeInto(t, data, func() *[]fzProduct { return &[]fzProduct{{ID: 1, Name: "a"}, {ID: 2}} })
 	})
 }
 
 func sameDecode[T any](t *testing.T, data []byte) {
 	t.Helper()
-	var got, want T
-	gotErr := unmarshalJSON(data, &got)
-	wantErr := json.Unmarshal(data, &want)
+	sameDecodeInto(t, data, func() *T { return new(T) })
+}
+
+func sameDecodeInto[T any](t *testing.T, data []byte, fresh func() *T) {
+	t.Helper()
+	got, want := fresh(), fresh()
+	gotErr := unmarshalJSON(data, got)
+	wantErr := json.Unmarshal(data, want)
 	if (gotErr == nil) != (wantErr == nil) || (gotErr != nil && gotErr.Error() != wantErr.Error()) {
 		t.Fatalf("%T from %q: error %v, encoding/json says %v", want, data, gotErr, wantErr)
 	}
 	if gotErr == nil && !reflect.DeepEqual(got, want) {
-		t.Fatalf("%T from %q:\n got %#v\nwant %#v", want, data, got, want)
+		t.Fatalf("%T from %q:\n got %#v\nwant %#v", want, data, *got, *want)
 	}
 }
 
