@@ -2,7 +2,7 @@
 SHELL := bash
 GO ?= go
 
-.PHONY: run test generate check-generated vet unit contract fuzz bench drill
+.PHONY: run test generate check-generated vet unit contract fuzz bench drill sidebyside
 
 run: ## execute a skill: the real API with BROWSER_USE_API_KEY set, else the built-in fake
 	$(GO) run ./cmd/quickstart
@@ -62,3 +62,10 @@ drill:
 # ratios to the floor. BENCH_OUT=file keeps the raw `go test` output.
 bench:
 	@GO=$(GO) scripts/bench.sh $(BENCH_OUT)
+
+# This client beside the official TypeScript SDK (npm browser-use-sdk, pinned
+# in scripts/sidebyside/package.json; needs Node 20) on one fake server:
+# calls/s and CPU per call, small and 1 MB results, 1 and 16 callers. A
+# measurement for the README, not a test; DUR=seconds a run (default 5).
+sidebyside:
+	@GO=$(GO) scripts/sidebyside/run.sh
