@@ -39,7 +39,11 @@
 //	fmt.Println(len(r.Value), r.LatencyMs)
 //
 // A result that does not fit the type is an [*APIError] wrapping the
-// json error.
+// json error. Results are decoded with encoding/json's semantics, values and
+// errors alike, several times faster than encoding/json (goccy/go-json, with
+// encoding/json deciding whenever goccy errs); [WithJSONUnmarshal] plugs in
+// another decoder. The generated client of [Client.API] decodes with
+// encoding/json.
 //
 // # Errors
 //
