@@ -104,3 +104,20 @@ func TestShape_UnresolvableSchemaConstrainsNothing(t *testing.T) {
 		}
 	}
 }
+
+// The check runs on every successful call through API(): a documented body
+// costs one scan and no allocation.
+func TestShape_CheckAllocatesNothing(t *testing.T) {
+	sh := executeSkillOp(t).bodyShape(200)
+	if sh == nil || len(sh.required) == 0 {
+		t.Fatalf("Execute Skill's 200 has shape %+v, want one with a required property", sh)
+	}
+	body := []byte(`{"success": true, "result": {"items": [1, 2, {"success": false}]}, "stderr": "", "latencyMs": 12}`)
+	if n := testing.AllocsPerRun(100, func() {
+		if err := sh.check(body); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("check allocates %v times per call, want 0", n)
+	}
+}
