@@ -274,12 +274,17 @@ func (c schemas) kindsOf(s *schema, depth int) kinds {
 // (see api/templates/client-with-responses.tmpl), and return its error.
 type successBody struct {
 	bytes.Reader
-	p *policy
-	s sent
+	// fail builds the policy's error. A closure rather than the policy
+	// itself: the caller keeps this body in the response, and a closure is
+	// opaque to reflection, so a pretty-printer dumping the response cannot
+	// reach the key through it.
+	fail func(error) error
 }
 
 func newSuccessBody(p *policy, s sent) *successBody {
-	b := &successBody{p: p, s: s}
+	b := &successBody{fail: func(err error) error {
+		return p.rejected(s, fmt.Errorf("success body does not fit the documented schema: %w", err))
+	}}
 	b.Reset(s.body)
 	return b
 }
@@ -289,6 +294,4 @@ func (b *successBody) Close() error { return nil }
 
 // ParseFailed makes a body the generated types cannot hold an [*APIError]
 // keeping the status, like any other 2xx that is not the documented success.
-func (b *successBody) ParseFailed(err error) error {
-	return b.p.rejected(b.s, fmt.Errorf("success body does not fit the documented schema: %w", err))
-}
+func (b *successBody) ParseFailed(err error) error { return b.fail(err) }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -441,6 +442,72 @@ func TestAPI_UndocumentedShapeIsAPIError(t *testing.T) {
 	if err != nil || resp.JSON200 == nil || resp.JSON200.Success {
 		t.Fatalf("resp, err = %+v, %v; want the payload of a failed skill", resp, err)
 	}
+}
+
+// The body of a response from API() carries what the policy needs to reject
+// it; nothing reachable from the response, even by reflection (as a
+// pretty-printer walks it), may hold the key.
+func TestAPI_KeyNotReachableFromResponse(t *testing.T) {
+	t.Parallel()
+	c, _ := setup(t)
+	resp, err := c.API().ExecuteSkillWithResponse(t.Context(), skillID, browseruse.ExecuteSkillRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if path := findString(reflect.ValueOf(resp), browserusetest.APIKey, "resp", map[uintptr]bool{}); path != "" {
+		t.Errorf("the key is reachable at %s", path)
+	}
+}
+
+// findString walks v through pointers, interfaces, structs (unexported
+// fields too), slices and maps, and returns the path to the first string or
+// byte slice that contains s.
+func findString(v reflect.Value, s, path string, seen map[uintptr]bool) string {
+	switch v.Kind() {
+	case reflect.String:
+		if strings.Contains(v.String(), s) {
+			return path
+		}
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return ""
+		}
+		if v.Kind() == reflect.Pointer {
+			if seen[v.Pointer()] {
+				return ""
+			}
+			seen[v.Pointer()] = true
+		}
+		return findString(v.Elem(), s, path, seen)
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if p := findString(v.Field(i), s, path+"."+v.Type().Field(i).Name, seen); p != "" {
+				return p
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			if v.Kind() == reflect.Slice && strings.Contains(string(v.Bytes()), s) {
+				return path
+			}
+			return ""
+		}
+		for i := range v.Len() {
+			if p := findString(v.Index(i), s, fmt.Sprintf("%s[%d]", path, i), seen); p != "" {
+				return p
+			}
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			if p := findString(it.Key(), s, path+"{key}", seen); p != "" {
+				return p
+			}
+			if p := findString(it.Value(), s, fmt.Sprintf("%s[%v]", path, it.Key()), seen); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
 }
 
 func TestNew_NeedsKey(t *testing.T) {
