@@ -20,11 +20,11 @@ type operation struct {
 	Template string // path template, e.g. /skills/{skill_id}/execute
 
 	segments []string
-	success  map[int]bool // documented 2xx status -> has a JSON body
-	anyJSON  bool         // a "2XX" entry with a JSON body
-	any2xx   bool         // a "2XX" entry at all
-	shapes   map[int]*shape
-	anyShape *shape // the "2XX" entry's
+	success  map[int]bool   // documented 2xx status -> has a JSON body
+	anyJSON  bool           // a "2XX" entry with a JSON body
+	any2xx   bool           // a "2XX" entry at all
+	shapes   map[int]*shape // documented 2xx status -> its JSON body's shape; nil for none
+	anyShape *shape         // the "2XX" entry's
 }
 
 // String names the operation in errors and logs.

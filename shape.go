@@ -152,6 +152,11 @@ type schemas map[string]*schema
 // which then constrains nothing.
 const maxRefDepth = 32
 
+// maxNesting bounds how deep kindsOf follows anyOf, oneOf and allOf: real
+// schemas nest them two or three deep, and a schema that contains itself in
+// two branches would otherwise cost 2^depth steps.
+const maxNesting = 8
+
 func (c schemas) resolve(s *schema) *schema {
 	for depth := 0; s != nil && s.Ref != ""; depth++ {
 		name, ok := strings.CutPrefix(s.Ref, "#/components/schemas/")
@@ -203,7 +208,7 @@ func (c schemas) propertyOf(s *schema, name string) *schema {
 
 // kindsOf is the set of kinds a value of schema s may have; 0 for any.
 func (c schemas) kindsOf(s *schema, depth int) kinds {
-	if s = c.resolve(s); s == nil || depth == maxRefDepth {
+	if s = c.resolve(s); s == nil || depth == maxNesting {
 		return 0
 	}
 	var k kinds

@@ -88,17 +88,19 @@ func TestShape_Check(t *testing.T) {
 }
 
 // A schema that refers to itself, or outside the spec, constrains nothing
-// rather than failing New.
+// rather than failing New (or, contained in itself twice, hanging it).
 func TestShape_UnresolvableSchemaConstrainsNothing(t *testing.T) {
 	rt, err := parseRoutes([]byte(`{"paths": {"/a": {"get": {"responses": {
 	  "200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Loop"}}}},
-	  "201": {"content": {"application/json": {"schema": {"$ref": "other.json#/Thing"}}}}}}}},
-	  "components": {"schemas": {"Loop": {"$ref": "#/components/schemas/Loop"}}}}`))
+	  "201": {"content": {"application/json": {"schema": {"$ref": "other.json#/Thing"}}}},
+	  "202": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Twice"}}}}}}}},
+	  "components": {"schemas": {"Loop": {"$ref": "#/components/schemas/Loop"},
+	    "Twice": {"anyOf": [{"$ref": "#/components/schemas/Twice"}, {"$ref": "#/components/schemas/Twice"}, {"type": "string"}]}}}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	op := rt.match(http.MethodGet, "/a")
-	for _, status := range []int{200, 201} {
+	for _, status := range []int{200, 201, 202} {
 		if sh := op.bodyShape(status); sh != nil {
 			t.Errorf("status %d: shape %+v, want none", status, sh)
 		}
