@@ -164,5 +164,7 @@
 // publishes it and run go generate ./... . Names and Go types are adjusted in
 // api/overlay.yaml, never in the spec or in gen/. Which statuses count as
 // success for each operation, and which bodies are JSON, is read from the
-// embedded spec at run time, so new operations need no code here.
+// embedded spec at run time, and so is the shape of each JSON success body
+// (its top-level type, its required properties and their types), so new
+// operations need no code here.
 package browseruse

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/browser-use/browseruse-go/gen"
 )
 
 // The seed corpora live in testdata/fuzz/<FuzzName>/; `make fuzz` explores
@@ -109,6 +111,21 @@ func FuzzSkillResponse(f *testing.F) {
 		if errors.As(rawErr, &skillErr) != errors.As(typedErr, &skillErr) {
 			t.Fatalf("raw and typed decoding disagree on skill failure: %v / %v", rawErr, typedErr)
 		}
+		// Through API(), the same body is a payload exactly when ExecuteSkill
+		// gives a result or a skill failure, and otherwise an *APIError.
+		genResp, genErr := viaGenerated(p, s)
+		var apiErr *APIError
+		switch {
+		case (genErr == nil) != (rawErr == nil || errors.As(rawErr, &skillErr)):
+			t.Fatalf("API() and ExecuteSkill disagree: %v / %v", genErr, rawErr)
+		case genErr != nil && (!errors.As(genErr, &apiErr) || genResp != nil):
+			t.Fatalf("API() returned %v and %T %v, want only an *APIError", genResp, genErr, genErr)
+		case genErr == nil && genResp.JSON200 == nil:
+			t.Fatalf("API() returned no payload and no error")
+		}
+		if genErr != nil {
+			checkOneOf[int](t, status, nil, genErr)
+		}
 
 		s.body = append(append([]byte(nil), pad...), body...)
 		padded, paddedErr := decodeSkillResponse[json.RawMessage](p, s)
@@ -124,6 +141,19 @@ func FuzzSkillResponse(f *testing.F) {
 			t.Fatalf("padding changed the error class: %v then %v", rawErr, paddedErr)
 		}
 	})
+}
+
+// viaGenerated is what ExecuteSkillWithResponse returns for s: the policy's
+// check and body (as Do hands them on), then the generated parser.
+func viaGenerated(p *policy, s sent) (*gen.ExecuteSkillHTTPResponse, error) {
+	resp := *s.resp
+	resp.Header = resp.Header.Clone()
+	s.resp = &resp
+	if err := p.checkSuccess(s, true); err != nil {
+		return nil, err
+	}
+	resp.Body = newSuccessBody(p, s)
+	return gen.ParseExecuteSkillHTTPResponse(&resp)
 }
 
 func checkOneOf[T any](t *testing.T, status int, res *Result[T], err error) {

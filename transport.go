@@ -78,7 +78,7 @@ func (p *policy) Do(req *http.Request) (*http.Response, error) {
 	if err := p.checkSuccess(s, true); err != nil {
 		return nil, err
 	}
-	s.resp.Body = io.NopCloser(bytes.NewReader(s.body))
+	s.resp.Body = newSuccessBody(p, s)
 	withoutKey(s.resp)
 	return s.resp, nil
 }
@@ -121,6 +121,8 @@ func (p *policy) checkSuccess(s sent, parseJSON bool) error {
 		problem = fmt.Errorf("success body is %s, not JSON", mediaType(ct))
 	case parseJSON && !json.Valid(s.body):
 		problem = jsonProblem(s.body)
+	case parseJSON && s.op.bodyShape(s.resp.StatusCode).check(s.body) != nil:
+		problem = s.op.bodyShape(s.resp.StatusCode).check(s.body) // only on this error path
 	default:
 		// The generated parser matches "json" case-sensitively. Setting a
 		// header allocates, so only a content type that needs it is touched.
