@@ -127,10 +127,16 @@ echo "go api: incompatible changes ($(echo "$pkgs" | wc -w) packages compared: $
 if [[ $incompatible -gt 0 ]]; then cat "$state/incompatible.txt"; else echo "  none"; fi
 echo "go api: compatible changes"
 if [[ $compatible -gt 0 ]]; then cat "$state/compatible.txt"; else echo "  none"; fi
+# oasdiff names the files it compared: our copies, which are gone when the
+# drill ends, so it is told what they stand for.
+show_spec() {
+	sed -e "s|$state/old-v2.json|openapi/v2.json (vendored)|g" -e "s|at openapi/v2.json|at $spec|g" "$1" |
+		awk 'NF { for (; b > 0; b--) print ""; print "  " $0; next } { b++ }' # no trailing blank lines
+}
 echo "spec: breaking changes (oasdiff breaking)"
-sed 's/^/  /' "$state/breaking.txt"
+show_spec "$state/breaking.txt"
 echo "spec: every change (oasdiff changelog)"
-sed 's/^/  /' "$state/changelog.txt"
+show_spec "$state/changelog.txt"
 echo
 
 status=0
