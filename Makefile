@@ -2,7 +2,7 @@
 SHELL := bash
 GO ?= go
 
-.PHONY: run test generate check-generated vet unit contract fuzz bench drill sidebyside
+.PHONY: run test generate check-generated vet unit contract fuzz bench drill drill-self sidebyside
 
 run: ## execute a skill: the real API with BROWSER_USE_API_KEY set, else the built-in fake
 	$(GO) run ./cmd/quickstart
@@ -52,10 +52,19 @@ fuzz:
 	done
 
 # make drill SPEC=path/to/newer/v2.json: regenerates and tests a copy of the
-# module with that spec; the working tree is not touched.
-drill:
-	@test -n "$(SPEC)" || { echo "usage: make drill SPEC=path/to/newer/v2.json" >&2; exit 2; }
+# module with that spec, and lists what changes for Go callers (apidiff) and
+# in the API (oasdiff); the working tree is not touched. Fails on an
+# incompatible Go change or a breaking spec change unless ALLOW_BREAKING=1.
+drill: ## SPEC=newer/v2.json: regenerate a copy with it; list Go API and spec changes; fail on breaking ones
+	@test -n "$(SPEC)" || { echo "usage: make drill SPEC=path/to/newer/v2.json [ALLOW_BREAKING=1]" >&2; exit 2; }
 	@GO=$(GO) scripts/drill.sh "$(SPEC)"
+
+# The drill's comparison alone, of the vendored spec with itself: it must
+# find no change, so CI notices when the comparison stops working. About
+# 15 s once the tools are built (the first `go tool oasdiff` builds it,
+# about 75 s here).
+drill-self: ## the drill's comparison on the vendored spec against itself: must find no change
+	@GO=$(GO) scripts/drill.sh --self
 
 # Every benchmark of bench_test.go beside its hand-written net/http floor,
 # -count 10 (about 3 minutes on 2 cores), then benchstat's table and the

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/browser-use/browseruse-go/gen"
 )
 
 // The seed corpora live in testdata/fuzz/<FuzzName>/; `make fuzz` explores
@@ -33,14 +35,16 @@ func executeSkillOp(t testing.TB) *operation {
 	return op
 }
 
-// fuzzResponse is a response as send hands it on, with body already read.
-func fuzzResponse(status int, contentType string, body []byte) (*http.Response, []byte) {
+// fuzzResponse is a response as send hands it on, with body already read
+// and, like everything the server sent, cleared of the key by p.
+func fuzzResponse(p *policy, status int, contentType string, body []byte) (*http.Response, []byte) {
 	u, _ := url.Parse("https://api.example.com/skills/3f1c6a52-6a3e-4c1e-9d55-0b6a8a1f2c10/execute")
 	h := http.Header{}
 	if contentType != "" {
 		h.Set("Content-Type", contentType)
 	}
-	return &http.Response{StatusCode: status, Header: h, Request: &http.Request{Method: http.MethodPost, URL: u}}, body
+	resp := &http.Response{StatusCode: status, Header: h, Request: &http.Request{Method: http.MethodPost, URL: u}}
+	return resp, p.redactResponse(resp, body)
 }
 
 // checkAPIError holds an *APIError to what every caller may rely on.
@@ -71,7 +75,7 @@ func FuzzSkillResponse(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, status int, contentType string, body []byte) {
 		status = 100 + (status%500+500)%500
-		resp, body := fuzzResponse(status, contentType, body)
+		resp, body := fuzzResponse(p, status, contentType, body)
 		if status < 200 || status > 299 {
 			e := p.newAPIError(resp, body, op)
 			checkAPIError(t, e, status)
@@ -109,6 +113,21 @@ func FuzzSkillResponse(f *testing.F) {
 		if errors.As(rawErr, &skillErr) != errors.As(typedErr, &skillErr) {
 			t.Fatalf("raw and typed decoding disagree on skill failure: %v / %v", rawErr, typedErr)
 		}
+		// Through API(), the same body is a payload exactly when ExecuteSkill
+		// gives a result or a skill failure, and otherwise an *APIError.
+		genResp, genErr := viaGenerated(p, s)
+		var apiErr *APIError
+		switch {
+		case (genErr == nil) != (rawErr == nil || errors.As(rawErr, &skillErr)):
+			t.Fatalf("API() and ExecuteSkill disagree: %v / %v", genErr, rawErr)
+		case genErr != nil && (!errors.As(genErr, &apiErr) || genResp != nil):
+			t.Fatalf("API() returned %v and %T %v, want only an *APIError", genResp, genErr, genErr)
+		case genErr == nil && genResp.JSON200 == nil:
+			t.Fatalf("API() returned no payload and no error")
+		}
+		if genErr != nil {
+			checkOneOf[int](t, status, nil, genErr)
+		}
 
 		s.body = append(append([]byte(nil), pad...), body...)
 		padded, paddedErr := decodeSkillResponse[json.RawMessage](p, s)
@@ -124,6 +143,19 @@ func FuzzSkillResponse(f *testing.F) {
 			t.Fatalf("padding changed the error class: %v then %v", rawErr, paddedErr)
 		}
 	})
+}
+
+// viaGenerated is what ExecuteSkillWithResponse returns for s: the policy's
+// check and body (as Do hands them on), then the generated parser.
+func viaGenerated(p *policy, s sent) (*gen.ExecuteSkillHTTPResponse, error) {
+	resp := *s.resp
+	resp.Header = resp.Header.Clone()
+	s.resp = &resp
+	if err := p.checkSuccess(s, true); err != nil {
+		return nil, err
+	}
+	resp.Body = newSuccessBody(p, s)
+	return gen.ParseExecuteSkillHTTPResponse(&resp)
 }
 
 func checkOneOf[T any](t *testing.T, status int, res *Result[T], err error) {
@@ -173,7 +205,7 @@ func FuzzDecodeErrorBody(f *testing.F) {
 		for _, v := range list {
 			_ = v.String()
 		}
-		resp, body := fuzzResponse(422, contentType, body)
+		resp, body := fuzzResponse(&policy{}, 422, contentType, body)
 		e := newAPIError(resp, body, nil)
 		checkAPIError(t, e, 422)
 		if len(body) > 0 && e.Detail == "" && len(e.Errors) == 0 && e.Body == "" {

@@ -116,6 +116,12 @@ func parseBaseURL(raw string, allowInsecure bool) (*url.URL, error) {
 		return nil, fmt.Errorf("browseruse: base URL %q is plain http to a host that is not loopback: "+
 			"the API key would cross the network unencrypted (use https, or WithInsecureHTTP to insist)", raw)
 	}
+	if !strings.Contains(u.Host, "%") { // an IPv6 zone is case-sensitive
+		// Host names are not: lower case makes net/http's proxy exemption
+		// for "localhost" apply to "LOCALHOST" too, so a loopback URL never
+		// sends the key in clear text to $HTTP_PROXY.
+		u.Host = strings.ToLower(u.Host)
+	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	u.RawPath = ""
 	return u, nil

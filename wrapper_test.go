@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -416,6 +417,132 @@ func TestAPI_ReturnsPayloadOrError(t *testing.T) {
 			t.Errorf("reply %d %s: resp, err = %+v, %v; want nil and an *APIError keeping the status", reply.Status, reply.Body, resp, err)
 		}
 	}
+}
+
+// A 200 that is JSON but not the documented ExecuteSkillResponse is an
+// *APIError keeping the status, through API() as through ExecuteSkill: not
+// a payload whose missing "success" reads as false, not a bare json error.
+func TestAPI_UndocumentedShapeIsAPIError(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, body string
+		reason     string // in the wrapped reason
+		jsonErr    bool   // the reason wraps the generated parser's *json.UnmarshalTypeError
+	}{
+		{"empty_object", `{}`, `lacks the required property "success"`, false},
+		{"array", `[]`, "is array, not the documented object", false},
+		{"string", `"str"`, "is string, not the documented object", false},
+		{"null", `null`, "is null, not the documented object", false},
+		{"success_not_boolean", `{"success":"yes"}`, `"success" is string, not the documented boolean`, false},
+		{"success_null", `{"success":null}`, `"success" is null, not the documented boolean`, false},
+		// Below the top level the generated types are the check: the parser
+		// hands its failure back to the policy (api/templates).
+		{"optional_field_wrong_type", `{"success":true,"latencyMs":"fast"}`, "cannot unmarshal string", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, srv := setup(t)
+			reply := browserusetest.Reply{Body: []byte(tt.body), OffSpec: true}
+
+			srv.Enqueue(reply)
+			resp, err := c.API().ExecuteSkillWithResponse(t.Context(), skillID, browseruse.ExecuteSkillRequest{})
+			var apiErr *browseruse.APIError
+			if resp != nil || !errors.As(err, &apiErr) {
+				t.Fatalf("API(): resp, err = %+v, %v (%T); want nil and an *APIError", resp, err, err)
+			}
+			if apiErr.StatusCode != 200 || apiErr.Err == nil || !strings.Contains(apiErr.Err.Error(), tt.reason) {
+				t.Errorf("API(): status %d, reason %v; want 200 and %q", apiErr.StatusCode, apiErr.Err, tt.reason)
+			}
+			var typeErr *json.UnmarshalTypeError
+			if errors.As(err, &typeErr) != tt.jsonErr {
+				t.Errorf("API(): errors.As(err, *json.UnmarshalTypeError) = %v, want %v", !tt.jsonErr, tt.jsonErr)
+			}
+			if apiErr.Body != tt.body || apiErr.OperationID == "" {
+				t.Errorf("API(): Body %q, OperationID %q; want the body and the operation", apiErr.Body, apiErr.OperationID)
+			}
+
+			// ExecuteSkill decodes by itself, and refuses the same bodies.
+			srv.Enqueue(reply)
+			res, err := c.ExecuteSkill(t.Context(), skillID, browseruse.ExecuteSkillRequest{})
+			if res != nil || !errors.As(err, &apiErr) || apiErr.StatusCode != 200 || apiErr.Err == nil {
+				t.Errorf("ExecuteSkill: res, err = %+v, %v; want nil and an *APIError with status 200 and a reason", res, err)
+			}
+		})
+	}
+
+	// The documented shape still parses, with every optional field null.
+	c, srv := setup(t)
+	srv.Enqueue(browserusetest.Reply{Body: []byte(`{"success":false,"result":null,"error":null,"stderr":null,"latencyMs":null}`)})
+	resp, err := c.API().ExecuteSkillWithResponse(t.Context(), skillID, browseruse.ExecuteSkillRequest{})
+	if err != nil || resp.JSON200 == nil || resp.JSON200.Success {
+		t.Fatalf("resp, err = %+v, %v; want the payload of a failed skill", resp, err)
+	}
+}
+
+// The body of a response from API() carries what the policy needs to reject
+// it; nothing reachable from the response, even by reflection (as a
+// pretty-printer walks it), may hold the key.
+func TestAPI_KeyNotReachableFromResponse(t *testing.T) {
+	t.Parallel()
+	c, _ := setup(t)
+	resp, err := c.API().ExecuteSkillWithResponse(t.Context(), skillID, browseruse.ExecuteSkillRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if path := findString(reflect.ValueOf(resp), browserusetest.APIKey, "resp", map[uintptr]bool{}); path != "" {
+		t.Errorf("the key is reachable at %s", path)
+	}
+}
+
+// findString walks v through pointers, interfaces, structs (unexported
+// fields too), slices and maps, and returns the path to the first string or
+// byte slice that contains s.
+func findString(v reflect.Value, s, path string, seen map[uintptr]bool) string {
+	switch v.Kind() {
+	case reflect.String:
+		if strings.Contains(v.String(), s) {
+			return path
+		}
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return ""
+		}
+		if v.Kind() == reflect.Pointer {
+			if seen[v.Pointer()] {
+				return ""
+			}
+			seen[v.Pointer()] = true
+		}
+		return findString(v.Elem(), s, path, seen)
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if p := findString(v.Field(i), s, path+"."+v.Type().Field(i).Name, seen); p != "" {
+				return p
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			if v.Kind() == reflect.Slice && strings.Contains(string(v.Bytes()), s) {
+				return path
+			}
+			return ""
+		}
+		for i := range v.Len() {
+			if p := findString(v.Index(i), s, fmt.Sprintf("%s[%d]", path, i), seen); p != "" {
+				return p
+			}
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			if p := findString(it.Key(), s, path+"{key}", seen); p != "" {
+				return p
+			}
+			if p := findString(it.Value(), s, fmt.Sprintf("%s[%v]", path, it.Key()), seen); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
 }
 
 func TestNew_NeedsKey(t *testing.T) {
