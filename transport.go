@@ -20,7 +20,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -58,7 +57,16 @@ type policy struct {
 	gate         *gate // calls of operations that document a 429
 	maxSlotWait  time.Duration
 	noSlotWait   bool
-	budget       *retryBudget // retries of everything else
+	budget       *retryBudget            // retries of everything else
+	unmarshal    func([]byte, any) error // WithJSONUnmarshal's; nil for unmarshalJSON
+}
+
+// jsonUnmarshal is the decoder of Execute Skill results.
+func (p *policy) jsonUnmarshal() func([]byte, any) error {
+	if p.unmarshal != nil {
+		return p.unmarshal
+	}
+	return unmarshalJSON
 }
 
 // sent is one finished exchange: a 2xx response whose body has been read
@@ -83,16 +91,30 @@ func (p *policy) Do(req *http.Request) (*http.Response, error) {
 	if err := p.checkSuccess(s, true); err != nil {
 		return nil, err
 	}
-	s.resp.Body = io.NopCloser(bytes.NewReader(s.body))
-	if r := s.resp.Request; r != nil && r.Header.Get(KeyHeader) != "" {
-		// The caller gets the response, and with it the request as sent:
-		// hand over a copy without the key.
+	s.resp.Body = newSuccessBody(p, s)
+	withoutKey(s.resp)
+	return s.resp, nil
+}
+
+// withoutKey replaces every request reachable from resp that carries the
+// key (the request as sent and, after redirects, each one before it, through
+// Request.Response.Request...) with a copy without it: the caller gets the
+// response, and with it the requests.
+func withoutKey(resp *http.Response) {
+	for ; resp != nil && resp.Request != nil; resp = resp.Request.Response {
+		r := resp.Request
+		if r.Header.Get(KeyHeader) == "" {
+			continue
+		}
 		r = r.WithContext(r.Context())
 		r.Header = r.Header.Clone()
 		r.Header.Del(KeyHeader)
-		s.resp.Request = r
+		if r.Response != nil {
+			prev := *r.Response // copied, so the loop can repoint its Request
+			r.Response = &prev
+		}
+		resp.Request = r
 	}
-	return s.resp, nil
 }
 
 // checkSuccess holds a 2xx response to what the spec documents for its
@@ -112,6 +134,8 @@ func (p *policy) checkSuccess(s sent, parseJSON bool) error {
 		problem = fmt.Errorf("success body is %s, not JSON", mediaType(ct))
 	case parseJSON && !json.Valid(s.body):
 		problem = jsonProblem(s.body)
+	case parseJSON && s.op.bodyShape(s.resp.StatusCode).check(s.body) != nil:
+		problem = s.op.bodyShape(s.resp.StatusCode).check(s.body) // only on this error path
 	default:
 		// The generated parser matches "json" case-sensitively. Setting a
 		// header allocates, so only a content type that needs it is touched.
@@ -158,12 +182,12 @@ func (p *policy) send(req *http.Request) (sent, error) {
 		}
 		return req.Method + " " + req.URL.Path
 	}
-	header := req.Header
+	// Sized for the User-Agent and the key, and keyed canonically, so adding
+	// them does not grow the map or allocate a canonical name on every call.
+	header := make(http.Header, len(req.Header)+2)
+	maps.Copy(header, req.Header)
+	header["User-Agent"] = userAgentFor(req.Header)
 	if sameOrigin(req.URL, p.base) {
-		// Sized for the key, and keyed canonically, so adding it does not
-		// grow the map or allocate a canonical name on every call.
-		header = make(http.Header, len(req.Header)+1)
-		maps.Copy(header, req.Header)
 		header[canonicalKeyHeader] = []string{string(p.key)}
 	}
 	getBody := req.GetBody
@@ -216,7 +240,7 @@ func (p *policy) send(req *http.Request) (sent, error) {
 			}
 		}
 		start := time.Now()
-		resp, body, reached, err := p.attempt(ctx, req, header, reqBody, getBody)
+		resp, body, unsent, err := p.attempt(ctx, req, header, reqBody, getBody)
 
 		if gated && err == nil && resp.StatusCode == http.StatusTooManyRequests {
 			// Refused, so not executed: send it again once a slot frees,
@@ -293,7 +317,7 @@ func (p *policy) send(req *http.Request) (sent, error) {
 			final = withAttempts(fmt.Errorf("browseruse: %s: %w", name(), err), attempt)
 			// Only a request that cannot have reached the server is safe to
 			// send again, unless sending it twice is harmless anyway.
-			retry = (!reached || idempotent) && transient(err)
+			retry = (unsent || idempotent) && transient(err)
 			if isTimeout(err) {
 				cost = timeoutRetryCost
 			}
@@ -350,80 +374,26 @@ func transient(err error) bool {
 		!errors.Is(err, errTooManyRedirects) && !errors.As(err, &cert) && !errors.As(err, &record)
 }
 
-// newAPIError is the package's newAPIError with the key taken out of
-// everything the server sent back: a server that echoes the key in its error
-// ("invalid key bu_..."), even one cut in half by the body snippet, must not
-// put it into the caller's logs.
+// newAPIError is the package's newAPIError, for the policy's responses,
+// which [policy.redactResponse] has already cleared of the key.
 func (p *policy) newAPIError(resp *http.Response, body []byte, op *operation) *APIError {
-	key := string(p.key)
-	if key != "" && bytes.Contains(body, []byte(key)) {
-		body = bytes.ReplaceAll(body, []byte(key), []byte(redacted))
-	}
-	e := newAPIError(resp, body, op)
-	if key == "" {
-		return e
-	}
-	// Decoded fields too: JSON can spell the key with escapes.
-	r := func(s string) string { return strings.ReplaceAll(s, key, redacted) }
-	e.RequestID, e.Detail = r(e.RequestID), r(e.Detail)
-	for i := range e.Errors {
-		v := &e.Errors[i]
-		v.Msg, v.Type = r(v.Msg), r(v.Type)
-		for j, l := range v.Loc {
-			if s, ok := l.(string); ok {
-				v.Loc[j] = r(s)
-			}
-		}
-	}
-	if e.Err != nil && strings.Contains(e.Err.Error(), key) { // e.g. an echoed Content-Type
-		e.Err = errors.New(strings.ReplaceAll(e.Err.Error(), key, redacted))
-	}
-	return e
+	return newAPIError(resp, body, op)
 }
-
-const redacted = "[redacted]"
-
-// redactError takes the key out of a transport error. The one way it gets
-// there is a server that puts it in a redirect's Location, which Go's
-// *url.Error then quotes.
-func (p *policy) redactError(err error) error {
-	key := string(p.key)
-	if key == "" || !strings.Contains(err.Error(), key) {
-		return err
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		ue.URL = strings.ReplaceAll(ue.URL, key, redacted)
-	}
-	if msg := err.Error(); strings.Contains(msg, key) {
-		return redactedError{strings.ReplaceAll(msg, key, redacted), err}
-	}
-	return err
-}
-
-// redactedError keeps errors.Is and errors.As working on an error whose
-// message had to be rewritten.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e redactedError) Error() string { return e.msg }
-func (e redactedError) Unwrap() error { return e.err }
 
 // attempt sends req once and reads the whole response body within the
-// per-attempt timeout. reached reports whether a connection to the server
-// was obtained, after which the server may have seen the request: from then
-// on a request that is not idempotent is never sent again.
+// per-attempt timeout. unsent reports that the attempt failed provably before
+// the request could reach the server (see [unsent]); otherwise the server
+// may have seen it, and a request that is not idempotent is never sent again.
+// What the server sent back is cleared of the key before it is returned.
 //
 // The request sent is a copy of req with header and reqBody: the caller's
 // request keeps its own, without the key.
 func (p *policy) attempt(ctx context.Context, req *http.Request, header http.Header, reqBody io.ReadCloser,
-	getBody func() (io.ReadCloser, error)) (resp *http.Response, body []byte, reached bool, err error) {
-	var got atomic.Bool
-	actx := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		GotConn: func(httptrace.GotConnInfo) { got.Store(true) },
-	})
+	getBody func() (io.ReadCloser, error)) (resp *http.Response, body []byte, isUnsent bool, err error) {
+	tr := &connTrace{}
+	tr.GotConn = tr.gotConn
+	tr.TLSHandshakeDone = tr.handshakeDone
+	actx := httptrace.WithClientTrace(ctx, &tr.ClientTrace)
 	// A caller's deadline that comes first makes the per-attempt timer moot:
 	// skip its cost.
 	if dl, has := ctx.Deadline(); p.timeout > 0 && (!has || time.Until(dl) > p.timeout) {
@@ -441,33 +411,80 @@ func (p *policy) attempt(ctx context.Context, req *http.Request, header http.Hea
 	out.Header, out.Body, out.GetBody = header, reqBody, getBody
 	resp, err = p.hc.Do(out)
 	if err != nil {
-		return nil, nil, got.Load(), timedOut(err)
+		return nil, nil, unsent(err, tr.failedHandshake()), timedOut(err)
 	}
 	body, err = readBody(resp.Body, p.maxBody, resp.ContentLength)
 	resp.Body.Close()
 	if err != nil {
 		if errors.Is(err, ErrResponseTooLarge) {
-			return nil, nil, true, fmt.Errorf("%w: status %d, more than %d bytes (see WithMaxResponseBytes)", ErrResponseTooLarge, resp.StatusCode, p.maxBody)
+			return nil, nil, false, fmt.Errorf("%w: status %d, more than %d bytes (see WithMaxResponseBytes)", ErrResponseTooLarge, resp.StatusCode, p.maxBody)
 		}
-		return nil, nil, true, timedOut(fmt.Errorf("reading response body (status %d): %w", resp.StatusCode, err))
+		return nil, nil, false, timedOut(fmt.Errorf("reading response body (status %d): %w", resp.StatusCode, err))
 	}
-	return resp, body, true, nil
+	return resp, p.redactResponse(resp, body), false, nil
 }
 
+// connTrace follows how an attempt got its connection, from httptrace
+// events (which a transport may not emit at all).
+type connTrace struct {
+	httptrace.ClientTrace
+	mu           sync.Mutex
+	got          bool
+	handshakeErr error
+}
+
+func (t *connTrace) gotConn(httptrace.GotConnInfo) {
+	t.mu.Lock()
+	t.got = true
+	t.mu.Unlock()
+}
+
+func (t *connTrace) handshakeDone(_ tls.ConnectionState, err error) {
+	if err != nil {
+		t.mu.Lock()
+		t.handshakeErr = err
+		t.mu.Unlock()
+	}
+}
+
+// failedHandshake is the error a TLS handshake for this attempt failed with,
+// if one did and no connection was obtained: the transport may dial for a
+// request and then hand it another connection that was freed meanwhile.
+func (t *connTrace) failedHandshake() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.got {
+		return nil
+	}
+	return t.handshakeErr
+}
+
+// maxPrealloc bounds the buffer sized from a declared Content-Length before
+// a byte has arrived: a server that declares 64 MiB and sends nothing must
+// not cost 64 MiB. Honest bodies up to it still take one allocation.
+const maxPrealloc = 2 << 20
+
 // readBody reads r to the end, failing once it passes limit. hint is the
-// declared length, used to size the buffer once instead of growing it.
+// declared length, used to size the buffer once instead of growing it, up
+// to maxPrealloc: past that, memory follows the bytes that really arrive.
 func readBody(r io.Reader, limit, hint int64) ([]byte, error) {
 	size := int64(512)
+	want := limit + 1 // never read or hold more than this
 	if hint >= 0 && hint < limit {
-		size = hint + 1 // +1: room to see EOF without growing
+		want = hint + 1 // +1: room to see EOF without growing
+		size = min(want, maxPrealloc)
 	}
 	buf := make([]byte, 0, size)
 	for {
 		if len(buf) == cap(buf) {
-			// Double, but never past limit+1: reading up to the cap then
-			// allocates about twice the cap in all, where append's 1.25x
-			// growth for large slices would allocate five times it.
-			buf = slices.Grow(buf, int(min(int64(cap(buf)), limit+1-int64(len(buf)))))
+			// Double, but never past what the body can hold: reading up
+			// to the cap then allocates about twice the cap in all, where
+			// append's 1.25x growth for large slices would allocate five
+			// times it.
+			if int64(len(buf)) >= want {
+				want = limit + 1 // the body is longer than it said
+			}
+			buf = slices.Grow(buf, int(min(int64(cap(buf)), want-int64(len(buf)))))
 		}
 		room := buf[len(buf):cap(buf)]
 		if left := limit + 1 - int64(len(buf)); int64(len(room)) > left {
@@ -649,17 +666,23 @@ func httpClient(hc *http.Client, base *url.URL) *http.Client {
 	var c http.Client
 	if hc != nil {
 		c = *hc
-	} else {
-		c.Transport = defaultTransport()
 	}
-	next := c.CheckRedirect
+	next := c.Transport
+	switch {
+	case next == nil && hc != nil:
+		next = http.DefaultTransport // what the caller's client would use
+	case next == nil:
+		next = defaultTransport()
+	}
+	c.Transport = noReplay{next}
+	check := c.CheckRedirect
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if !sameOrigin(req.URL, base) {
 			req.Header.Del(KeyHeader)
 			return fmt.Errorf("%w: %s://%s", ErrCrossOriginRedirect, req.URL.Scheme, req.URL.Host)
 		}
-		if next != nil {
-			return next(req, via)
+		if check != nil {
+			return check(req, via)
 		}
 		if len(via) >= 10 {
 			return errTooManyRedirects

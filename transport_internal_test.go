@@ -145,11 +145,22 @@ func TestSameOrigin(t *testing.T) {
 
 func TestRedactKey(t *testing.T) {
 	t.Parallel()
-	p := &policy{key: "bu_secret"}
-	resp := &http.Response{StatusCode: 401, Header: http.Header{
-		"Content-Type": {"application/json"}, "X-Request-Id": {"bu_secret"}}}
-	e := p.newAPIError(resp, []byte(`{"detail":"bad key bu_secret","x":"bu_secret"}`), nil)
-	if e.Detail != "bad key [redacted]" || e.RequestID != "[redacted]" {
-		t.Errorf("Detail, RequestID = %q, %q; want the key redacted", e.Detail, e.RequestID)
+	p := &policy{key: "bu_secret/1"}
+	resp := &http.Response{StatusCode: 401, Status: "401 bu_secret/1", Header: http.Header{
+		"Content-Type": {"application/json"}, "X-Request-Id": {"bu_secret/1"}, "X-Bu_Secret/1": {"x"}}}
+	// Literal, \u-escaped and \/-escaped spellings, which JSON decodes to the key.
+	body := p.redactResponse(resp, []byte(`{"detail":"bad key \u0062u_s\u0065cret\/1","x":"bu_secret/1","y":"a\nbu_secret\/1"}`))
+	if want := `{"detail":"bad key [redacted]","x":"[redacted]","y":"a\n[redacted]"}`; string(body) != want {
+		t.Errorf("body = %s, want %s", body, want)
+	}
+	e := p.newAPIError(resp, body, nil)
+	if e.Detail != "bad key [redacted]" || e.RequestID != "[redacted]" || resp.Status != "401 [redacted]" {
+		t.Errorf("Detail, RequestID, Status = %q, %q, %q; want the key redacted", e.Detail, e.RequestID, resp.Status)
+	}
+	if _, ok := resp.Header["X-Bu_Secret/1"]; ok {
+		t.Errorf("a header named for the key is kept: %v", resp.Header)
+	}
+	if clean := []byte(`{"a":"b\u0075"}`); &p.redactResponse(&http.Response{}, clean)[0] != &clean[0] {
+		t.Error("a body without the key is copied")
 	}
 }

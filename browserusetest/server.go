@@ -50,7 +50,9 @@ type Reply struct {
 	// Status is the HTTP status; 0 means 200.
 	Status int
 	// Header is added to the response. Content-Type defaults to
-	// application/json when the reply has a body.
+	// application/json when the reply has a body. Content-Length is set to
+	// the body's length, unless the reply is OffSpec and sets its own: a
+	// longer one scripts a body cut short.
 	Header http.Header
 	// JSON is marshalled as the body, unless Body is set.
 	JSON any
@@ -323,7 +325,11 @@ func (r Reply) render() (int, http.Header, []byte) {
 	if len(body) > 0 && header.Get("Content-Type") == "" {
 		header.Set("Content-Type", "application/json")
 	}
-	header.Set("Content-Length", strconv.Itoa(len(body)))
+	if !r.OffSpec || header.Get("Content-Length") == "" {
+		// An off-spec reply keeps a scripted length, so a test can send a
+		// truncated body.
+		header.Set("Content-Length", strconv.Itoa(len(body)))
+	}
 	return status, header, body
 }
 

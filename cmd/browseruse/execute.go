@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/browser-use/browseruse-go"
 	"github.com/browser-use/browseruse-go/browserusetest"
@@ -22,39 +23,64 @@ import (
 
 const defaultBaseURL = browseruse.DefaultBaseURL
 
-const executeUsage = `Usage: browseruse skills execute SKILL_ID [flags]
-
-Executes a skill and prints its result as JSON on stdout: indented, or on one
+func (c *cli) executeCommand() *cobra.Command {
+	var f executeFlags
+	cmd := &cobra.Command{
+		Use:     "execute SKILL_ID [flags]",
+		Aliases: []string{"exec"},
+		Short:   "Execute a skill, print its result",
+		Long: `Executes a skill and prints its result as JSON on stdout: indented, or on one
 line with --json. The latency the API reports and the skill's own stderr go to
 stderr. Flags may come before or after SKILL_ID.
 
-Flags:
-  -p, --param key=value   a parameter; repeat for more. The value is sent as
-                          JSON when it parses as JSON (X=10 sends the number
-                          10, ok=true a boolean, 'tags=["a","b"]' a list) and
-                          as a string otherwise (q=hello). For a string that
-                          looks like JSON, quote it: 'id="10"'.
-  --params-json FILE      the parameters as one JSON object, read from FILE
-                          (- for stdin); -p entries are merged on top
-  --session UUID          reuse this session, for IP persistence
-  --json                  print the result as compact JSON on one line
-  --base-url URL          the API base URL (default $BROWSER_USE_BASE_URL,
-                          else ` + defaultBaseURL + `)
-  --timeout DURATION      give up after this long, retries included, e.g. 30s
-                          or 5m (default 0: no limit but the client's own
-                          per-attempt limit)
-  --fake                  run against a built-in fake of the API that checks
-                          requests against the spec and echoes the parameters;
-                          needs no key and no network
-  -v, --verbose           log every HTTP attempt to stderr (never the key)
-  -h, --help              show this help
+A -p value is sent as JSON when it parses as JSON (X=10 sends the number 10,
+ok=true a boolean, 'tags=["a","b"]' a list) and as a string otherwise
+(q=hello). For a string that looks like JSON, quote it: 'id="10"'.
 
-The key is read from $BROWSER_USE_API_KEY.
+The key is read from $BROWSER_USE_API_KEY.`,
+		Example: `  browseruse skills execute --fake 3f1c6a52-6a3e-4c1e-9d55-0b6a8a1f2c10 -p X=10
+  echo '{"query": "shoes"}' | browseruse skills execute "$SKILL" --params-json - --json | jq .`,
+		// SKILL_ID is checked by resolve, which explains what it wants.
+		Args: cobra.ArbitraryArgs,
+		// A skill id is not a file name; there is nothing to offer.
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.execute(cmd.Context(), &f, args)
+		},
+	}
+	f.register(cmd.Flags())
+	_ = cmd.MarkFlagFilename("params-json", "json")
+	for _, name := range []string{"session", "base-url", "timeout", "param"} {
+		_ = cmd.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions)
+	}
+	return cmd
+}
 
-Examples:
-  browseruse skills execute --fake 3f1c6a52-6a3e-4c1e-9d55-0b6a8a1f2c10 -p X=10
-  echo '{"query": "shoes"}' | browseruse skills execute "$SKILL" --params-json - --json | jq .
-` + exitCodesText
+// executeFlags is the skills execute command line as given; resolve checks it
+// and turns it into the call to make.
+type executeFlags struct {
+	params     []string // -p key=value, in order: a repeated key's last value wins
+	paramsJSON string
+	session    string
+	compact    bool
+	baseURL    string
+	timeout    time.Duration
+	fake       bool
+	verbose    bool
+}
+
+func (f *executeFlags) register(fs *pflag.FlagSet) {
+	fs.SortFlags = false // the help lists them in this order: the common ones first
+	// StringArray, not StringSlice: a value may hold commas ('tags=["a","b"]').
+	fs.StringArrayVarP(&f.params, "param", "p", nil, "a `key=value` parameter; repeat for more")
+	fs.StringVar(&f.paramsJSON, "params-json", "", "the parameters as one JSON object, read from `FILE` (- for stdin);\n-p entries are merged on top")
+	fs.StringVar(&f.session, "session", "", "reuse the session `UUID`, for IP persistence")
+	fs.BoolVar(&f.compact, "json", false, "print the result as compact JSON on one line")
+	fs.StringVar(&f.baseURL, "base-url", "", "the API base `URL` (default $BROWSER_USE_BASE_URL,\nelse "+defaultBaseURL+")")
+	fs.DurationVar(&f.timeout, "timeout", 0, "give up after `DURATION`, retries included, e.g. 30s or 5m\n(default 0: no limit but the client's own per-attempt limit)")
+	fs.BoolVar(&f.fake, "fake", false, "run against a built-in fake of the API that checks requests\nagainst the spec and echoes the parameters; needs no key and no network")
+	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log every HTTP attempt to stderr (never the key)")
+}
 
 // executeArgs is a checked skills execute command line.
 type executeArgs struct {
@@ -67,71 +93,34 @@ type executeArgs struct {
 	verbose bool
 }
 
-// errHelp asks for the help text on stdout and exit 0.
-var errHelp = errors.New("help requested")
-
-func parseExecute(args []string, stdin io.Reader) (*executeArgs, error) {
-	var (
-		a          executeArgs
-		params     = map[string]any{}
-		paramsFile string
-		session    string
-	)
-	fs := flag.NewFlagSet("skills execute", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors are reported once, by the caller
-	addParam := func(s string) error {
-		k, v, err := parseParam(s)
-		if err != nil {
-			return err
-		}
-		params[k] = v
-		return nil
-	}
-	fs.Func("p", "", addParam)
-	fs.Func("param", "", addParam)
-	fs.StringVar(&paramsFile, "params-json", "", "")
-	fs.StringVar(&session, "session", "", "")
-	fs.BoolVar(&a.compact, "json", false, "")
-	fs.StringVar(&a.baseURL, "base-url", "", "")
-	fs.DurationVar(&a.timeout, "timeout", 0, "")
-	fs.BoolVar(&a.fake, "fake", false, "")
-	fs.BoolVar(&a.verbose, "v", false, "")
-	fs.BoolVar(&a.verbose, "verbose", false, "")
-
-	positional, err := parseInterspersed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil, errHelp
-	}
-	if err != nil {
-		// The flag package says "invalid value "x" for flag -p: <why>";
-		// for -p the why is the whole story.
-		var why string
-		if _, rest, ok := strings.Cut(err.Error(), "for flag -p: "); ok {
-			why = rest
-		} else if _, rest, ok := strings.Cut(err.Error(), "for flag -param: "); ok {
-			why = rest
-		}
-		if why != "" {
-			return nil, errors.New(why)
-		}
-		return nil, err
-	}
-
-	switch len(positional) {
+// resolve checks the command line and reads the parameters, from stdin for
+// --params-json -, which ctx can interrupt.
+func (f *executeFlags) resolve(ctx context.Context, args []string, stdin io.Reader) (*executeArgs, error) {
+	a := executeArgs{compact: f.compact, baseURL: f.baseURL, timeout: f.timeout, fake: f.fake, verbose: f.verbose}
+	switch len(args) {
 	case 0:
 		return nil, errors.New("missing SKILL_ID: the skill to execute, a UUID")
 	case 1:
 	default:
 		return nil, fmt.Errorf("one SKILL_ID expected, got %d arguments: %s (parameters go in -p key=value)",
-			len(positional), strings.Join(positional, " "))
+			len(args), strings.Join(args, " "))
 	}
-	if a.skillID, err = uuid.Parse(positional[0]); err != nil {
-		return nil, fmt.Errorf("skill id %q is not a UUID (like 3f1c6a52-6a3e-4c1e-9d55-0b6a8a1f2c10)", positional[0])
+	var err error
+	if a.skillID, err = uuid.Parse(args[0]); err != nil {
+		return nil, fmt.Errorf("skill id %q is not a UUID (like 3f1c6a52-6a3e-4c1e-9d55-0b6a8a1f2c10)", args[0])
 	}
-	if session != "" {
-		id, err := uuid.Parse(session)
+	params := make(map[string]any, len(f.params))
+	for _, p := range f.params {
+		k, v, err := parseParam(p)
 		if err != nil {
-			return nil, fmt.Errorf("--session %q is not a UUID", session)
+			return nil, err
+		}
+		params[k] = v
+	}
+	if f.session != "" {
+		id, err := uuid.Parse(f.session)
+		if err != nil {
+			return nil, fmt.Errorf("--session %q is not a UUID", f.session)
 		}
 		a.req.SessionID = &id
 	}
@@ -141,8 +130,8 @@ func parseExecute(args []string, stdin io.Reader) (*executeArgs, error) {
 	if a.fake && a.baseURL != "" {
 		return nil, errors.New("--fake and --base-url cannot be combined: --fake runs its own server")
 	}
-	if paramsFile != "" {
-		all, err := readParamsJSON(paramsFile, stdin)
+	if f.paramsJSON != "" {
+		all, err := readParamsJSON(ctx, f.paramsJSON, stdin)
 		if err != nil {
 			return nil, err
 		}
@@ -155,37 +144,16 @@ func parseExecute(args []string, stdin io.Reader) (*executeArgs, error) {
 	return &a, nil
 }
 
-// parseInterspersed parses flags wherever they appear among the positional
-// arguments: the flag package stops at the first positional, and people
-// write the skill id first as often as last. A "--" ends the flags.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return positional, nil
-		}
-		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
-			return append(positional, rest...), nil
-		}
-		positional = append(positional, rest[0])
-		args = rest[1:]
-	}
-}
-
-func (c *cli) skillsExecute(ctx context.Context, args []string) int {
-	a, err := parseExecute(args, c.stdin)
-	if errors.Is(err, errHelp) {
-		fmt.Fprint(c.stdout, executeUsage)
-		return exitOK
+// execute runs skills execute. It returns an exitError once it has reported
+// the outcome on stderr, or a plain error for a usage error.
+func (c *cli) execute(ctx context.Context, f *executeFlags, args []string) error {
+	a, err := f.resolve(ctx, args, c.stdin)
+	if code, what, ok := stopped(ctx); ok {
+		fmt.Fprintln(c.stderr, "browseruse: "+what)
+		return exitError{code}
 	}
 	if err != nil {
-		fmt.Fprintln(c.stderr, "browseruse: "+err.Error())
-		fmt.Fprintln(c.stderr, "Run 'browseruse skills execute --help' for usage.")
-		return exitUsage
+		return err
 	}
 
 	var opts []browseruse.Option
@@ -203,7 +171,7 @@ func (c *cli) skillsExecute(ctx context.Context, args []string) int {
 		if key == "" {
 			fmt.Fprintln(c.stderr, "browseruse: BROWSER_USE_API_KEY is not set: export your Browser Use API key,")
 			fmt.Fprintln(c.stderr, "or add --fake to run against the built-in fake API.")
-			return exitUsage
+			return exitError{exitUsage}
 		}
 		opts = append(opts, browseruse.WithAPIKey(key))
 		base := a.baseURL
@@ -217,7 +185,7 @@ func (c *cli) skillsExecute(ctx context.Context, args []string) int {
 	}
 	if err != nil {
 		fmt.Fprintln(c.stderr, err) // a bad --base-url or key: the user's to fix
-		return exitUsage
+		return exitError{exitUsage}
 	}
 
 	callCtx := ctx
@@ -233,7 +201,7 @@ func (c *cli) skillsExecute(ctx context.Context, args []string) int {
 	res, err := client.ExecuteSkill(callCtx, a.skillID, a.req)
 	sp.Stop()
 	if err != nil {
-		return c.reportError(ctx, a, err)
+		return exitError{c.reportError(ctx, a, err)}
 	}
 
 	var out bytes.Buffer
@@ -248,15 +216,16 @@ func (c *cli) skillsExecute(ctx context.Context, args []string) int {
 	}
 	if err != nil { // the client checked the body; this would be a bug
 		fmt.Fprintln(c.stderr, "browseruse: printing the result:", err)
-		return exitAPIError
+		return exitError{exitAPIError}
 	}
 	out.WriteByte('\n')
-	if _, err := c.stdout.Write(out.Bytes()); err != nil {
+	// stdout may be a terminal too; the escapes leave the JSON's meaning as is.
+	if _, err := c.stdout.Write(escapeJSON(out.Bytes())); err != nil {
 		fmt.Fprintln(c.stderr, "browseruse: writing the result:", err)
-		return exitUsage
+		return exitError{exitWrite}
 	}
 	c.printRun(res.LatencyMs, res.Stderr)
-	return exitOK
+	return nil
 }
 
 // printRun reports what the API said about the execution, on stderr.
@@ -266,39 +235,43 @@ func (c *cli) printRun(latencyMs int, skillStderr string) {
 		return
 	}
 	fmt.Fprintln(c.stderr, "stderr:")
-	for line := range strings.Lines(skillStderr) {
+	for line := range strings.Lines(escapeText(skillStderr)) {
 		fmt.Fprint(c.stderr, "  ", strings.TrimSuffix(line, "\n"), "\n")
 	}
 }
 
 // reportError explains err on stderr and picks the exit code. ctx is the
-// command's own context, to tell an interrupt from a --timeout.
+// command's own context, to tell a signal from a --timeout. Every text the
+// server supplied (the skill's error, the API's detail, a body) is escaped:
+// stderr is often a terminal.
 func (c *cli) reportError(ctx context.Context, a *executeArgs, err error) int {
 	var (
 		skillErr *browseruse.SkillError
 		apiErr   *browseruse.APIError
 	)
+	msg := escapeText(err.Error())
+	if code, what, ok := stopped(ctx); ok && errors.Is(err, context.Canceled) {
+		// Checked before API errors: a signal during the wait before a retry
+		// returns the last API error too, but the user asked to stop.
+		fmt.Fprintln(c.stderr, "browseruse: "+what)
+		return code
+	}
 	switch {
 	case errors.As(err, &skillErr):
-		fmt.Fprintln(c.stderr, err)
+		fmt.Fprintln(c.stderr, msg)
 		if len(skillErr.Result) > 0 && string(skillErr.Result) != "null" {
 			var b bytes.Buffer
 			if json.Compact(&b, skillErr.Result) == nil {
-				fmt.Fprintln(c.stderr, "result:", b.String())
+				fmt.Fprintln(c.stderr, "result:", string(escapeJSON(b.Bytes())))
 			}
 		}
 		c.printRun(skillErr.LatencyMs, skillErr.Stderr)
 		return exitSkillFailed
-	case ctx.Err() != nil && errors.Is(err, context.Canceled):
-		// Checked before API errors: an interrupt during the wait before a
-		// retry returns the last API error too, but the user asked to stop.
-		fmt.Fprintln(c.stderr, "browseruse: interrupted")
-		return exitInterrupted
 	case errors.As(err, &apiErr):
-		fmt.Fprintln(c.stderr, err)
+		fmt.Fprintln(c.stderr, msg)
 		if apiErr.Detail == "" && apiErr.Body != "" {
 			// A proxy's HTML page or a cut-off body: its start says who answered.
-			fmt.Fprintln(c.stderr, "body:", apiErr.Body)
+			fmt.Fprintln(c.stderr, "body:", escapeText(apiErr.Body))
 		}
 		switch apiErr.StatusCode {
 		case http.StatusUnauthorized:
@@ -309,13 +282,13 @@ func (c *cli) reportError(ctx context.Context, a *executeArgs, err error) int {
 		return exitAPIError
 	case errors.Is(err, browseruse.ErrResponseTooLarge), errors.Is(err, browseruse.ErrCrossOriginRedirect):
 		// The API answered, but with nothing the client will use.
-		fmt.Fprintln(c.stderr, err)
+		fmt.Fprintln(c.stderr, msg)
 		return exitAPIError
 	case errors.Is(err, context.DeadlineExceeded) && a.timeout > 0:
-		fmt.Fprintln(c.stderr, err)
+		fmt.Fprintln(c.stderr, msg)
 		fmt.Fprintf(c.stderr, "No answer within --timeout %v.\n", a.timeout)
 		return exitNetwork
 	}
-	fmt.Fprintln(c.stderr, err)
+	fmt.Fprintln(c.stderr, msg)
 	return exitNetwork
 }

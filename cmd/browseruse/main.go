@@ -11,7 +11,9 @@
 //	2    usage error: bad flags or arguments, or no API key
 //	3    API error: an error status, or a response the client could not use
 //	4    network error or timeout: no answer from the API
-//	130  interrupted
+//	5    the result could not be written to stdout
+//	130  interrupted (SIGINT, Ctrl-C)
+//	143  terminated (SIGTERM)
 //
 // The key comes from $BROWSER_USE_API_KEY. With --fake the command runs
 // against the spec-backed fake API of package browserusetest, in-process, so
@@ -21,11 +23,15 @@
 //
 // (go run reports every failure as exit status 1; build or install the
 // command to see the codes above.)
+//
+// browseruse completion SHELL prints a completion script for bash, zsh, fish
+// or powershell; browseruse version (or --version) prints the command's and
+// Go's versions.
 package main
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"io"
 	"os"
 	"os/signal"
@@ -39,20 +45,10 @@ const (
 	exitUsage       = 2
 	exitAPIError    = 3
 	exitNetwork     = 4
+	exitWrite       = 5   // stdout refused the result: a full disk, a closed file
 	exitInterrupted = 130 // 128 + SIGINT, as shells report it
+	exitTerminated  = 143 // 128 + SIGTERM
 )
-
-const usageText = `browseruse runs Browser Use skills from the command line.
-
-Usage:
-  browseruse skills execute SKILL_ID [flags]   execute a skill, print its result
-
-Run 'browseruse skills execute --help' for the flags.
-
-Environment:
-  BROWSER_USE_API_KEY    the API key (not needed with --fake)
-  BROWSER_USE_BASE_URL   the API base URL (default ` + defaultBaseURL + `)
-` + exitCodesText
 
 const exitCodesText = `
 Exit codes:
@@ -62,7 +58,9 @@ Exit codes:
   3    API error: an error status (shown with the API's detail), or a response
        the client could not use
   4    network error or timeout: no answer from the API
-  130  interrupted
+  5    the result could not be written to stdout
+  130  interrupted (SIGINT, Ctrl-C)
+  143  terminated (SIGTERM)
 `
 
 // cli is the command's view of its process, so tests and main share run.
@@ -77,7 +75,7 @@ type cli struct {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext(context.Background())
 	c := &cli{
 		stdin:       os.Stdin,
 		stdout:      os.Stdout,
@@ -90,39 +88,49 @@ func main() {
 	os.Exit(code)
 }
 
+// errSignal is the cause of the command's context when a signal stopped it;
+// the signal picks the exit code.
+type errSignal struct{ sig os.Signal }
+
+func (e errSignal) Error() string { return "received " + e.sig.String() }
+
+// signalContext is cancelled by SIGINT or SIGTERM, with the signal as its
+// cause. After the first signal the default handling is restored, so a
+// second Ctrl-C ends a command that does not stop at once.
+func signalContext(parent context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-ch:
+			signal.Stop(ch)
+			cancel(errSignal{sig})
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel(context.Canceled)
+	}
+}
+
+// stopped reports the exit code and word for a context a signal cancelled,
+// ok false when none did.
+func stopped(ctx context.Context) (code int, what string, ok bool) {
+	var s errSignal
+	if !errors.As(context.Cause(ctx), &s) {
+		return 0, "", false
+	}
+	if s.sig == syscall.SIGTERM {
+		return exitTerminated, "terminated", true
+	}
+	return exitInterrupted, "interrupted", true
+}
+
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
-func (c *cli) run(ctx context.Context, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprint(c.stderr, usageText)
-		return exitUsage
-	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(c.stdout, usageText)
-		return exitOK
-	case "skills":
-	default:
-		return c.usageError("unknown command %q; the command is 'browseruse skills execute'", args[0])
-	}
-	if len(args) < 2 {
-		return c.usageError("'browseruse skills' needs a subcommand: execute")
-	}
-	switch args[1] {
-	case "execute", "exec":
-		return c.skillsExecute(ctx, args[2:])
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(c.stdout, usageText)
-		return exitOK
-	}
-	return c.usageError("unknown subcommand 'skills %s'; the subcommand is 'skills execute'", args[1])
-}
-
-func (c *cli) usageError(format string, args ...any) int {
-	fmt.Fprintf(c.stderr, "browseruse: "+format+"\n", args...)
-	fmt.Fprintln(c.stderr, "Run 'browseruse --help' for usage.")
-	return exitUsage
 }

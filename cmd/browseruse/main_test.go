@@ -11,8 +11,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/browser-use/browseruse-go/browserusetest"
 )
@@ -466,5 +469,208 @@ func TestExecute_InterruptExits130(t *testing.T) {
 	o.want(t, exitInterrupted)
 	if o.stdout != "" || !strings.Contains(o.stderr, "interrupted") {
 		t.Errorf("stdout %q, stderr %q: want only 'interrupted' on stderr", o.stdout, o.stderr)
+	}
+}
+
+// signalled runs the command until ready says it is where the test wants
+// it, sends sig, and returns what it did. A command that ignores the signal
+// is killed after a minute, failing the test rather than hanging it.
+func signalled(t *testing.T, inv invocation, sig os.Signal, ready func(*exec.Cmd), args ...string) outcome {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = inv.env
+	if cmd.Env == nil {
+		cmd.Env = []string{}
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	ready(cmd)
+	if err := cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	select {
+	case <-exited:
+	case <-time.After(time.Minute):
+		_ = cmd.Process.Kill()
+		<-exited
+		t.Fatalf("still running a minute after %v; stderr: %s", sig, stderr.String())
+	}
+	return outcome{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// whileWaitingForTheSkill starts cmd against srv and returns once the skill
+// call has reached srv, which the command makes only after its signal
+// handling is in place.
+func whileWaitingForTheSkill(t *testing.T, srv *browserusetest.Server) func(*exec.Cmd) {
+	arrived := make(chan struct{})
+	srv.Enqueue(browserusetest.Reply{Handler: func(w http.ResponseWriter, r *http.Request) {
+		close(arrived)
+		<-r.Context().Done()
+	}})
+	return func(cmd *exec.Cmd) {
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		<-arrived
+	}
+}
+
+func TestExecute_TerminateExits143(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	inv, base := against(srv)
+	o := signalled(t, inv, syscall.SIGTERM, whileWaitingForTheSkill(t, srv), "skills", "execute", skill, "--base-url", base)
+	o.wantFailure(t, exitTerminated, "terminated")
+}
+
+func TestExecute_WriteFailureExits5(t *testing.T) {
+	t.Parallel()
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0) // every write fails: no space left on device
+	if err != nil {
+		t.Skipf("needs /dev/full: %v", err)
+	}
+	defer full.Close()
+	cmd := exec.Command(binary, "skills", "execute", "--fake", skill, "-p", "X=10")
+	cmd.Env = []string{}
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = full, &stderr
+	_ = cmd.Run()
+	if code := cmd.ProcessState.ExitCode(); code != exitWrite {
+		t.Fatalf("exit code %d, want %d (the result could not be written)\nstderr: %s", code, exitWrite, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "writing the result") {
+		t.Errorf("stderr does not say the result could not be written:\n%s", stderr.String())
+	}
+}
+
+func TestExecute_ServerTextIsEscapedOnStderr(t *testing.T) {
+	t.Parallel()
+	// What a hostile skill or server sends: a window title (OSC), a screen
+	// clear (CSI, in 7-bit and C1 form), a carriage return over the line, a
+	// bell, a right-to-left override, and a byte that is not UTF-8.
+	const (
+		osc      = "\x1b]0;pwned\x07"
+		clear    = "\x1b[2J"
+		c1       = "\u009b2J"
+		rlo      = "\u202e"
+		escOSC   = `\x1b]0;pwned\x07`
+		escClear = `\x1b[2J`
+		escC1    = `\u009b2J`
+		escRLO   = `\u202e`
+	)
+	srv := browserusetest.New(t)
+	srv.Enqueue(browserusetest.Reply{JSON: map[string]any{
+		"success": false, "error": "failed" + osc + rlo + "txt.exe", "latencyMs": 5,
+		"stderr": "line one\r" + clear + "\n\tline two" + c1,
+	}})
+	srv.Enqueue(browserusetest.Reply{Status: 502, Header: http.Header{"Content-Type": {"text/html"}},
+		Body: []byte("<html>" + clear + "bad\xffgateway</html>"), OffSpec: true})
+	inv, base := against(srv)
+
+	o := inv.run(t, "skills", "execute", skill, "--base-url", base)
+	o.wantFailure(t, exitSkillFailed, "failed"+escOSC+escRLO+"txt.exe", `line one\r`+escClear, "\n  \tline two"+escC1)
+	o2 := inv.run(t, "skills", "execute", skill, "--base-url", base)
+	o2.wantFailure(t, exitAPIError, "502", escClear+"bad")
+
+	for _, stderr := range []string{o.stderr, o2.stderr} {
+		for _, raw := range []string{"\x1b", "\x07", "\r", "\u009b", rlo, "\xff"} {
+			if strings.Contains(stderr, raw) {
+				t.Errorf("stderr holds %q raw:\n%q", raw, stderr)
+			}
+		}
+	}
+}
+
+func TestVersion_PrintsCommandAndGoVersions(t *testing.T) {
+	t.Parallel()
+	// The test and the command are built by the same toolchain.
+	goLine := runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH
+	var first string
+	for _, args := range [][]string{{"--version"}, {"version"}} {
+		o := run(t, args...)
+		o.want(t, exitOK)
+		lines := strings.Split(strings.TrimSuffix(o.stdout, "\n"), "\n")
+		if len(lines) != 2 || !strings.HasPrefix(lines[0], "browseruse ") || len(lines[0]) == len("browseruse ") || lines[1] != goLine {
+			t.Errorf("%v printed %q, want \"browseruse VERSION\\n%s\\n\"", args, o.stdout, goLine)
+		}
+		if o.stderr != "" {
+			t.Errorf("%v: stderr %q, want nothing", args, o.stderr)
+		}
+		if first == "" {
+			first = o.stdout
+		} else if o.stdout != first {
+			t.Errorf("%v printed %q, --version %q", args, o.stdout, first)
+		}
+	}
+}
+
+func TestCompletion_PrintsAScriptForEachShell(t *testing.T) {
+	t.Parallel()
+	// What each shell's completion script must contain to hook in.
+	hooks := map[string]string{
+		"bash":       "complete -o default -F __start_browseruse browseruse",
+		"zsh":        "#compdef browseruse",
+		"fish":       "complete -c browseruse",
+		"powershell": "Register-ArgumentCompleter",
+	}
+	for shell, hook := range hooks {
+		o := run(t, "completion", shell)
+		o.want(t, exitOK)
+		if !strings.Contains(o.stdout, hook) {
+			t.Errorf("completion %s: the script lacks %q", shell, hook)
+		}
+	}
+	for _, args := range [][]string{{"completion"}, {"completion", "tcsh"}, {"completion", "bash", "zsh"}} {
+		run(t, args...).wantFailure(t, exitUsage)
+	}
+	// The scripts call the command back for candidates: it must offer the
+	// subcommand and the flags.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sk"}, "skills"},
+		{[]string{"skills", "ex"}, "execute"},
+		{[]string{"skills", "execute", "--par"}, "--params-json"},
+		{[]string{"skills", "execute", skill, "--f"}, "--fake"},
+		{[]string{"completion", "p"}, "powershell"},
+	} {
+		args, want := tc.args, tc.want
+		o := run(t, append([]string{"__complete"}, args...)...)
+		o.want(t, exitOK)
+		if !strings.Contains(o.stdout, want) {
+			t.Errorf("completing %q offers %q, want %q among them", args, o.stdout, want)
+		}
+	}
+}
+
+func TestExecute_SingleDashLongFlagsStillWork(t *testing.T) {
+	t.Parallel()
+	// The command parsed its flags with package flag before, which takes
+	// -json as well as --json; scripts written then keep working.
+	o := invocation{stdin: `{"q": "from stdin"}`}.run(t, "skills", "execute", "-fake", "-json", skill,
+		"-param", "X=10", "-params-json", "-", "-timeout=1m")
+	o.want(t, exitOK)
+	if want := `{"parameters":{"X":10,"q":"from stdin"}}` + "\n"; o.stdout != want {
+		t.Errorf("stdout = %q, want %q", o.stdout, want)
+	}
+}
+
+func TestExecute_ResultIsEscapedOnStdoutKeepingItsMeaning(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	srv.Enqueue(browserusetest.Reply{JSON: map[string]any{
+		"success": true, "result": map[string]any{"title": "csi \u009b2J, rlo \u202etxt.exe"}, "latencyMs": 1,
+	}})
+	inv, base := against(srv)
+	o := inv.run(t, "skills", "execute", skill, "--base-url", base, "--json")
+	o.want(t, exitOK)
+	if want := `{"title":"csi \u009b2J, rlo \u202etxt.exe"}` + "\n"; o.stdout != want {
+		t.Errorf("stdout = %q, want %q", o.stdout, want)
+	}
+	if got := decodeStdout(t, o)["title"]; got != "csi \u009b2J, rlo \u202etxt.exe" {
+		t.Errorf("the result decodes to title %q, not what the skill returned", got)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,7 +46,7 @@ func decodeJSON(b []byte) (any, error) {
 
 // readParamsJSON reads the --params-json object from a file, or from stdin
 // for "-".
-func readParamsJSON(name string, stdin io.Reader) (map[string]any, error) {
+func readParamsJSON(ctx context.Context, name string, stdin io.Reader) (map[string]any, error) {
 	var (
 		b   []byte
 		err error
@@ -53,7 +54,7 @@ func readParamsJSON(name string, stdin io.Reader) (map[string]any, error) {
 	from := name
 	if name == "-" {
 		from = "stdin"
-		b, err = io.ReadAll(stdin)
+		b, err = readAll(ctx, stdin)
 	} else {
 		b, err = os.ReadFile(name)
 	}
@@ -69,6 +70,27 @@ func readParamsJSON(name string, stdin io.Reader) (map[string]any, error) {
 		return nil, fmt.Errorf("--params-json: %s holds %s, want a JSON object such as {\"X\": 10}", from, jsonKind(v))
 	}
 	return obj, nil
+}
+
+// readAll reads r to the end unless ctx ends first. A read from a terminal
+// or a pipe cannot be cancelled, so on Ctrl-C the reading goroutine is left
+// blocked: the command exits right after, which ends it.
+func readAll(ctx context.Context, r io.Reader) ([]byte, error) {
+	type result struct {
+		b   []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		b, err := io.ReadAll(r)
+		done <- result{b, err}
+	}()
+	select {
+	case res := <-done:
+		return res.b, res.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // jsonErrorAt adds the line and column to a syntax error: "offset 812" is no

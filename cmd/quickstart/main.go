@@ -2,6 +2,9 @@
 //
 // With BROWSER_USE_API_KEY set it calls the real API; without, it starts the
 // spec-backed fake server from browserusetest in-process, so it runs offline.
+// The skill receives exactly the key=value parameters given (a value is JSON
+// when it parses as JSON, else a string); only the demo skill on the fake,
+// the one used when no SKILL_ID is given, also gets the sample X=10.
 //
 //	go run ./cmd/quickstart [SKILL_ID] [key=value ...]
 package main
@@ -9,6 +12,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -35,7 +39,7 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-
+	key := getenv("BROWSER_USE_API_KEY")
 	skill := demoSkill
 	if len(args) > 0 && !strings.Contains(args[0], "=") {
 		skill, args = args[0], args[1:]
@@ -44,21 +48,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if err != nil {
 		return fmt.Errorf("skill id %q is not a UUID", skill)
 	}
-	params := map[string]any{"X": 10}
+	// A skill receives exactly the parameters given. Only the demo, the
+	// built-in skill on the fake, gets a sample one, so that the first run
+	// shows parameters going in and coming back out.
+	var params map[string]any
+	if key == "" && skillID.String() == demoSkill {
+		params = map[string]any{"X": 10}
+	}
 	for _, kv := range args {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
 			return fmt.Errorf("parameter %q: want key=value", kv)
 		}
-		var val any
-		if json.Unmarshal([]byte(v), &val) != nil {
+		val, err := parseValue(v)
+		if err != nil {
 			val = v // not JSON: a plain string
+		}
+		if params == nil {
+			params = map[string]any{}
 		}
 		params[k] = val
 	}
 
 	var c *browseruse.Client
-	if key := getenv("BROWSER_USE_API_KEY"); key != "" {
+	if key != "" {
 		fmt.Fprintln(stderr, "quickstart: calling the Browser Use API")
 		opts := []browseruse.Option{browseruse.WithAPIKey(key)}
 		if base := getenv("BROWSER_USE_BASE_URL"); base != "" {
@@ -90,4 +103,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	fmt.Fprintln(stdout, string(pretty))
 	fmt.Fprintf(stderr, "quickstart: done in %d ms\n", res.LatencyMs)
 	return nil
+}
+
+// parseValue reads a parameter value as exactly one JSON value. Numbers stay
+// json.Number, so an id like 12345678901234567890 is sent digit for digit
+// rather than rounded through float64.
+func parseValue(s string) (any, error) {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, errors.New("more than one JSON value")
+	}
+	return v, nil
 }

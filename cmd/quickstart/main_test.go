@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -56,6 +59,46 @@ func TestRun_BadInput(t *testing.T) {
 		var stdout, stderr bytes.Buffer
 		if err := run(t.Context(), args, &stdout, &stderr, env(nil)); err == nil {
 			t.Errorf("%q: no error", args)
+		}
+	}
+}
+
+func TestRun_WithKeySendsExactlyTheParametersGiven(t *testing.T) {
+	// A stand-in for the real API: it keeps each body and answers success.
+	var bodies [][]byte
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		bodies = append(bodies, b)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"success": true, "result": "ok", "latencyMs": 1}`)
+	}))
+	defer api.Close()
+	getenv := env(map[string]string{"BROWSER_USE_API_KEY": "bu_test_key", "BROWSER_USE_BASE_URL": api.URL})
+
+	cases := []struct {
+		args []string
+		want string // the parameters sent, as JSON; "" for none
+	}{
+		{[]string{"9b2d1c4e-0f6a-4b8e-8c3d-2a1e5f7b9c0d", "query=desk", "n=3", "big=12345678901234567890"},
+			`{"big":12345678901234567890,"n":3,"query":"desk"}`},
+		{[]string{"9b2d1c4e-0f6a-4b8e-8c3d-2a1e5f7b9c0d"}, ""},
+		// The demo skill's id against the real API: still no sample parameter.
+		{[]string{"3f1c6a52-6a3e-4c1e-9d55-0b6a8a1f2c10", "query=desk"}, `{"query":"desk"}`},
+		{[]string{"query=desk"}, `{"query":"desk"}`},
+	}
+	for i, tc := range cases {
+		var stdout, stderr bytes.Buffer
+		if err := run(t.Context(), tc.args, &stdout, &stderr, getenv); err != nil {
+			t.Fatalf("%q: %v", tc.args, err)
+		}
+		var body struct {
+			Parameters json.RawMessage `json:"parameters"`
+		}
+		if err := json.Unmarshal(bodies[i], &body); err != nil {
+			t.Fatalf("%q: body %s: %v", tc.args, bodies[i], err)
+		}
+		if string(body.Parameters) != tc.want {
+			t.Errorf("%q: sent parameters %s, want %s", tc.args, body.Parameters, tc.want)
 		}
 	}
 }

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// exitError ends the command with code once the command has said why on
+// stderr itself. Any other error from a command is a usage error: run prints
+// it with a pointer to the help and exits 2.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func (c *cli) run(ctx context.Context, args []string) int {
+	root := c.rootCommand()
+	if len(args) == 0 {
+		// Asked for nothing: the help, on stderr since it is not a result.
+		root.SetOut(c.stderr)
+		root.InitDefaultHelpCmd() // cobra adds these when it executes; list them here too
+		root.InitDefaultHelpFlag()
+		_ = root.Help()
+		return exitUsage
+	}
+	root.SetArgs(legacyLongFlags(args))
+	cmd, err := root.ExecuteContextC(ctx)
+	var exit exitError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &exit):
+		return exit.code
+	}
+	fmt.Fprintln(c.stderr, "browseruse: "+strings.TrimRight(err.Error(), "\n"))
+	fmt.Fprintf(c.stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+	return exitUsage
+}
+
+func (c *cli) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "browseruse",
+		Short: "browseruse runs Browser Use skills from the command line.",
+		Long: `browseruse runs Browser Use skills from the command line.
+
+Environment:
+  BROWSER_USE_API_KEY    the API key (not needed with --fake)
+  BROWSER_USE_BASE_URL   the API base URL (default ` + defaultBaseURL + `)`,
+		Version:       commandVersion(debug.ReadBuildInfo),
+		SilenceErrors: true, // run prints them, with the exit code's context
+		SilenceUsage:  true,
+		// Completion scripts are offered through the completion command below,
+		// which names its shells and rejects the others as usage errors.
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+	}
+	root.SetIn(c.stdin)
+	root.SetOut(c.stdout)
+	root.SetErr(c.stderr)
+	// No -v shorthand: in skills execute, -v is --verbose.
+	root.Flags().Bool("version", false, "print the command's and Go's versions")
+	root.SetVersionTemplate("{{.Version}}\n")
+	// Every help ends with the exit codes, which scripts branch on.
+	root.SetHelpTemplate(root.HelpTemplate() + exitCodesText)
+
+	skills := &cobra.Command{
+		Use:   "skills",
+		Short: "Run skills",
+		// Runnable only to reject what is not a subcommand as a usage error;
+		// cobra would print the help and exit 0.
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case len(args) == 0:
+				return errors.New("'browseruse skills' needs a subcommand: execute")
+			case args[0] == "help":
+				return cmd.Help()
+			}
+			return fmt.Errorf("unknown subcommand 'skills %s'; the subcommand is 'skills execute'", args[0])
+		},
+	}
+	skills.AddCommand(c.executeCommand())
+	root.AddCommand(skills, versionCommand(), completionCommand())
+	return root
+}
+
+func versionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the command's and Go's versions",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintln(cmd.OutOrStdout(), cmd.Root().Version)
+			return nil
+		},
+	}
+}
+
+// commandVersion is what version and --version print: the module version
+// the build recorded (a tag for go install ...@v1.2.3, "devel" for a build
+// from a checkout, with its revision when the build recorded one), and the
+// Go release that built it, which decides the TLS and HTTP/2 code in use.
+func commandVersion(read func() (*debug.BuildInfo, bool)) string {
+	v, goVersion := "devel", runtime.Version()
+	if bi, ok := read(); ok {
+		if m := bi.Main.Version; m != "" && m != "(devel)" {
+			v = m
+		}
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && v == "devel" {
+				v += " (" + s.Value[:min(len(s.Value), 12)] + ")"
+			}
+		}
+		if bi.GoVersion != "" {
+			goVersion = bi.GoVersion
+		}
+	}
+	return fmt.Sprintf("browseruse %s\n%s %s/%s", v, goVersion, runtime.GOOS, runtime.GOARCH)
+}
+
+var completionShells = []string{"bash", "zsh", "fish", "powershell"}
+
+func completionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "completion SHELL",
+		Short: "Print a completion script for bash, zsh, fish or powershell",
+		Long: `Prints a script that completes browseruse's commands and flags in SHELL:
+bash, zsh, fish or powershell. For the current session:
+
+  source <(browseruse completion bash)
+  source <(browseruse completion zsh)
+  browseruse completion fish | source
+  browseruse completion powershell | Out-String | Invoke-Expression
+
+To load it in every session, write it where your shell reads completions,
+for example: browseruse completion bash > /etc/bash_completion.d/browseruse`,
+		ValidArgs: completionShells,
+		Args:      cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			root, out := cmd.Root(), cmd.OutOrStdout()
+			var err error
+			switch args[0] {
+			case "bash":
+				err = root.GenBashCompletionV2(out, true)
+			case "zsh":
+				err = root.GenZshCompletion(out)
+			case "fish":
+				err = root.GenFishCompletion(out, true)
+			case "powershell":
+				err = root.GenPowerShellCompletionWithDesc(out)
+			}
+			if err != nil {
+				fmt.Fprintln(cmd.ErrOrStderr(), "browseruse: writing the completion script:", err)
+				return exitError{exitWrite}
+			}
+			return nil
+		},
+	}
+}
+
+// legacyLongFlags rewrites -name to --name for the long flags the command
+// had before it moved to cobra: it parsed them with package flag, which
+// accepts one dash as well as two, and scripts may have written -json or
+// -fake. pflag would read -json as -j -s -o -n.
+func legacyLongFlags(args []string) []string {
+	out := make([]string, 0, len(args))
+	takesValue := false // the previous argument was a flag whose value is this one
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if takesValue {
+			out, takesValue = append(out, a), false
+			continue
+		}
+		name, _, inline := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		value, known := legacyFlags[name]
+		if known && len(name) > 1 && strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") {
+			a = "-" + a
+		}
+		takesValue = known && value && !inline && strings.HasPrefix(a, "-")
+		out = append(out, a)
+	}
+	return out
+}
+
+// legacyFlags maps the flags of the command before cobra to whether they
+// take a value.
+var legacyFlags = map[string]bool{
+	"p": true, "param": true, "params-json": true, "session": true, "base-url": true, "timeout": true,
+	"json": false, "fake": false, "v": false, "verbose": false, "help": false, "h": false,
+}

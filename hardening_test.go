@@ -1,0 +1,389 @@
+package browseruse_test
+
+// Regression tests for the defects of issue 13, each named for its defect.
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/net/http/httpproxy"
+	"golang.org/x/net/http2"
+
+	"github.com/browser-use/browseruse-go"
+)
+
+// h2Server is a minimal HTTP/2 server over TLS: it settles the connection
+// (preface, SETTINGS and their ACK) and answers every complete request, a
+// HEADERS or DATA frame that ends its stream, with RST_STREAM(code). It
+// counts those requests: each one is a request the server received whole.
+type h2Server struct {
+	URL      string
+	Client   *http.Client // trusts the server's certificate, speaks HTTP/2
+	requests atomic.Int32
+	ln       net.Listener
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	conns    []net.Conn
+}
+
+func newH2Server(t *testing.T, code http2.ErrCode) *h2Server {
+	t.Helper()
+	// httptest's certificate is valid for 127.0.0.1; its server is not used.
+	certSrv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	certSrv.StartTLS()
+	cert := certSrv.TLS.Certificates[0]
+	roots := x509.NewCertPool()
+	roots.AddCert(certSrv.Certificate())
+	certSrv.Close()
+
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}, ForceAttemptHTTP2: true}
+	s := &h2Server{URL: "https://" + ln.Addr().String(), Client: &http.Client{Transport: tr}, ln: ln}
+	s.wg.Go(func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			s.conns = append(s.conns, conn)
+			s.mu.Unlock()
+			s.wg.Go(func() { s.serve(conn, code) })
+		}
+	})
+	t.Cleanup(func() {
+		tr.CloseIdleConnections()
+		ln.Close()
+		s.mu.Lock()
+		for _, c := range s.conns {
+			c.Close()
+		}
+		s.mu.Unlock()
+		s.wg.Wait()
+	})
+	return s
+}
+
+func (s *h2Server) serve(conn net.Conn, code http2.ErrCode) {
+	defer conn.Close()
+	preface := make([]byte, len(http2.ClientPreface))
+	if _, err := io.ReadFull(conn, preface); err != nil || string(preface) != http2.ClientPreface {
+		return
+	}
+	fr := http2.NewFramer(conn, conn)
+	if fr.WriteSettings() != nil {
+		return
+	}
+	for {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			return
+		}
+		var ended bool
+		switch f := f.(type) {
+		case *http2.SettingsFrame:
+			if !f.IsAck() && fr.WriteSettingsAck() != nil {
+				return
+			}
+		case *http2.HeadersFrame:
+			ended = f.StreamEnded()
+		case *http2.DataFrame:
+			ended = f.StreamEnded()
+		}
+		if ended {
+			s.requests.Add(1)
+			if fr.WriteRSTStream(f.Header().StreamID, code) != nil {
+				return
+			}
+		}
+	}
+}
+
+func TestHardening_HTTP2ResetDoesNotReplayAPOST(t *testing.T) {
+	t.Parallel()
+	srv := newH2Server(t, http2.ErrCodeProtocol)
+	c := client(t, srv.URL, srv.Client, fastRetries)
+	// A bound, not an assertion: a transport that replays the POST does so
+	// until the call's context ends.
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	_, err := execute(ctx, c, map[string]any{"a": 1})
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	if n := srv.requests.Load(); n != 1 {
+		t.Errorf("the server received the POST %d times, want once", n)
+	}
+	if strings.Contains(err.Error(), "attempts") {
+		t.Errorf("err = %v, want one attempt", err)
+	}
+}
+
+func TestHardening_HTTP2RefusedStreamIsRetriedByThePolicy(t *testing.T) {
+	t.Parallel()
+	// REFUSED_STREAM proves the server did not process the request, so the
+	// policy may send it again, within WithMaxRetries.
+	srv := newH2Server(t, http2.ErrCodeRefusedStream)
+	c := client(t, srv.URL, srv.Client, fastRetries, browseruse.WithMaxRetries(2))
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	_, err := execute(ctx, c, nil)
+	if err == nil || !strings.Contains(err.Error(), "REFUSED_STREAM") {
+		t.Fatalf("err = %v, want REFUSED_STREAM", err)
+	}
+	wantAttempts(t, err, 3)
+	if n := srv.requests.Load(); n != 3 {
+		t.Errorf("the server was sent the POST %d times, want 1 + WithMaxRetries(2)", n)
+	}
+}
+
+func TestHardening_HTTP2RedirectedPOSTKeepsItsBody(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var bodies []string
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, r.Proto+" "+string(b))
+		mu.Unlock()
+		if !strings.HasPrefix(r.URL.Path, "/moved") {
+			http.Redirect(w, r, "/moved"+r.URL.Path, http.StatusPermanentRedirect)
+			return
+		}
+		writeOK(w)
+	}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+	c := client(t, srv.URL, srv.Client())
+	if _, err := execute(t.Context(), c, map[string]any{"a": 1}); err != nil {
+		t.Fatal(err)
+	}
+	want := `HTTP/2.0 {"parameters":{"a":1}}`
+	if len(bodies) != 2 || bodies[0] != want || bodies[1] != want {
+		t.Errorf("requests = %q, want the POST and its redirect, both with the body, over HTTP/2", bodies)
+	}
+}
+
+// roundTripFunc is a transport given through WithHTTPClient that emits no
+// httptrace events, as in-memory and HTTP/3 transports do not.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestHardening_LostAnswerWithoutTraceIsSentOnce(t *testing.T) {
+	t.Parallel()
+	var sent atomic.Int32
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		sent.Add(1)
+		io.Copy(io.Discard, r.Body) // the server ran the skill; the answer is lost
+		r.Body.Close()
+		return nil, io.ErrUnexpectedEOF
+	})}
+	c := client(t, "https://api.example.com", hc, fastRetries)
+	_, err := execute(t.Context(), c, nil)
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("err = %v, want unexpected EOF", err)
+	}
+	if n := sent.Load(); n != 1 {
+		t.Errorf("POST sent %d times, want once", n)
+	}
+}
+
+func TestHardening_TimeoutWithoutTraceIsSentOnce(t *testing.T) {
+	t.Parallel()
+	var sent atomic.Int32
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		sent.Add(1)
+		r.Body.Close()
+		<-r.Context().Done() // the server runs the skill for longer than the attempt may last
+		return nil, r.Context().Err()
+	})}
+	c := client(t, "https://api.example.com", hc, fastRetries, browseruse.WithTimeout(20*time.Millisecond))
+	_, err := execute(t.Context(), c, nil)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the attempt's timeout", err)
+	}
+	if n := sent.Load(); n != 1 {
+		t.Errorf("POST sent %d times, want once", n)
+	}
+}
+
+func TestHardening_RefusedDialWithoutTraceIsRetried(t *testing.T) {
+	t.Parallel()
+	var sent atomic.Int32
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		r.Body.Close()
+		if sent.Add(1) == 1 {
+			return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+		}
+		return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(strings.NewReader(okSkill)), ContentLength: -1, Request: r}, nil
+	})}
+	c := client(t, "https://api.example.com", hc, fastRetries)
+	if _, err := execute(t.Context(), c, nil); err != nil {
+		t.Fatalf("a refused dial sent nothing, so it is retried: %v", err)
+	}
+	if n := sent.Load(); n != 2 {
+		t.Errorf("%d attempts, want 2", n)
+	}
+}
+
+// keyFree fails if any rendering of v shows the key or its start.
+func keyFree(t *testing.T, what string, v any) {
+	t.Helper()
+	key := browseruseKey
+	for _, s := range []string{fmt.Sprint(v), fmt.Sprintf("%+v", v), fmt.Sprintf("%#v", v)} {
+		if strings.Contains(s, key) || strings.Contains(s, key[:10]) {
+			t.Errorf("%s shows the key: %s", what, s)
+		}
+	}
+	if err, ok := v.(error); ok && strings.Contains(err.Error(), key[:10]) {
+		t.Errorf("%s.Error() shows the key: %s", what, err)
+	}
+}
+
+const browseruseKey = "bu_hardening_0123456789"
+
+func TestHardening_ContentTypeEchoingTheKey(t *testing.T) {
+	t.Parallel()
+	srv := newRawServer(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/"+r.Header.Get(browseruse.KeyHeader))
+		io.WriteString(w, okSkill)
+	})
+	c := client(t, srv.URL, srv.Client(), browseruse.WithAPIKey(browseruseKey))
+	_, err := execute(t.Context(), c, nil)
+	if err == nil || !strings.Contains(err.Error(), "not JSON") {
+		t.Fatalf("err = %v, want a content type error", err)
+	}
+	keyFree(t, "ExecuteSkill's error", err)
+	resp, err := c.API().ExecuteSkillWithResponse(t.Context(), skillID, browseruse.ExecuteSkillRequest{})
+	if resp != nil || err == nil {
+		t.Fatalf("resp, err = %v, %v; want an error", resp, err)
+	}
+	keyFree(t, "API()'s error", err)
+}
+
+func TestHardening_FailedSkillEchoingTheKey(t *testing.T) {
+	t.Parallel()
+	srv := newRawServer(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		key := r.Header.Get(browseruse.KeyHeader)
+		w.Header().Set("Content-Type", "application/json")
+		// JSON may spell the key with escapes; a decoder turns them back.
+		escaped := `\u0062u_` + strings.ReplaceAll(key[3:], "_", `\u005f`)
+		fmt.Fprintf(w, `{"success":false,"error":"bad key %s","stderr":"key=%s","result":{"k":%q},"latencyMs":1}`, key, escaped, key)
+	})
+	c := client(t, srv.URL, srv.Client(), browseruse.WithAPIKey(browseruseKey))
+	_, err := execute(t.Context(), c, nil)
+	var se *browseruse.SkillError
+	if !errors.As(err, &se) {
+		t.Fatalf("err = %v, want a *SkillError", err)
+	}
+	keyFree(t, "the SkillError", err)
+	keyFree(t, "its fields", *se)
+	keyFree(t, "its result", string(se.Result))
+	if !json.Valid(se.Result) || se.Message != "bad key [redacted]" || se.Stderr != "key=[redacted]" {
+		t.Errorf("skill error = %+v, want the key redacted and the rest kept", se)
+	}
+}
+
+func TestHardening_UpperCaseLocalhostBypassesTheProxy(t *testing.T) {
+	t.Parallel()
+	proxy := newRawServer(t, func(_ int, w http.ResponseWriter, r *http.Request) { writeOK(w) })
+	api := newRawServer(t, func(_ int, w http.ResponseWriter, r *http.Request) { writeOK(w) })
+	// The rules of http.ProxyFromEnvironment with HTTP_PROXY set, which
+	// net/http reads once per process: a test cannot set it.
+	fromEnv := (&httpproxy.Config{HTTPProxy: proxy.URL}).ProxyFunc()
+	tr := &http.Transport{Proxy: func(r *http.Request) (*url.URL, error) { return fromEnv(r.URL) }}
+	defer tr.CloseIdleConnections()
+	_, port, _ := net.SplitHostPort(api.Listener.Addr().String())
+	for _, host := range []string{"LOCALHOST", "LocalHost"} {
+		c := client(t, "http://"+host+":"+port, &http.Client{Transport: tr})
+		if _, err := execute(t.Context(), c, nil); err != nil {
+			t.Fatalf("%s: %v", host, err)
+		}
+	}
+	for _, r := range proxy.requests() {
+		t.Errorf("the proxy received %s %s with key %q", r.Method, r.Path, r.Key)
+	}
+	if n := len(api.requests()); n != 2 {
+		t.Errorf("the API received %d requests, want 2", n)
+	}
+}
+
+func TestHardening_RedirectChainHoldsNoKey(t *testing.T) {
+	t.Parallel()
+	srv := newRawServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if n < 3 {
+			http.Redirect(w, r, fmt.Sprintf("/r%d%s", n, r.URL.Path), http.StatusTemporaryRedirect)
+			return
+		}
+		writeOK(w)
+	})
+	c := client(t, srv.URL, srv.Client())
+	resp, err := c.API().ExecuteSkillWithResponse(t.Context(), skillID, browseruse.ExecuteSkillRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hops := 0
+	for r := resp.HTTPResponse.Request; r != nil; hops++ {
+		if v := r.Header.Get(browseruse.KeyHeader); v != "" {
+			t.Errorf("request %d back (%s) holds the key %q", hops, r.URL.Path, v)
+		}
+		if r.Response == nil {
+			break
+		}
+		r = r.Response.Request
+	}
+	if hops != 2 {
+		t.Errorf("walked %d redirects, want 2", hops)
+	}
+	if got := srv.requests(); len(got) != 3 || got[2].Key == "" {
+		t.Errorf("requests = %q, want 3, the last with the key", got)
+	}
+}
+
+// Not parallel: it measures the bytes the whole process allocates.
+func TestHardening_DeclaredLengthIsNotPreallocated(t *testing.T) {
+	const declared = 64 << 20
+	srv := newRawServer(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{\"succ", declared)
+		buf.Flush()
+		conn.Close()
+	})
+	c := client(t, srv.URL, srv.Client(), browseruse.WithMaxResponseBytes(2*declared))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := execute(t.Context(), c, nil)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("err = %v, want unexpected EOF", err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > declared/8 {
+		t.Errorf("a call that received 6 bytes allocated %d MiB: memory must follow the bytes received", n>>20)
+	}
+}

@@ -1,0 +1,115 @@
+package browseruse
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+)
+
+// noReplay is the RoundTripper the policy sends through. It hands a request
+// that must not run twice (any method that is not idempotent: decided from
+// the method, since an operation the spec does not know is no safer) to the
+// transport in a form the transport cannot send again: without GetBody, and
+// with a body that is never nil or http.NoBody. net/http's HTTP/2 transport
+// re-sends on its own a request whose stream the server reset, and it does
+// so whenever the body is empty or GetBody can rewind it: a server answering
+// every request with RST_STREAM(PROTOCOL_ERROR) had one ExecuteSkill call
+// run hundreds of times. With this, only the policy decides a re-send.
+//
+// The http.Client above the transport still sees GetBody, so it can follow a
+// same-origin 307 or 308 redirect of a POST with its body.
+type noReplay struct{ next http.RoundTripper }
+
+func (t noReplay) RoundTrip(req *http.Request) (*http.Response, error) {
+	if isIdempotent(req.Method) {
+		return t.next.RoundTrip(req)
+	}
+	out := *req // shallow: a RoundTripper must not modify the request it is given
+	out.GetBody = nil
+	if out.Body == nil || out.Body == http.NoBody {
+		out.Body = emptyBody{}
+		out.ContentLength = 0
+	}
+	return t.next.RoundTrip(&out)
+}
+
+// CloseIdleConnections lets http.Client.CloseIdleConnections reach the
+// transport underneath.
+func (t noReplay) CloseIdleConnections() {
+	if c, ok := t.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// emptyBody is an empty body that is not http.NoBody, so the transport cannot
+// take it for "no body, safe to send again".
+type emptyBody struct{}
+
+func (emptyBody) Read([]byte) (int, error) { return 0, io.EOF }
+func (emptyBody) Close() error             { return nil }
+
+// unsent reports whether a failed attempt provably never reached the server:
+// the failure happened while resolving, dialling or handshaking, before a
+// byte of the request could be written. Everything else may have reached the
+// server, even when the transport says nothing about connections (an
+// in-memory or HTTP/3 transport emits no httptrace events). handshakeErr is
+// the error a TLS handshake for this request failed with, as httptrace
+// reported it, if one did and no connection was obtained.
+func unsent(err, handshakeErr error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		// Only a dial that timed out is known to be unsent, and that is an
+		// *net.OpError with Op "dial" below.
+		var op *net.OpError
+		return errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect")
+	}
+	var dns *net.DNSError
+	var op *net.OpError
+	var cert *tls.CertificateVerificationError
+	var record tls.RecordHeaderError
+	var unknownCA x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &dns), errors.Is(err, syscall.ECONNREFUSED):
+		return true
+	case errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect"):
+		return true
+	case errors.As(err, &cert), errors.As(err, &record), errors.As(err, &unknownCA),
+		errors.As(err, &hostname), errors.As(err, &invalid):
+		return true
+	case handshakeErr != nil && errors.Is(err, handshakeErr):
+		return true
+	}
+	return refusedByHTTP2(err)
+}
+
+// refusedByHTTP2 recognises the two HTTP/2 answers that prove a request was
+// not processed (RFC 9113, section 8.7): REFUSED_STREAM, and a GOAWAY that
+// came before the request was sent. net/http's HTTP/2 transport used to
+// re-send those itself; since noReplay takes that from it, it returns them
+// as an error of its own, recognisable only by its text. The text carries
+// only codes, never anything the server wrote.
+func refusedByHTTP2(err error) bool {
+	const prefix = "http2: Transport: cannot retry err ["
+	msg := err.Error()
+	i := strings.Index(msg, prefix)
+	if i < 0 {
+		return false
+	}
+	inner, _, ok := strings.Cut(msg[i+len(prefix):], "]")
+	switch {
+	case !ok:
+		return false
+	case strings.HasPrefix(inner, "stream error: stream ID ") && strings.Contains(inner, "; REFUSED_STREAM"):
+		return true
+	case inner == "http2: Transport received Server's graceful shutdown GOAWAY":
+		return true
+	}
+	return false
+}
