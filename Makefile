@@ -2,7 +2,7 @@
 SHELL := bash
 GO ?= go
 
-.PHONY: run test generate check-generated vet unit contract fuzz bench drill manyskills
+.PHONY: run test generate check-generated vet unit contract fuzz bench drill drill-self sidebyside manyskills
 
 run: ## execute a skill: the real API with BROWSER_USE_API_KEY set, else the built-in fake
 	$(GO) run ./cmd/quickstart
@@ -52,16 +52,32 @@ fuzz:
 	done
 
 # make drill SPEC=path/to/newer/v2.json: regenerates and tests a copy of the
-# module with that spec; the working tree is not touched.
-drill:
-	@test -n "$(SPEC)" || { echo "usage: make drill SPEC=path/to/newer/v2.json" >&2; exit 2; }
+# module with that spec, and lists what changes for Go callers (apidiff) and
+# in the API (oasdiff); the working tree is not touched. Fails on an
+# incompatible Go change or a breaking spec change unless ALLOW_BREAKING=1.
+drill: ## SPEC=newer/v2.json: regenerate a copy with it; list Go API and spec changes; fail on breaking ones
+	@test -n "$(SPEC)" || { echo "usage: make drill SPEC=path/to/newer/v2.json [ALLOW_BREAKING=1]" >&2; exit 2; }
 	@GO=$(GO) scripts/drill.sh "$(SPEC)"
+
+# The drill's comparison alone, of the vendored spec with itself: it must
+# find no change, so CI notices when the comparison stops working. About
+# 15 s once the tools are built (the first `go tool oasdiff` builds it,
+# about 75 s here).
+drill-self: ## the drill's comparison on the vendored spec against itself: must find no change
+	@GO=$(GO) scripts/drill.sh --self
 
 # Every benchmark of bench_test.go beside its hand-written net/http floor,
 # -count 10 (about 3 minutes on 2 cores), then benchstat's table and the
 # ratios to the floor. BENCH_OUT=file keeps the raw `go test` output.
 bench:
 	@GO=$(GO) scripts/bench.sh $(BENCH_OUT)
+
+# This client beside the official TypeScript SDK (npm browser-use-sdk, pinned
+# in scripts/sidebyside/package.json; needs Node 20) on one fake server:
+# calls/s and CPU per call, small and 1 MB results, 1 and 16 callers. A
+# measurement for the README, not a test; DUR=seconds a run (default 5).
+sidebyside:
+	@GO=$(GO) scripts/sidebyside/run.sh
 
 # The README's "Running many skills" table: each scenario against one fake
 # process, with this client before the gate (BEFORE=commit), as it is now,

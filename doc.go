@@ -39,7 +39,11 @@
 //	fmt.Println(len(r.Value), r.LatencyMs)
 //
 // A result that does not fit the type is an [*APIError] wrapping the
-// json error.
+// json error. Results are decoded with encoding/json's semantics, values and
+// errors alike, several times faster than encoding/json (goccy/go-json, with
+// encoding/json deciding whenever goccy errs); [WithJSONUnmarshal] plugs in
+// another decoder. The generated client of [Client.API] decodes with
+// encoding/json.
 //
 // # Errors
 //
@@ -88,9 +92,8 @@
 //   - a request that provably never reached the server (DNS failure,
 //     failed dial, refused connection, TLS handshake failure, HTTP/2
 //     REFUSED_STREAM) is retried, whatever its method;
-//   - a 429 is sent again, whatever the method: the API refused the request
-//     without running it (on an operation that starts a session, after
-//     waiting for a slot: see Concurrency limit below);
+//   - a 429 of an operation that starts a session is waited out, not
+//     retried (see "Concurrency limit" below);
 //   - 408, 500, 502, 503 and 504, and failures after the server may have
 //     seen the request, are retried only for methods that are safe to repeat
 //     (GET, PUT, DELETE ...). Execute Skill is a POST: it is never repeated
@@ -199,5 +202,7 @@
 // publishes it and run go generate ./... . Names and Go types are adjusted in
 // api/overlay.yaml, never in the spec or in gen/. Which statuses count as
 // success for each operation, and which bodies are JSON, is read from the
-// embedded spec at run time, so new operations need no code here.
+// embedded spec at run time, and so is the shape of each JSON success body
+// (its top-level type, its required properties and their types), so new
+// operations need no code here.
 package browseruse

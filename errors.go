@@ -55,7 +55,7 @@ func sentinelFor(status int) error {
 // APIError is returned for every response the client cannot turn into the
 // operation's documented success payload: any non-2xx status, documented or
 // not, and a 2xx whose body is not what the spec promises (HTML from a proxy,
-// truncated JSON, the wrong content type).
+// truncated JSON, the wrong content type, JSON of another shape).
 type APIError struct {
 	// StatusCode is the HTTP status the server answered with.
 	StatusCode int

@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/browser-use/browseruse-go/gen"
 )
 
 // The seed corpora live in testdata/fuzz/<FuzzName>/; `make fuzz` explores
@@ -65,9 +69,9 @@ func checkAPIError(t *testing.T, e *APIError, status int) {
 func FuzzSkillResponse(f *testing.F) {
 	op := executeSkillOp(f)
 	p := &policy{key: fuzzKey}
-	// Large bodies take the decoder's fast path; leading whitespace changes
-	// no JSON value, so padding must not change any outcome.
-	pad := bytes.Repeat([]byte(" "), rawResultMin)
+	// Leading whitespace changes no JSON value, so padding, here to the size
+	// of a large result, must not change any outcome.
+	pad := bytes.Repeat([]byte(" "), 16<<10)
 
 	f.Fuzz(func(t *testing.T, status int, contentType string, body []byte) {
 		status = 100 + (status%500+500)%500
@@ -109,6 +113,21 @@ func FuzzSkillResponse(f *testing.F) {
 		if errors.As(rawErr, &skillErr) != errors.As(typedErr, &skillErr) {
 			t.Fatalf("raw and typed decoding disagree on skill failure: %v / %v", rawErr, typedErr)
 		}
+		// Through API(), the same body is a payload exactly when ExecuteSkill
+		// gives a result or a skill failure, and otherwise an *APIError.
+		genResp, genErr := viaGenerated(p, s)
+		var apiErr *APIError
+		switch {
+		case (genErr == nil) != (rawErr == nil || errors.As(rawErr, &skillErr)):
+			t.Fatalf("API() and ExecuteSkill disagree: %v / %v", genErr, rawErr)
+		case genErr != nil && (!errors.As(genErr, &apiErr) || genResp != nil):
+			t.Fatalf("API() returned %v and %T %v, want only an *APIError", genResp, genErr, genErr)
+		case genErr == nil && genResp.JSON200 == nil:
+			t.Fatalf("API() returned no payload and no error")
+		}
+		if genErr != nil {
+			checkOneOf[int](t, status, nil, genErr)
+		}
 
 		s.body = append(append([]byte(nil), pad...), body...)
 		padded, paddedErr := decodeSkillResponse[json.RawMessage](p, s)
@@ -124,6 +143,19 @@ func FuzzSkillResponse(f *testing.F) {
 			t.Fatalf("padding changed the error class: %v then %v", rawErr, paddedErr)
 		}
 	})
+}
+
+// viaGenerated is what ExecuteSkillWithResponse returns for s: the policy's
+// check and body (as Do hands them on), then the generated parser.
+func viaGenerated(p *policy, s sent) (*gen.ExecuteSkillHTTPResponse, error) {
+	resp := *s.resp
+	resp.Header = resp.Header.Clone()
+	s.resp = &resp
+	if err := p.checkSuccess(s, true); err != nil {
+		return nil, err
+	}
+	resp.Body = newSuccessBody(p, s)
+	return gen.ParseExecuteSkillHTTPResponse(&resp)
 }
 
 func checkOneOf[T any](t *testing.T, status int, res *Result[T], err error) {
@@ -191,4 +223,203 @@ func FuzzParseRetryAfter(f *testing.F) {
 			t.Fatalf("parseRetryAfter(%q) = %v, %v", v, d, ok)
 		}
 	})
+}
+
+// The types FuzzDecodeMatchesEncodingJSON decodes each input into: between
+// them, every rule of encoding/json's decoding that a fast decoder could get
+// wrong.
+
+type fzTagged struct {
+	Name     string             `json:"name"`
+	Count    int                `json:"count,omitempty"`
+	Skipped  string             `json:"-"`
+	Dash     string             `json:"-,"`
+	Untagged float64            // matched case-insensitively, as every name
+	Ptr      *fzTagged          `json:"ptr"`
+	List     []string           `json:"list"`
+	Map      map[string]int     `json:"map"`
+	Any      any                `json:"any"`
+	Raw      json.RawMessage    `json:"raw"`
+	Bytes    []byte             `json:"bytes"`
+	Arr      [2]int             `json:"arr"`
+	Nested   struct{ A, B int } `json:"nested"`
+	private  int
+}
+
+type fzString struct {
+	I  int64   `json:"i,string"`
+	U  uint16  `json:"u,string"`
+	F  float64 `json:"f,string"`
+	B  bool    `json:"b,string"`
+	S  string  `json:"s,string"`
+	P  *int    `json:"p,string"`
+	IS []int   `json:"is,string"` // ,string applies to scalars only
+}
+
+type fzInner struct {
+	A    string `json:"a"`
+	Both int    `json:"both"`
+}
+
+type fzOther struct {
+	B    string `json:"b"`
+	Both int    `json:"both"` // conflicts with fzInner.Both: neither is set
+}
+
+type fzEmbedded struct {
+	fzInner
+	*fzOther
+	C string `json:"c"`
+}
+
+// fzUpper is a json.Unmarshaler that keeps the raw text upper-cased and
+// fails on a number, so that decoders must call it with the exact bytes.
+type fzUpper string
+
+func (u *fzUpper) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && (b[0] == '-' || (b[0] >= '0' && b[0] <= '9')) {
+		return errors.New("fzUpper: no numbers")
+	}
+	*u = fzUpper(strings.ToUpper(string(b)))
+	return nil
+}
+
+// fzText is an encoding.TextUnmarshaler, used as a value and as a map key.
+type fzText struct{ s string }
+
+func (t *fzText) UnmarshalText(b []byte) error {
+	if strings.Contains(string(b), "!") {
+		return fmt.Errorf("fzText: %q has a bang", b)
+	}
+	t.s = "<" + string(b) + ">"
+	return nil
+}
+
+type fzTextKey string
+
+func (k *fzTextKey) UnmarshalText(b []byte) error {
+	*k = fzTextKey("k:" + string(b))
+	return nil
+}
+
+type fzMethods struct {
+	U   fzUpper           `json:"u"`
+	UP  *fzUpper          `json:"up"`
+	T   fzText            `json:"t"`
+	TP  *fzText           `json:"tp"`
+	TM  map[fzTextKey]int `json:"tm"`
+	Us  []fzUpper         `json:"us"`
+	Tim time.Time         `json:"time"`
+	Dur time.Duration     `json:"dur"`
+	Num json.Number       `json:"num"`
+	NS  json.Number       `json:"ns,string"`
+	IM  map[int]string    `json:"im"`
+	UM  map[uint8]bool    `json:"um"`
+	Ifc fmt.Stringer      `json:"ifc"` // a non-empty interface cannot be filled
+}
+
+type fzInts struct {
+	I8  int8    `json:"i8"`
+	I16 int16   `json:"i16"`
+	I32 int32   `json:"i32"`
+	I64 int64   `json:"i64"`
+	I   int     `json:"i"`
+	U8  uint8   `json:"u8"`
+	U16 uint16  `json:"u16"`
+	U32 uint32  `json:"u32"`
+	U64 uint64  `json:"u64"`
+	U   uint    `json:"u"`
+	Ptr uintptr `json:"ptr"`
+	F32 float32 `json:"f32"`
+	F64 float64 `json:"f64"`
+}
+
+// fzProduct is the shape of a scraped result, as in the benchmarks.
+type fzProduct struct {
+	ID          int     `json:"id"`
+	Name        string  `json:"name"`
+	Price       float64 `json:"price"`
+	InStock     bool    `json:"inStock"`
+	Description string  `json:"description"`
+}
+
+// FuzzDecodeMatchesEncodingJSON holds unmarshalJSON, the decoder of
+// ExecuteSkillAs and SkillResult.Decode, to encoding/json: for every input
+// and every type, the same error text (or none), and on success the same
+// value.
+func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
+	for _, body := range envelopeCases {
+		f.Add([]byte(body))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sameDecode[any](t, data)
+		sameDecode[map[string]any](t, data)
+		sameDecode[[]any](t, data)
+		sameDecode[string](t, data)
+		sameDecode[*float64](t, data)
+		sameDecode[json.Number](t, data)
+		sameDecode[json.RawMessage](t, data)
+		sameDecode[fzTagged](t, data)
+		sameDecode[fzString](t, data)
+		sameDecode[fzEmbedded](t, data)
+		sameDecode[fzMethods](t, data)
+		sameDecode[fzInts](t, data)
+		sameDecode[[]fzProduct](t, data)
+		sameDecode[map[string]fzInts](t, data)
+		sameDecode[[]int8](t, data)
+		sameDecode[[]uint64](t, data)
+		sameDecode[skillEnvelope[json.RawMessage]](t, data)
+		sameDecode[skillEnvelope[[]fzProduct]](t, data)
+		// Decoding into a filled value merges into it (Decode's v may be).
+		sameDecodeInto(t, data, func() *fzTagged {
+			one := fzTagged{Name: "kept", Count: 1}
+			return &fzTagged{Name: "old", Ptr: &one, List: []string{"a", "b", "c"}, Map: map[string]int{"k": 1}, Any: &one, Arr: [2]int{1, 2}}
+		})
+		sameDecodeInto(t, data, func() *any { var v any = &fzInts{I: 7}; return &v })
+		sameDecodeInto(t, data, func() *[]fzProduct { return &[]fzProduct{{ID: 1, Name: "a"}, {ID: 2}} })
+	})
+}
+
+func sameDecode[T any](t *testing.T, data []byte) {
+	t.Helper()
+	sameDecodeInto(t, data, func() *T { return new(T) })
+}
+
+func sameDecodeInto[T any](t *testing.T, data []byte, fresh func() *T) {
+	t.Helper()
+	got, want := fresh(), fresh()
+	gotErr := unmarshalJSON(data, got)
+	wantErr := json.Unmarshal(data, want)
+	if (gotErr == nil) != (wantErr == nil) || (gotErr != nil && gotErr.Error() != wantErr.Error()) {
+		t.Fatalf("%T from %q: error %v, encoding/json says %v", want, data, gotErr, wantErr)
+	}
+	if gotErr == nil && !reflect.DeepEqual(got, want) {
+		t.Fatalf("%T from %q:\n got %#v\nwant %#v", want, data, *got, *want)
+	}
+}
+
+// Execute Skill bodies that a decoder of the envelope could get wrong; seeds
+// of FuzzDecodeMatchesEncodingJSON.
+var envelopeCases = []string{
+	`{"success":true,"result":{"a":[1,2,{"b":"}"}]},"latencyMs":5}`,
+	`{"success":true,"result":[]}`,
+	`{"success":true,"result":null,"stderr":"warn"}`,
+	`{"success":true}`,
+	`{}`,
+	` { "success" : true , "result" : "x\"}],{[" , "latencyMs" : 12 } `,
+	"{\n\t\"result\"\r\n:\t-1.5e+3\n,\"success\":false,\"error\":\"boom\"}",
+	`{"success":true,"result":1,"result":{"last":true}}`,
+	`{"success":true,"Result":"capitalised","RESULT":"shouting"}`,
+	`{"success":true,"result":"backslash at the end \\","stderr":"a\\\"b"}`,
+	`{"success":true,"r\u0065sult":"escaped name","result":"plain"}`,
+	`{"success":true,"result":"plain","r\u0065sult":"escaped name last"}`,
+	`{"success":true,"nested":{"result":"inner"},"result":"outer"}`,
+	`{"success":true,"nested":{"result":"inner"}}`,
+	`{"success":true,"result":true,"extra":[null,false,"]"]}`,
+	`{"success":true,"result":"ſ and K folds","reſult":"long s"}`,
+	`{"success":"yes","result":1}`,
+	`{"success":true,"result":1,"latencyMs":"slow"}`,
+	`[{"success":true,"result":1}]`,
+	`"just a string"`,
+	`null`,
 }

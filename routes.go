@@ -20,9 +20,11 @@ type operation struct {
 	Template string // path template, e.g. /skills/{skill_id}/execute
 
 	segments []string
-	success  map[int]bool // documented 2xx status -> has a JSON body
-	anyJSON  bool         // a "2XX" entry with a JSON body
-	any2xx   bool         // a "2XX" entry at all
+	success  map[int]bool   // documented 2xx status -> has a JSON body
+	anyJSON  bool           // a "2XX" entry with a JSON body
+	any2xx   bool           // a "2XX" entry at all
+	shapes   map[int]*shape // documented 2xx status -> its JSON body's shape; nil for none
+	anyShape *shape         // the "2XX" entry's
 	// gated: the spec documents a 429 for it, the account's limit on
 	// concurrent sessions, so its calls pass the client's gate (gate.go).
 	gated bool
@@ -48,6 +50,18 @@ func (o *operation) expectsJSON(status int) (documented, isJSON bool) {
 	return o.any2xx, o.anyJSON
 }
 
+// bodyShape is the shape a JSON body of a documented 2xx status must have:
+// nil when there is nothing to hold it to.
+func (o *operation) bodyShape(status int) *shape {
+	if o == nil {
+		return nil
+	}
+	if _, ok := o.success[status]; ok {
+		return o.shapes[status]
+	}
+	return o.anyShape
+}
+
 type routeTable struct {
 	byMethod map[string][]*operation
 }
@@ -66,8 +80,10 @@ func specRoutes() (*routeTable, error) {
 
 func parseRoutes(spec []byte) (*routeTable, error) {
 	type response struct {
-		Ref     string                     `json:"$ref"`
-		Content map[string]json.RawMessage `json:"content"`
+		Ref     string `json:"$ref"`
+		Content map[string]struct {
+			Schema *schema `json:"schema"`
+		} `json:"content"`
 	}
 	type op struct {
 		OperationID string              `json:"operationId"`
@@ -77,6 +93,7 @@ func parseRoutes(spec []byte) (*routeTable, error) {
 		Paths      map[string]map[string]json.RawMessage `json:"paths"`
 		Components struct {
 			Responses map[string]response `json:"responses"`
+			Schemas   schemas             `json:"schemas"`
 		} `json:"components"`
 	}
 	if err := json.Unmarshal(spec, &doc); err != nil {
@@ -100,24 +117,36 @@ func parseRoutes(spec []byte) (*routeTable, error) {
 				ID: o.OperationID, Method: m, Template: path,
 				segments: strings.Split(strings.Trim(path, "/"), "/"),
 				success:  map[int]bool{},
+				shapes:   map[int]*shape{},
 			}
 			for code, r := range o.Responses {
 				if r.Ref != "" {
 					r = doc.Components.Responses[strings.TrimPrefix(r.Ref, "#/components/responses/")]
 				}
 				isJSON := false
-				for mt := range r.Content {
-					isJSON = isJSON || isJSONMediaType(mt)
+				var sh *shape
+				for mt, c := range r.Content {
+					if isJSONMediaType(mt) {
+						// Two JSON media types with different schemas: the
+						// generated parser takes either, so hold to neither.
+						if isJSON {
+							sh = nil
+						} else {
+							sh = doc.Components.Schemas.shapeOf(c.Schema)
+						}
+						isJSON = true
+					}
 				}
 				switch {
 				case code == "429":
 					entry.gated = true
 				case strings.EqualFold(code, "2XX"):
-					entry.any2xx, entry.anyJSON = true, isJSON
+					entry.any2xx, entry.anyJSON, entry.anyShape = true, isJSON, sh
 				case len(code) == 3 && code[0] == '2':
 					var n int
 					if _, err := fmt.Sscanf(code, "%d", &n); err == nil {
 						entry.success[n] = isJSON
+						entry.shapes[n] = sh
 					}
 				}
 			}

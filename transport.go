@@ -57,7 +57,16 @@ type policy struct {
 	gate         *gate // calls of operations that document a 429
 	maxSlotWait  time.Duration
 	noSlotWait   bool
-	budget       *retryBudget // retries of everything else
+	budget       *retryBudget            // retries of everything else
+	unmarshal    func([]byte, any) error // WithJSONUnmarshal's; nil for unmarshalJSON
+}
+
+// jsonUnmarshal is the decoder of Execute Skill results.
+func (p *policy) jsonUnmarshal() func([]byte, any) error {
+	if p.unmarshal != nil {
+		return p.unmarshal
+	}
+	return unmarshalJSON
 }
 
 // sent is one finished exchange: a 2xx response whose body has been read
@@ -82,7 +91,7 @@ func (p *policy) Do(req *http.Request) (*http.Response, error) {
 	if err := p.checkSuccess(s, true); err != nil {
 		return nil, err
 	}
-	s.resp.Body = io.NopCloser(bytes.NewReader(s.body))
+	s.resp.Body = newSuccessBody(p, s)
 	withoutKey(s.resp)
 	return s.resp, nil
 }
@@ -125,6 +134,8 @@ func (p *policy) checkSuccess(s sent, parseJSON bool) error {
 		problem = fmt.Errorf("success body is %s, not JSON", mediaType(ct))
 	case parseJSON && !json.Valid(s.body):
 		problem = jsonProblem(s.body)
+	case parseJSON && s.op.bodyShape(s.resp.StatusCode).check(s.body) != nil:
+		problem = s.op.bodyShape(s.resp.StatusCode).check(s.body) // only on this error path
 	default:
 		// The generated parser matches "json" case-sensitively. Setting a
 		// header allocates, so only a content type that needs it is touched.

@@ -86,6 +86,7 @@ func New(opts ...Option) (*Client, error) {
 		maxSlotWait:  s.maxSlotWait,
 		noSlotWait:   s.noSlotWait,
 		budget:       newRetryBudget(),
+		unmarshal:    s.unmarshal,
 	}
 	server := base.String() + "/"
 	api, err := gen.NewClientWithResponses(server, gen.WithHTTPClient(p))
@@ -167,16 +168,25 @@ type SkillResult struct {
 	LatencyMs int
 	// Stderr is the skill's standard error output, if any.
 	Stderr string
+
+	unmarshal func([]byte, any) error // the client's WithJSONUnmarshal
 }
 
 // Decode unmarshals the skill's result into v, which may be any type that
 // JSON can fill: a struct, slice, map, scalar, or pointer (null leaves it nil).
+// It decodes as json.Unmarshal does, value and error alike, only faster
+// (see the README's Performance section), or with the decoder given to
+// [WithJSONUnmarshal]. After an error, v may have been partly filled.
 func (r *SkillResult) Decode(v any) error {
 	raw := r.Result
 	if len(raw) == 0 {
 		raw = json.RawMessage("null")
 	}
-	if err := json.Unmarshal(raw, v); err != nil {
+	unmarshal := r.unmarshal
+	if unmarshal == nil {
+		unmarshal = unmarshalJSON
+	}
+	if err := unmarshal(raw, v); err != nil {
 		return fmt.Errorf("browseruse: decoding skill result into %T: %w", v, err)
 	}
 	return nil
@@ -205,7 +215,7 @@ func (c *Client) ExecuteSkill(ctx context.Context, skillID uuid.UUID, req Execut
 	if err != nil {
 		return nil, err
 	}
-	return &SkillResult{Result: r.Value, LatencyMs: r.LatencyMs, Stderr: r.Stderr}, nil
+	return &SkillResult{Result: r.Value, LatencyMs: r.LatencyMs, Stderr: r.Stderr, unmarshal: c.policy.unmarshal}, nil
 }
 
 // ExecuteSkillAs runs a skill like [Client.ExecuteSkill] and decodes its result
@@ -256,11 +266,12 @@ func decodeSkillResponse[T any](p *policy, s sent) (*Result[T], error) {
 	if err := p.checkSuccess(s, false); err != nil {
 		return nil, err
 	}
+	unmarshal := p.jsonUnmarshal()
 	var env skillEnvelope[T]
-	if err := unmarshalEnvelope(s.body, &env); err != nil {
+	if err := unmarshal(s.body, &env); err != nil {
 		// A failed skill's result need not have the shape of a good one.
 		var raw skillEnvelope[json.RawMessage]
-		if json.Unmarshal(s.body, &raw) == nil && raw.Success != nil && !*raw.Success {
+		if unmarshal(s.body, &raw) == nil && raw.Success != nil && !*raw.Success {
 			return nil, skillError(raw)
 		}
 		return nil, p.rejected(s, fmt.Errorf("decoding ExecuteSkill response: %w", err))
@@ -270,133 +281,10 @@ func decodeSkillResponse[T any](p *policy, s sent) (*Result[T], error) {
 	}
 	if !*env.Success {
 		var raw skillEnvelope[json.RawMessage]
-		_ = json.Unmarshal(s.body, &raw) // it decoded once already
+		_ = unmarshal(s.body, &raw) // it decoded once already
 		return nil, skillError(raw)
 	}
 	return &Result[T]{Value: env.Result, LatencyMs: env.LatencyMs, Stderr: env.Stderr}, nil
-}
-
-// rawResultMin is the body size from which a raw result is cut out of the
-// body rather than decoded: below it, the extra small decode costs more than
-// the pass it saves.
-const rawResultMin = 16 << 10
-
-// unmarshalEnvelope is json.Unmarshal(body, env), faster for a large raw
-// result: encoding/json validates the whole body and then scans the result a
-// second time to copy it, and the caller's Decode scans it twice more.
-// Here json.Valid is the only full pass; the result is then found by a scan
-// that may assume valid JSON, and kept as a slice of body, which is ours and
-// never written to.
-func unmarshalEnvelope[T any](body []byte, env *skillEnvelope[T]) error {
-	raw, ok := any(env).(*skillEnvelope[json.RawMessage])
-	if !ok || len(body) < rawResultMin || !json.Valid(body) {
-		return json.Unmarshal(body, env)
-	}
-	return unmarshalRawEnvelope(body, raw)
-}
-
-// unmarshalRawEnvelope decodes a valid JSON body as json.Unmarshal would,
-// except that the result aliases body.
-func unmarshalRawEnvelope(body []byte, env *skillEnvelope[json.RawMessage]) error {
-	start, end, found, ok := lastMember(body, "result")
-	if !ok || !found {
-		return json.Unmarshal(body, env)
-	}
-	rest := make([]byte, 0, len(body)-(end-start)+len("null"))
-	rest = append(append(append(rest, body[:start]...), "null"...), body[end:]...)
-	if err := json.Unmarshal(rest, env); err != nil {
-		return json.Unmarshal(body, env) // for the very same error
-	}
-	env.Result = body[start:end:end]
-	return nil
-}
-
-// lastMember finds the value of the last member of the JSON object data whose
-// name matches name the way encoding/json matches a field (bytes.EqualFold),
-// which is the member json.Unmarshal would keep. data must be valid JSON. ok
-// is false when data is not an object or a member name has escapes, which
-// this scan does not decode.
-func lastMember(data []byte, name string) (start, end int, found, ok bool) {
-	i := skipSpace(data, 0)
-	if data[i] != '{' {
-		return 0, 0, false, false
-	}
-	i = skipSpace(data, i+1)
-	if data[i] == '}' {
-		return 0, 0, false, true
-	}
-	for {
-		keyEnd := skipString(data, i)
-		key := data[i+1 : keyEnd-1]
-		if bytes.IndexByte(key, '\\') >= 0 {
-			return 0, 0, false, false
-		}
-		i = skipSpace(data, skipSpace(data, keyEnd)+1) // past the colon
-		valueEnd := skipValue(data, i)
-		if bytes.EqualFold(key, []byte(name)) {
-			start, end, found = i, valueEnd, true
-		}
-		i = skipSpace(data, valueEnd)
-		if data[i] == '}' {
-			return start, end, found, true
-		}
-		i = skipSpace(data, i+1) // past the comma
-	}
-}
-
-// The skip functions take valid JSON and an index at the start of a token and
-// return the index just past it.
-
-func skipSpace(data []byte, i int) int {
-	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-func skipString(data []byte, i int) int {
-	for j := i + 1; ; {
-		q := j + bytes.IndexByte(data[j:], '"')
-		backslashes := 0
-		for data[q-1-backslashes] == '\\' {
-			backslashes++
-		}
-		if backslashes%2 == 0 {
-			return q + 1
-		}
-		j = q + 1
-	}
-}
-
-func skipValue(data []byte, i int) int {
-	switch data[i] {
-	case '"':
-		return skipString(data, i)
-	case '{', '[':
-		depth := 0
-		for j := i; ; {
-			switch data[j] {
-			case '"':
-				j = skipString(data, j)
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				if depth--; depth == 0 {
-					return j + 1
-				}
-			}
-			j++
-		}
-	}
-	for i < len(data) {
-		switch data[i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return i
-		}
-		i++
-	}
-	return i
 }
 
 func skillError(env skillEnvelope[json.RawMessage]) *SkillError {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -301,6 +302,41 @@ func TestSkillResult_DecodeMismatch(t *testing.T) {
 	}
 }
 
+// A decoder given to WithJSONUnmarshal does all the decoding of a result, and
+// its error reaches the caller.
+func TestWithJSONUnmarshal_DecodesResults(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int64
+	refuse := errors.New("refused by the caller's decoder")
+	c, _ := setup(t, browseruse.WithJSONUnmarshal(func(data []byte, v any) error {
+		calls.Add(1)
+		if bytes.Contains(data, []byte("refuse me")) {
+			return refuse
+		}
+		return json.Unmarshal(data, v)
+	}))
+	type echo struct {
+		Parameters struct{ Q string } `json:"parameters"`
+	}
+	r, err := browseruse.ExecuteSkillAs[echo](t.Context(), c, skillID, browseruse.ExecuteSkillRequest{Parameters: map[string]any{"q": "a"}})
+	if err != nil || r.Value.Parameters.Q != "a" || calls.Load() != 1 {
+		t.Fatalf("ExecuteSkillAs: %+v, %v after %d decoder calls, want the echo after 1", r, err, calls.Load())
+	}
+	res, err := c.ExecuteSkill(t.Context(), skillID, browseruse.ExecuteSkillRequest{Parameters: map[string]any{"q": "b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out echo
+	if err := res.Decode(&out); err != nil || out.Parameters.Q != "b" || calls.Load() != 3 {
+		t.Fatalf("Decode: %+v, %v after %d decoder calls, want the echo after 3", out, err, calls.Load())
+	}
+	_, err = browseruse.ExecuteSkillAs[echo](t.Context(), c, skillID, browseruse.ExecuteSkillRequest{Parameters: map[string]any{"q": "refuse me"}})
+	var apiErr *browseruse.APIError
+	if !errors.As(err, &apiErr) || !errors.Is(err, refuse) {
+		t.Errorf("err = %v, want an *APIError wrapping the decoder's error", err)
+	}
+}
+
 func TestExecuteSkill_LargeResult(t *testing.T) {
 	t.Parallel()
 	type item struct {
@@ -385,6 +421,132 @@ func TestAPI_ReturnsPayloadOrError(t *testing.T) {
 	}
 }
 
+// A 200 that is JSON but not the documented ExecuteSkillResponse is an
+// *APIError keeping the status, through API() as through ExecuteSkill: not
+// a payload whose missing "success" reads as false, not a bare json error.
+func TestAPI_UndocumentedShapeIsAPIError(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, body string
+		reason     string // in the wrapped reason
+		jsonErr    bool   // the reason wraps the generated parser's *json.UnmarshalTypeError
+	}{
+		{"empty_object", `{}`, `lacks the required property "success"`, false},
+		{"array", `[]`, "is array, not the documented object", false},
+		{"string", `"str"`, "is string, not the documented object", false},
+		{"null", `null`, "is null, not the documented object", false},
+		{"success_not_boolean", `{"success":"yes"}`, `"success" is string, not the documented boolean`, false},
+		{"success_null", `{"success":null}`, `"success" is null, not the documented boolean`, false},
+		// Below the top level the generated types are the check: the parser
+		// hands its failure back to the policy (api/templates).
+		{"optional_field_wrong_type", `{"success":true,"latencyMs":"fast"}`, "cannot unmarshal string", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, srv := setup(t)
+			reply := browserusetest.Reply{Body: []byte(tt.body), OffSpec: true}
+
+			srv.Enqueue(reply)
+			resp, err := c.API().ExecuteSkillWithResponse(t.Context(), skillID, browseruse.ExecuteSkillRequest{})
+			var apiErr *browseruse.APIError
+			if resp != nil || !errors.As(err, &apiErr) {
+				t.Fatalf("API(): resp, err = %+v, %v (%T); want nil and an *APIError", resp, err, err)
+			}
+			if apiErr.StatusCode != 200 || apiErr.Err == nil || !strings.Contains(apiErr.Err.Error(), tt.reason) {
+				t.Errorf("API(): status %d, reason %v; want 200 and %q", apiErr.StatusCode, apiErr.Err, tt.reason)
+			}
+			var typeErr *json.UnmarshalTypeError
+			if errors.As(err, &typeErr) != tt.jsonErr {
+				t.Errorf("API(): errors.As(err, *json.UnmarshalTypeError) = %v, want %v", !tt.jsonErr, tt.jsonErr)
+			}
+			if apiErr.Body != tt.body || apiErr.OperationID == "" {
+				t.Errorf("API(): Body %q, OperationID %q; want the body and the operation", apiErr.Body, apiErr.OperationID)
+			}
+
+			// ExecuteSkill decodes by itself, and refuses the same bodies.
+			srv.Enqueue(reply)
+			res, err := c.ExecuteSkill(t.Context(), skillID, browseruse.ExecuteSkillRequest{})
+			if res != nil || !errors.As(err, &apiErr) || apiErr.StatusCode != 200 || apiErr.Err == nil {
+				t.Errorf("ExecuteSkill: res, err = %+v, %v; want nil and an *APIError with status 200 and a reason", res, err)
+			}
+		})
+	}
+
+	// The documented shape still parses, with every optional field null.
+	c, srv := setup(t)
+	srv.Enqueue(browserusetest.Reply{Body: []byte(`{"success":false,"result":null,"error":null,"stderr":null,"latencyMs":null}`)})
+	resp, err := c.API().ExecuteSkillWithResponse(t.Context(), skillID, browseruse.ExecuteSkillRequest{})
+	if err != nil || resp.JSON200 == nil || resp.JSON200.Success {
+		t.Fatalf("resp, err = %+v, %v; want the payload of a failed skill", resp, err)
+	}
+}
+
+// The body of a response from API() carries what the policy needs to reject
+// it; nothing reachable from the response, even by reflection (as a
+// pretty-printer walks it), may hold the key.
+func TestAPI_KeyNotReachableFromResponse(t *testing.T) {
+	t.Parallel()
+	c, _ := setup(t)
+	resp, err := c.API().ExecuteSkillWithResponse(t.Context(), skillID, browseruse.ExecuteSkillRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if path := findString(reflect.ValueOf(resp), browserusetest.APIKey, "resp", map[uintptr]bool{}); path != "" {
+		t.Errorf("the key is reachable at %s", path)
+	}
+}
+
+// findString walks v through pointers, interfaces, structs (unexported
+// fields too), slices and maps, and returns the path to the first string or
+// byte slice that contains s.
+func findString(v reflect.Value, s, path string, seen map[uintptr]bool) string {
+	switch v.Kind() {
+	case reflect.String:
+		if strings.Contains(v.String(), s) {
+			return path
+		}
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return ""
+		}
+		if v.Kind() == reflect.Pointer {
+			if seen[v.Pointer()] {
+				return ""
+			}
+			seen[v.Pointer()] = true
+		}
+		return findString(v.Elem(), s, path, seen)
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if p := findString(v.Field(i), s, path+"."+v.Type().Field(i).Name, seen); p != "" {
+				return p
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			if v.Kind() == reflect.Slice && strings.Contains(string(v.Bytes()), s) {
+				return path
+			}
+			return ""
+		}
+		for i := range v.Len() {
+			if p := findString(v.Index(i), s, fmt.Sprintf("%s[%d]", path, i), seen); p != "" {
+				return p
+			}
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			if p := findString(it.Key(), s, path+"{key}", seen); p != "" {
+				return p
+			}
+			if p := findString(it.Value(), s, fmt.Sprintf("%s[%v]", path, it.Key()), seen); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
 func TestNew_NeedsKey(t *testing.T) {
 	t.Setenv("BROWSER_USE_API_KEY", "")
 	_, err := browseruse.New()
@@ -443,6 +605,7 @@ func TestNew_BadOptions(t *testing.T) {
 		{"negative_retries", browseruse.WithMaxRetries(-1), "negative"},
 		{"zero_cap", browseruse.WithMaxResponseBytes(0), "not positive"},
 		{"nil_http_client", browseruse.WithHTTPClient(nil), "nil client"},
+		{"nil_unmarshal", browseruse.WithJSONUnmarshal(nil), "nil function"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

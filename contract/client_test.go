@@ -86,8 +86,8 @@ func (r recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// newClient returns a client for Prism with retries off, so a forced 429 or
-// 5xx is seen exactly once.
+// newClient returns a client for Prism with retries and slot waits off, so
+// a forced 429 or 5xx is seen exactly once.
 func newClient(t *testing.T, editHeader func(http.Header)) *browseruse.Client {
 	t.Helper()
 	tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -97,6 +97,7 @@ func newClient(t *testing.T, editHeader func(http.Header)) *browseruse.Client {
 		browseruse.WithBaseURL(prismURL),
 		browseruse.WithHTTPClient(&http.Client{Transport: recorder{next: tr, editHeader: editHeader}}),
 		browseruse.WithMaxRetries(0),
+		browseruse.WithoutSlotWait(), // a forced 429 would be waited out
 		browseruse.WithTimeout(callTimeout),
 	)
 	if err != nil {

@@ -24,6 +24,7 @@ func TestFakeEveryDocumentedStatus(t *testing.T) {
 	c, err := srv.Client(
 		browseruse.WithHTTPClient(&http.Client{Transport: recorder{next: tr}}),
 		browseruse.WithMaxRetries(0),
+		browseruse.WithoutSlotWait(), // a scripted 429 would be waited out
 		browseruse.WithTimeout(callTimeout),
 	)
 	if err != nil {

@@ -23,6 +23,7 @@ var prismURL, skipReason string
 var (
 	operationsSeen        atomic.Int64
 	prismPairs, fakePairs pairCount
+	shapePairs            pairCount // (operation, status, body) triples
 )
 
 type pairCount struct{ checked, failed atomic.Int64 }
@@ -44,8 +45,9 @@ func TestMain(m *testing.M) {
 		if skipReason != "" {
 			prism = "Prism skipped"
 		}
-		fmt.Printf("contract: %d operations, %s; %d against the in-process fake, %d failed\n",
-			n, prism, fakePairs.checked.Load(), fakePairs.failed.Load())
+		fmt.Printf("contract: %d operations, %s; %d against the in-process fake, %d failed; "+
+			"%d undocumented success bodies, %d not refused as *APIError\n",
+			n, prism, fakePairs.checked.Load(), fakePairs.failed.Load(), shapePairs.checked.Load(), shapePairs.failed.Load())
 	}
 	os.Exit(code)
 }

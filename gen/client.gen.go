@@ -500,7 +500,8 @@ func (c *ClientWithResponses) ExecuteSkillWithResponse(ctx context.Context, skil
 }
 
 // ParseExecuteSkillHTTPResponse parses an HTTP response from a ExecuteSkillWithResponse call
-func ParseExecuteSkillHTTPResponse(rsp *http.Response) (*ExecuteSkillHTTPResponse, error) {
+func ParseExecuteSkillHTTPResponse(rsp *http.Response) (_ *ExecuteSkillHTTPResponse, err error) {
+	defer func() { err = responseParseFailed(rsp, err) }()
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
@@ -558,4 +559,19 @@ func ParseExecuteSkillHTTPResponse(rsp *http.Response) (*ExecuteSkillHTTPRespons
 	}
 
 	return response, nil
+}
+
+// responseParseFailed lets the HTTP client that produced rsp decide what a
+// parse failure returns: if rsp.Body has a ParseFailed(error) error method
+// (and it returns an error), the Parse... functions return that instead of err.
+func responseParseFailed(rsp *http.Response, err error) error {
+	if err == nil {
+		return nil
+	}
+	if b, ok := rsp.Body.(interface{ ParseFailed(error) error }); ok {
+		if e := b.ParseFailed(err); e != nil {
+			return e
+		}
+	}
+	return err
 }
