@@ -61,6 +61,17 @@ type policy struct {
 	unmarshal    func([]byte, any) error // WithJSONUnmarshal's; nil for unmarshalJSON
 }
 
+// The policy is reachable from the generated client that API() returns (its
+// exported Client field), where fmt would print the unexported key field as
+// a plain string: fmt calls no method on an unexported field. So the policy
+// prints as its origin only, whatever the verb.
+func (p *policy) String() string {
+	return "browseruse policy for " + p.base.Scheme + "://" + p.base.Host
+}
+func (p *policy) GoString() string              { return fmt.Sprintf("%q", p.String()) }
+func (p *policy) Format(f fmt.State, verb rune) { fmt.Fprint(f, p.String()) }
+func (p *policy) LogValue() slog.Value          { return slog.StringValue(p.String()) }
+
 // jsonUnmarshal is the decoder of Execute Skill results.
 func (p *policy) jsonUnmarshal() func([]byte, any) error {
 	if p.unmarshal != nil {
