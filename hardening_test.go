@@ -387,3 +387,58 @@ func TestHardening_DeclaredLengthIsNotPreallocated(t *testing.T) {
 		t.Errorf("a call that received 6 bytes allocated %d MiB: memory must follow the bytes received", n>>20)
 	}
 }
+
+// seeOtherThen is a transport for a server that runs the skill on the POST
+// and answers 303 See Other (POST/redirect/GET); then answers the GET. It
+// counts the POSTs: each one is a skill that ran.
+func seeOtherThen(posts *atomic.Int32, get func(r *http.Request) (*http.Response, error)) *http.Client {
+	return &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.Body != nil {
+			r.Body.Close()
+		}
+		if r.Method != http.MethodPost {
+			return get(r)
+		}
+		posts.Add(1)
+		return &http.Response{StatusCode: http.StatusSeeOther, Header: http.Header{"Location": {"/result"}},
+			Body: http.NoBody, Request: r}, nil
+	})}
+}
+
+func TestHardening_POSTRedirectedTo429IsNotResent(t *testing.T) {
+	t.Parallel()
+	var posts, gets atomic.Int32
+	hc := seeOtherThen(&posts, func(r *http.Request) (*http.Response, error) {
+		if gets.Add(1) == 1 {
+			return &http.Response{StatusCode: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"0"}},
+				Body: http.NoBody, Request: r}, nil
+		}
+		return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(strings.NewReader(okSkill)), ContentLength: -1, Request: r}, nil
+	})
+	c := client(t, "https://api.example.com", hc, fastRetries)
+	_, err := execute(t.Context(), c, nil)
+	if n := posts.Load(); n != 1 {
+		t.Errorf("the skill ran %d times: a 429 to the GET after its 303 does not say the POST was refused", n)
+	}
+	var apiErr *browseruse.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("err = %v, want the 429", err)
+	}
+}
+
+func TestHardening_POSTRedirectedToARefusedDialIsNotResent(t *testing.T) {
+	t.Parallel()
+	var posts atomic.Int32
+	hc := seeOtherThen(&posts, func(*http.Request) (*http.Response, error) {
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	})
+	c := client(t, "https://api.example.com", hc, fastRetries)
+	_, err := execute(t.Context(), c, nil)
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Errorf("err = %v, want the refused dial", err)
+	}
+	if n := posts.Load(); n != 1 {
+		t.Errorf("the skill ran %d times: the GET after its 303 was unsent, the POST was not", n)
+	}
+}

@@ -240,9 +240,14 @@ func (p *policy) send(req *http.Request) (sent, error) {
 			}
 		}
 		start := time.Now()
-		resp, body, unsent, err := p.attempt(ctx, req, header, reqBody, getBody)
+		resp, body, unsent, redirected, err := p.attempt(ctx, req, header, reqBody, getBody)
+		// After a redirect the request has reached the server, whatever
+		// happened to the request that followed it: a 429 or a refused dial
+		// of the GET after a POST's 303 says nothing about the POST, which
+		// already ran.
+		resendable := idempotent || !redirected
 
-		if gated && err == nil && resp.StatusCode == http.StatusTooManyRequests {
+		if gated && resendable && err == nil && resp.StatusCode == http.StatusTooManyRequests {
 			// Refused, so not executed: send it again once a slot frees,
 			// without counting it as a retry.
 			apiErr := p.newAPIError(resp, body, op)
@@ -303,7 +308,7 @@ func (p *policy) send(req *http.Request) (sent, error) {
 			apiErr := p.newAPIError(resp, body, op)
 			apiErr.Attempts = attempt
 			final, retryAfter = apiErr, apiErr.RetryAfter
-			retry = retryableStatus(resp.StatusCode, idempotent)
+			retry = resendable && retryableStatus(resp.StatusCode, idempotent)
 			if !retry {
 				// The server is up and chose this answer: what the
 				// retries spent was not spent on an outage.
@@ -317,7 +322,7 @@ func (p *policy) send(req *http.Request) (sent, error) {
 			final = withAttempts(fmt.Errorf("browseruse: %s: %w", name(), err), attempt)
 			// Only a request that cannot have reached the server is safe to
 			// send again, unless sending it twice is harmless anyway.
-			retry = (unsent || idempotent) && transient(err)
+			retry = ((unsent && resendable) || idempotent) && transient(err)
 			if isTimeout(err) {
 				cost = timeoutRetryCost
 			}
@@ -384,16 +389,18 @@ func (p *policy) newAPIError(resp *http.Response, body []byte, op *operation) *A
 // per-attempt timeout. unsent reports that the attempt failed provably before
 // the request could reach the server (see [unsent]); otherwise the server
 // may have seen it, and a request that is not idempotent is never sent again.
+// redirected reports that a redirect was followed: the server answered the
+// request, so it reached the server whatever happened after.
 // What the server sent back is cleared of the key before it is returned.
 //
 // The request sent is a copy of req with header and reqBody: the caller's
 // request keeps its own, without the key.
 func (p *policy) attempt(ctx context.Context, req *http.Request, header http.Header, reqBody io.ReadCloser,
-	getBody func() (io.ReadCloser, error)) (resp *http.Response, body []byte, isUnsent bool, err error) {
-	tr := &connTrace{}
+	getBody func() (io.ReadCloser, error)) (resp *http.Response, body []byte, isUnsent, redirected bool, err error) {
+	tr := &connTrace{Context: ctx}
 	tr.GotConn = tr.gotConn
 	tr.TLSHandshakeDone = tr.handshakeDone
-	actx := httptrace.WithClientTrace(ctx, &tr.ClientTrace)
+	actx := httptrace.WithClientTrace(tr, &tr.ClientTrace)
 	// A caller's deadline that comes first makes the per-attempt timer moot:
 	// skip its cost.
 	if dl, has := ctx.Deadline(); p.timeout > 0 && (!has || time.Until(dl) > p.timeout) {
@@ -411,26 +418,58 @@ func (p *policy) attempt(ctx context.Context, req *http.Request, header http.Hea
 	out.Header, out.Body, out.GetBody = header, reqBody, getBody
 	resp, err = p.hc.Do(out)
 	if err != nil {
-		return nil, nil, unsent(err, tr.failedHandshake()), timedOut(err)
+		redirected = tr.wasRedirected()
+		return nil, nil, !redirected && unsent(err, tr.failedHandshake()), redirected, timedOut(err)
 	}
+	// A transport of the caller's may fill Request.Response itself; the
+	// trace is what this client's CheckRedirect recorded.
+	redirected = tr.wasRedirected() || resp.Request != nil && resp.Request.Response != nil
 	body, err = readBody(resp.Body, p.maxBody, resp.ContentLength)
 	resp.Body.Close()
 	if err != nil {
 		if errors.Is(err, ErrResponseTooLarge) {
-			return nil, nil, false, fmt.Errorf("%w: status %d, more than %d bytes (see WithMaxResponseBytes)", ErrResponseTooLarge, resp.StatusCode, p.maxBody)
+			return nil, nil, false, redirected, fmt.Errorf("%w: status %d, more than %d bytes (see WithMaxResponseBytes)", ErrResponseTooLarge, resp.StatusCode, p.maxBody)
 		}
-		return nil, nil, false, timedOut(fmt.Errorf("reading response body (status %d): %w", resp.StatusCode, err))
+		return nil, nil, false, redirected, timedOut(fmt.Errorf("reading response body (status %d): %w", resp.StatusCode, err))
 	}
-	return resp, p.redactResponse(resp, body), false, nil
+	return resp, p.redactResponse(resp, body), false, redirected, nil
 }
 
 // connTrace follows how an attempt got its connection, from httptrace
-// events (which a transport may not emit at all).
+// events (which a transport may not emit at all), and whether it followed a
+// redirect. It is also the attempt's context, under which CheckRedirect
+// finds it (see [attemptKey]): one allocation per attempt serves both.
 type connTrace struct {
+	context.Context
 	httptrace.ClientTrace
 	mu           sync.Mutex
 	got          bool
+	redirected   bool
 	handshakeErr error
+}
+
+// attemptKey finds an attempt's *connTrace in a request's context.
+type attemptKey struct{}
+
+func (t *connTrace) Value(key any) any {
+	if key == (attemptKey{}) {
+		return t
+	}
+	return t.Context.Value(key)
+}
+
+// followedRedirect records that the server answered this attempt's request
+// with a redirect that is being followed or refused.
+func (t *connTrace) followedRedirect() {
+	t.mu.Lock()
+	t.redirected = true
+	t.mu.Unlock()
+}
+
+func (t *connTrace) wasRedirected() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.redirected
 }
 
 func (t *connTrace) gotConn(httptrace.GotConnInfo) {
@@ -677,6 +716,9 @@ func httpClient(hc *http.Client, base *url.URL) *http.Client {
 	c.Transport = noReplay{next}
 	check := c.CheckRedirect
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if t, ok := req.Context().Value(attemptKey{}).(*connTrace); ok {
+			t.followedRedirect()
+		}
 		if !sameOrigin(req.URL, base) {
 			req.Header.Del(KeyHeader)
 			return fmt.Errorf("%w: %s://%s", ErrCrossOriginRedirect, req.URL.Scheme, req.URL.Host)
