@@ -442,3 +442,18 @@ func TestHardening_POSTRedirectedToARefusedDialIsNotResent(t *testing.T) {
 		t.Errorf("the skill ran %d times: the GET after its 303 was unsent, the POST was not", n)
 	}
 }
+
+func TestHardening_RefusedStreamTextInAURLIsNoProof(t *testing.T) {
+	t.Parallel()
+	const refused = "http2: Transport: cannot retry err [stream error: stream ID 1; REFUSED_STREAM; received from peer] after Request.Body was written"
+	// A redirect's Location is the server's text, and *url.Error quotes it.
+	lost := &url.Error{Op: "Post", URL: "https://api.example.com/x?" + refused, Err: io.ErrUnexpectedEOF}
+	if browseruse.Unsent(lost, nil) {
+		t.Errorf("a lost answer counts as unsent because the URL quotes %q", refused)
+	}
+	// The transport's own error still proves it.
+	real := &url.Error{Op: "Post", URL: "https://api.example.com/x", Err: errors.New(refused)}
+	if !browseruse.Unsent(real, nil) {
+		t.Errorf("REFUSED_STREAM from the transport is not recognised: %v", real)
+	}
+}
