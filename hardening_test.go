@@ -457,3 +457,87 @@ func TestHardening_RefusedStreamTextInAURLIsNoProof(t *testing.T) {
 		t.Errorf("REFUSED_STREAM from the transport is not recognised: %v", real)
 	}
 }
+
+// keyFreeChain fails if any error reachable from err by errors.Unwrap (of
+// either form) or errors.As shows the key.
+func keyFreeChain(t *testing.T, err error) {
+	t.Helper()
+	keyFree(t, "the error", err)
+	var walk func(e error)
+	walk = func(e error) {
+		if e == nil {
+			return
+		}
+		if strings.Contains(e.Error(), browseruseKey) {
+			t.Errorf("a wrapped %T shows the key: %s", e, e.Error())
+		}
+		switch u := e.(type) {
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				walk(e)
+			}
+		}
+	}
+	walk(err)
+	var ue *url.Error
+	if errors.As(err, &ue) && (strings.Contains(ue.Error(), browseruseKey) || strings.Contains(ue.URL, browseruseKey)) {
+		t.Errorf("errors.As(err, *url.Error) shows the key: %s", ue.Error())
+	}
+}
+
+// rawAnswer makes srv write answer as the whole response, after reading the request.
+func rawAnswer(t *testing.T, answer string) *rawServer {
+	return newRawServer(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		buf.WriteString(answer)
+		buf.Flush()
+		conn.Close()
+	})
+}
+
+func TestHardening_KeyEchoedInAMalformedResponseIsNotInTheChain(t *testing.T) {
+	t.Parallel()
+	for _, answer := range []string{
+		"HTTP/1.1_" + browseruseKey + "\r\n\r\n",                      // status line
+		"HTTP/1.1 200 OK\r\nbad header " + browseruseKey + "\r\n\r\n", // header line
+	} {
+		srv := rawAnswer(t, answer)
+		c := client(t, srv.URL, srv.Client(), browseruse.WithAPIKey(browseruseKey), browseruse.WithMaxRetries(0))
+		_, err := execute(t.Context(), c, nil)
+		if err == nil {
+			t.Fatalf("%q: no error", answer)
+		}
+		keyFreeChain(t, err)
+		var ue *url.Error
+		if !errors.As(err, &ue) {
+			t.Errorf("%q: err = %v, want it to still match *url.Error", answer, err)
+		}
+		_, err = c.API().ExecuteSkillWithResponse(t.Context(), skillID, browseruse.ExecuteSkillRequest{})
+		keyFreeChain(t, err)
+	}
+}
+
+func TestHardening_RedactingKeepsSentinels(t *testing.T) {
+	t.Parallel()
+	// The key in the URL an error quotes, a sentinel below it.
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		r.Body.Close()
+		if r.URL.Path == "/next" {
+			return nil, io.ErrUnexpectedEOF
+		}
+		return &http.Response{StatusCode: http.StatusTemporaryRedirect,
+			Header: http.Header{"Location": {"/next?k=" + r.Header.Get(browseruse.KeyHeader)}}, Body: http.NoBody, Request: r}, nil
+	})}
+	c := client(t, "https://api.example.com", hc, browseruse.WithAPIKey(browseruseKey))
+	_, err := execute(t.Context(), c, nil)
+	keyFreeChain(t, err)
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("err = %v, want it to still match io.ErrUnexpectedEOF", err)
+	}
+}

@@ -1,9 +1,9 @@
 package browseruse
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"unsafe"
 )
@@ -179,26 +179,67 @@ func hexValue(h string) int {
 	return v
 }
 
-// redactError takes the key out of a transport error. The one way it gets
-// there is a server that puts it in a redirect's Location, which Go's
-// *url.Error then quotes.
+// redactError takes the key out of a transport error: out of its text and
+// out of every error below it that errors.Unwrap or errors.As can reach. A
+// server puts it there by echoing it where the transport quotes what it
+// read: a redirect's Location (in *url.Error's URL), a malformed status or
+// header line. The chain is rebuilt, never modified: *url.Error is copied
+// with its URL and Err redacted, a wrapper of another type whose own text
+// holds the key becomes a redactedError over its redacted cause, and a leaf
+// that holds it becomes one with its text alone. Errors that do not hold
+// the key are kept as they are, so errors.Is still finds a sentinel such as
+// io.ErrUnexpectedEOF or context.DeadlineExceeded below a rewritten one.
 func (p *policy) redactError(err error) error {
 	key := string(p.key)
-	if key == "" || keySpans(err.Error(), key) == nil {
+	if key == "" || !chainHolds(err, key) {
 		return err
 	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		ue.URL = redactString(ue.URL, key)
-	}
-	if msg := err.Error(); keySpans(msg, key) != nil {
-		return redactedError{redactString(msg, key), err}
-	}
-	return err
+	return redactChain(err, key)
 }
 
-// redactedError keeps errors.Is and errors.As working on an error whose
-// message had to be rewritten.
+// chainHolds reports whether err or an error below it shows the key.
+func chainHolds(err error, key string) bool {
+	if err == nil {
+		return false
+	}
+	if keySpans(err.Error(), key) != nil {
+		return true
+	}
+	switch e := err.(type) {
+	case interface{ Unwrap() error }:
+		return chainHolds(e.Unwrap(), key)
+	case interface{ Unwrap() []error }:
+		return slices.ContainsFunc(e.Unwrap(), func(e error) bool { return chainHolds(e, key) })
+	}
+	return false
+}
+
+func redactChain(err error, key string) error {
+	if !chainHolds(err, key) {
+		return err
+	}
+	switch e := err.(type) {
+	case *url.Error:
+		c := *e
+		c.URL = redactString(c.URL, key)
+		c.Err = redactChain(c.Err, key)
+		if !chainHolds(&c, key) {
+			return &c
+		}
+	case interface{ Unwrap() error }:
+		return redactedError{redactString(err.Error(), key), redactChain(e.Unwrap(), key)}
+	case interface{ Unwrap() []error }:
+		errs := slices.Clone(e.Unwrap())
+		for i := range errs {
+			errs[i] = redactChain(errs[i], key)
+		}
+		return redactedErrors{redactString(err.Error(), key), errs}
+	}
+	return redactedError{msg: redactString(err.Error(), key)}
+}
+
+// redactedError stands for an error whose text held the key: it keeps
+// errors.Is and errors.As working on the (redacted) error below it, if any.
 type redactedError struct {
 	msg string
 	err error
@@ -206,3 +247,12 @@ type redactedError struct {
 
 func (e redactedError) Error() string { return e.msg }
 func (e redactedError) Unwrap() error { return e.err }
+
+// redactedErrors is redactedError for an error that wraps several.
+type redactedErrors struct {
+	msg  string
+	errs []error
+}
+
+func (e redactedErrors) Error() string   { return e.msg }
+func (e redactedErrors) Unwrap() []error { return e.errs }
