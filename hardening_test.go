@@ -541,3 +541,35 @@ func TestHardening_RedactingKeepsSentinels(t *testing.T) {
 		t.Errorf("err = %v, want it to still match io.ErrUnexpectedEOF", err)
 	}
 }
+
+func TestHardening_FollowedRedirectURLHoldsNoKey(t *testing.T) {
+	t.Parallel()
+	srv := newRawServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		k := r.Header.Get(browseruse.KeyHeader)
+		if n < 3 { // the second hop's Referer is the first hop's URL, with the key
+			w.Header().Set("Location", fmt.Sprintf("/done%d/%s?key=%s&enc=%%62u_%s", n, k, k, k[3:]))
+			w.WriteHeader(http.StatusTemporaryRedirect)
+			return
+		}
+		writeOK(w)
+	})
+	c := client(t, srv.URL, srv.Client(), browseruse.WithAPIKey(browseruseKey))
+	resp, err := c.API().ExecuteSkillWithResponse(t.Context(), skillID, browseruse.ExecuteSkillRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hops := 0
+	for r := resp.HTTPResponse.Request; r != nil; hops++ {
+		u, _ := url.QueryUnescape(r.URL.String())
+		if s := fmt.Sprintf("%s %s %v", u, r.URL.Path, r.Header); strings.Contains(s, browseruseKey) {
+			t.Errorf("request %d back shows the key: %s", hops, s)
+		}
+		if r.Response == nil {
+			break
+		}
+		r = r.Response.Request
+	}
+	if hops != 2 {
+		t.Errorf("walked %d redirects, want 2", hops)
+	}
+}

@@ -179,6 +179,74 @@ func hexValue(h string) int {
 	return v
 }
 
+// showsKey reports whether s shows the key as redactString finds it, or
+// once its %-escapes are decoded, as a URL's reader would decode them.
+func showsKey(s, key string) bool {
+	if key == "" {
+		return false
+	}
+	return keySpans(s, key) != nil || strings.IndexByte(s, '%') >= 0 && keySpans(unescapePercent(s), key) != nil
+}
+
+// redactText is redactString for text that may be %-escaped: when the key
+// shows only once decoded, the decoded text is redacted and returned.
+func redactText(s, key string) string {
+	if key == "" {
+		return s
+	}
+	s = redactString(s, key)
+	if strings.IndexByte(s, '%') >= 0 {
+		if d := unescapePercent(s); keySpans(d, key) != nil {
+			return redactString(d, key)
+		}
+	}
+	return s
+}
+
+// unescapePercent decodes every valid %XX of s and keeps the rest as it is,
+// where url.PathUnescape would give up on the first invalid one.
+func unescapePercent(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) {
+			if v := hexValue("00" + s[i+1:i+3]); v >= 0 {
+				b.WriteByte(byte(v))
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func urlShowsKey(u *url.URL, key string) bool {
+	return u != nil && (showsKey(u.Path, key) || showsKey(u.RawPath, key) || showsKey(u.RawQuery, key) ||
+		showsKey(u.Fragment, key) || showsKey(u.RawFragment, key) || u.User != nil && showsKey(u.User.String(), key))
+}
+
+func headerShowsKey(h http.Header, key string) bool {
+	for name, vs := range h {
+		if showsKey(name, key) || slices.ContainsFunc(vs, func(v string) bool { return showsKey(v, key) }) {
+			return true
+		}
+	}
+	return false
+}
+
+// redactURL is a copy of u with the key taken out of every part a server's
+// Location can set on a same-origin redirect.
+func redactURL(u *url.URL, key string) *url.URL {
+	c := *u
+	c.Path, c.RawPath = redactText(c.Path, key), ""
+	c.RawQuery = redactText(c.RawQuery, key)
+	c.Fragment, c.RawFragment = redactText(c.Fragment, key), ""
+	if c.User != nil && showsKey(c.User.String(), key) {
+		c.User = nil
+	}
+	return &c
+}
+
 // redactError takes the key out of a transport error: out of its text and
 // out of every error below it that errors.Unwrap or errors.As can reach. A
 // server puts it there by echoing it where the transport quotes what it

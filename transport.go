@@ -92,23 +92,30 @@ func (p *policy) Do(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	s.resp.Body = newSuccessBody(p, s)
-	withoutKey(s.resp)
+	withoutKey(s.resp, string(p.key))
 	return s.resp, nil
 }
 
-// withoutKey replaces every request reachable from resp that carries the
-// key (the request as sent and, after redirects, each one before it, through
-// Request.Response.Request...) with a copy without it: the caller gets the
+// withoutKey replaces every request reachable from resp that shows the key
+// (the request as sent and, after redirects, each one before it, through
+// Request.Response.Request...) with a copy without it: without the key's
+// header, and with the key taken out of its URL and its other headers, where
+// a server that echoes the key in a same-origin redirect's Location puts it
+// (and net/http then in the next hop's Referer). The caller gets the
 // response, and with it the requests.
-func withoutKey(resp *http.Response) {
+func withoutKey(resp *http.Response, key string) {
 	for ; resp != nil && resp.Request != nil; resp = resp.Request.Response {
 		r := resp.Request
-		if r.Header.Get(KeyHeader) == "" {
+		if r.Header.Get(KeyHeader) == "" && !urlShowsKey(r.URL, key) && !headerShowsKey(r.Header, key) {
 			continue
 		}
 		r = r.WithContext(r.Context())
 		r.Header = r.Header.Clone()
 		r.Header.Del(KeyHeader)
+		redactHeader(r.Header, key)
+		if urlShowsKey(r.URL, key) {
+			r.URL = redactURL(r.URL, key)
+		}
 		if r.Response != nil {
 			prev := *r.Response // copied, so the loop can repoint its Request
 			r.Response = &prev
