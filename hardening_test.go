@@ -573,3 +573,22 @@ func TestHardening_FollowedRedirectURLHoldsNoKey(t *testing.T) {
 		t.Errorf("walked %d redirects, want 2", hops)
 	}
 }
+
+func TestHardening_PercentEncodedKeyInACrossOriginLocation(t *testing.T) {
+	t.Parallel()
+	enc := "%62%75%5f" + browseruseKey[3:] // "bu_" %-escaped
+	srv := rawAnswer(t, "HTTP/1.1 307 Temporary Redirect\r\nLocation: https://evil.example/x/"+enc+"?k="+enc+
+		"\r\nContent-Length: 0\r\n\r\n")
+	c := client(t, srv.URL, srv.Client(), browseruse.WithAPIKey(browseruseKey), browseruse.WithMaxRetries(0))
+	_, err := execute(t.Context(), c, nil)
+	if !errors.Is(err, browseruse.ErrCrossOriginRedirect) {
+		t.Fatalf("err = %v, want ErrCrossOriginRedirect", err)
+	}
+	keyFreeChain(t, err)
+	if u, _ := url.QueryUnescape(err.Error()); strings.Contains(u, browseruseKey) {
+		t.Errorf("the error quotes the key %%-escaped: %v", err)
+	}
+	if !strings.Contains(err.Error(), "https://evil.example") {
+		t.Errorf("err = %v, want it to name the origin it refused", err)
+	}
+}

@@ -270,7 +270,7 @@ func chainHolds(err error, key string) bool {
 	if err == nil {
 		return false
 	}
-	if keySpans(err.Error(), key) != nil {
+	if showsKey(err.Error(), key) {
 		return true
 	}
 	switch e := err.(type) {
@@ -289,21 +289,21 @@ func redactChain(err error, key string) error {
 	switch e := err.(type) {
 	case *url.Error:
 		c := *e
-		c.URL = redactString(c.URL, key)
+		c.URL = redactText(c.URL, key)
 		c.Err = redactChain(c.Err, key)
 		if !chainHolds(&c, key) {
 			return &c
 		}
 	case interface{ Unwrap() error }:
-		return redactedError{redactString(err.Error(), key), redactChain(e.Unwrap(), key)}
+		return redactedError{redactText(err.Error(), key), redactChain(e.Unwrap(), key)}
 	case interface{ Unwrap() []error }:
 		errs := slices.Clone(e.Unwrap())
 		for i := range errs {
 			errs[i] = redactChain(errs[i], key)
 		}
-		return redactedErrors{redactString(err.Error(), key), errs}
+		return redactedErrors{redactText(err.Error(), key), errs}
 	}
-	return redactedError{msg: redactString(err.Error(), key)}
+	return redactedError{msg: redactText(err.Error(), key)}
 }
 
 // redactedError stands for an error whose text held the key: it keeps

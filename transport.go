@@ -425,6 +425,9 @@ func (p *policy) attempt(ctx context.Context, req *http.Request, header http.Hea
 	out.Header, out.Body, out.GetBody = header, reqBody, getBody
 	resp, err = p.hc.Do(out)
 	if err != nil {
+		if errors.Is(err, ErrCrossOriginRedirect) {
+			err = originOnly(err)
+		}
 		redirected = tr.wasRedirected()
 		return nil, nil, !redirected && unsent(err, tr.failedHandshake()), redirected, timedOut(err)
 	}
@@ -440,6 +443,22 @@ func (p *policy) attempt(ctx context.Context, req *http.Request, header http.Hea
 		return nil, nil, false, redirected, timedOut(fmt.Errorf("reading response body (status %d): %w", resp.StatusCode, err))
 	}
 	return resp, p.redactResponse(resp, body), false, redirected, nil
+}
+
+// originOnly makes the *url.Error of a refused redirect quote only the
+// origin it was refused for: the rest of the Location is the other server's
+// to write, in spellings no redaction can list.
+func originOnly(err error) error {
+	ue, ok := err.(*url.Error)
+	if !ok {
+		return err
+	}
+	c := *ue
+	c.URL = ""
+	if u, perr := url.Parse(ue.URL); perr == nil {
+		c.URL = u.Scheme + "://" + u.Host
+	}
+	return &c
 }
 
 // connTrace follows how an attempt got its connection, from httptrace
