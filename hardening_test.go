@@ -592,3 +592,21 @@ func TestHardening_PercentEncodedKeyInACrossOriginLocation(t *testing.T) {
 		t.Errorf("err = %v, want it to name the origin it refused", err)
 	}
 }
+
+// Not parallel: it measures the bytes the whole process allocates.
+func TestHardening_DeclaredLengthUnderTheCapIsNotPreallocated(t *testing.T) {
+	const declared = 63 << 20 // under the default cap of 64 MiB
+	srv := rawAnswer(t, fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{\"succ", declared))
+	c := client(t, srv.URL, srv.Client(), browseruse.WithMaxRetries(0))
+	execute(t.Context(), c, nil) // warm: connection setup and lazy state
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := execute(t.Context(), c, nil)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("err = %v, want unexpected EOF", err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 512<<10 {
+		t.Errorf("a call that received 6 bytes allocated %d KiB: memory must follow the bytes received", n>>10)
+	}
+}

@@ -525,17 +525,24 @@ func (t *connTrace) failedHandshake() error {
 }
 
 // maxPrealloc bounds the buffer sized from a declared Content-Length before
-// a byte has arrived: a server that declares 64 MiB and sends nothing must
-// not cost 64 MiB. Honest bodies up to it still take one allocation.
-const maxPrealloc = 2 << 20
+// a byte has arrived: a server that declares 63 MiB and sends nothing must
+// not cost 63 MiB, nor 2. Honest bodies up to it take one allocation.
+const maxPrealloc = 64 << 10
+
+// hintGrowth is how much a buffer grows at once toward a declared length
+// once it is full: the bytes that arrived back the claim, so a large honest
+// body takes a few allocations (64 KiB, 512 KiB, 4 MiB, ...) rather than the
+// ten of doubling, yet a buffer is never more than 8 times what arrived.
+const hintGrowth = 8
 
 // readBody reads r to the end, failing once it passes limit. hint is the
-// declared length, used to size the buffer once instead of growing it, up
-// to maxPrealloc: past that, memory follows the bytes that really arrive.
+// declared length: the buffer starts at it, up to maxPrealloc, and grows
+// toward it by hintGrowth, so memory follows the bytes that really arrive.
 func readBody(r io.Reader, limit, hint int64) ([]byte, error) {
 	size := int64(512)
 	want := limit + 1 // never read or hold more than this
-	if hint >= 0 && hint < limit {
+	hinted := hint >= 0 && hint < limit
+	if hinted {
 		want = hint + 1 // +1: room to see EOF without growing
 		size = min(want, maxPrealloc)
 	}
@@ -546,10 +553,14 @@ func readBody(r io.Reader, limit, hint int64) ([]byte, error) {
 			// to the cap then allocates about twice the cap in all, where
 			// append's 1.25x growth for large slices would allocate five
 			// times it.
+			grow := int64(cap(buf))
 			if int64(len(buf)) >= want {
-				want = limit + 1 // the body is longer than it said
+				want, hinted = limit+1, false // the body is longer than it said
 			}
-			buf = slices.Grow(buf, int(min(int64(cap(buf)), want-int64(len(buf)))))
+			if hinted {
+				grow *= hintGrowth - 1
+			}
+			buf = slices.Grow(buf, int(min(grow, want-int64(len(buf)))))
 		}
 		room := buf[len(buf):cap(buf)]
 		if left := limit + 1 - int64(len(buf)); int64(len(room)) > left {
