@@ -610,3 +610,21 @@ func TestHardening_DeclaredLengthUnderTheCapIsNotPreallocated(t *testing.T) {
 		t.Errorf("a call that received 6 bytes allocated %d KiB: memory must follow the bytes received", n>>10)
 	}
 }
+
+func TestHardening_TLSRecordErrorAfterTheHandshakeIsNoProof(t *testing.T) {
+	t.Parallel()
+	post := func(err error) error { return &url.Error{Op: "Post", URL: "https://api.example.com/x", Err: err} }
+	// Garbage in a record of the response: the request had been written.
+	late := tls.RecordHeaderError{Msg: "tls: oversized record received with length 20000"}
+	if browseruse.Unsent(post(late), nil) {
+		t.Errorf("%v after the handshake counts as unsent", late)
+	}
+	// https to a plain-http server: the handshake's first record.
+	first := tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}
+	if !browseruse.Unsent(post(first), nil) {
+		t.Errorf("%v counts as sent", first)
+	}
+	if !browseruse.Unsent(post(late), late) {
+		t.Errorf("%v, the traced handshake's error, counts as sent", late)
+	}
+}

@@ -80,14 +80,21 @@ func unsent(err, handshakeErr error) bool {
 		return true
 	case errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect"):
 		return true
-	case errors.As(err, &cert), errors.As(err, &record), errors.As(err, &unknownCA),
-		errors.As(err, &hostname), errors.As(err, &invalid):
+	case errors.As(err, &cert), errors.As(err, &unknownCA), errors.As(err, &hostname), errors.As(err, &invalid):
+		return true
+	case errors.As(err, &record) && record.Msg == firstRecordNotTLS:
+		// A record error later on (garbage in the response) comes after
+		// the request was written; this one is the handshake's first read.
 		return true
 	case handshakeErr != nil && errors.Is(err, handshakeErr):
 		return true
 	}
 	return refusedByHTTP2(err)
 }
+
+// firstRecordNotTLS is crypto/tls's text for a server that answered the
+// handshake with something else, plain HTTP most often.
+const firstRecordNotTLS = "first record does not look like a TLS handshake"
 
 // refusedByHTTP2 recognises the two HTTP/2 answers that prove a request was
 // not processed (RFC 9113, section 8.7): REFUSED_STREAM, and a GOAWAY that
