@@ -1,6 +1,7 @@
 package browseruse_test
 
-// Regression tests for the defects of issue 13, each named for its defect.
+// Regression tests for the defects of issue 13 and of the first review of
+// main, each named for its defect.
 
 import (
 	"context"
