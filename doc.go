@@ -100,6 +100,9 @@
 //     after it may have run, and any failure the client cannot place before
 //     sending counts as "may have run". Nor can the transport repeat it:
 //     the client hands it over in a form net/http cannot re-send itself.
+//     A request the server answered with a redirect has reached it: a 429
+//     or a refused dial of the request that follows the redirect does not
+//     make a POST unsent.
 //
 // Between attempts the client waits for the server's Retry-After when it
 // sends one, else an exponential backoff with full jitter, at most

@@ -1,6 +1,7 @@
 package browseruse_test
 
-// Regression tests for the defects of issue 13, each named for its defect.
+// Regression tests for the defects of issue 13 and of the first review of
+// main, each named for its defect.
 
 import (
 	"context"
@@ -385,5 +386,246 @@ func TestHardening_DeclaredLengthIsNotPreallocated(t *testing.T) {
 	}
 	if n := after.TotalAlloc - before.TotalAlloc; n > declared/8 {
 		t.Errorf("a call that received 6 bytes allocated %d MiB: memory must follow the bytes received", n>>20)
+	}
+}
+
+// seeOtherThen is a transport for a server that runs the skill on the POST
+// and answers 303 See Other (POST/redirect/GET); then answers the GET. It
+// counts the POSTs: each one is a skill that ran.
+func seeOtherThen(posts *atomic.Int32, get func(r *http.Request) (*http.Response, error)) *http.Client {
+	return &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.Body != nil {
+			r.Body.Close()
+		}
+		if r.Method != http.MethodPost {
+			return get(r)
+		}
+		posts.Add(1)
+		return &http.Response{StatusCode: http.StatusSeeOther, Header: http.Header{"Location": {"/result"}},
+			Body: http.NoBody, Request: r}, nil
+	})}
+}
+
+func TestHardening_POSTRedirectedTo429IsNotResent(t *testing.T) {
+	t.Parallel()
+	var posts, gets atomic.Int32
+	hc := seeOtherThen(&posts, func(r *http.Request) (*http.Response, error) {
+		if gets.Add(1) == 1 {
+			return &http.Response{StatusCode: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"0"}},
+				Body: http.NoBody, Request: r}, nil
+		}
+		return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(strings.NewReader(okSkill)), ContentLength: -1, Request: r}, nil
+	})
+	c := client(t, "https://api.example.com", hc, fastRetries)
+	_, err := execute(t.Context(), c, nil)
+	if n := posts.Load(); n != 1 {
+		t.Errorf("the skill ran %d times: a 429 to the GET after its 303 does not say the POST was refused", n)
+	}
+	var apiErr *browseruse.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("err = %v, want the 429", err)
+	}
+}
+
+func TestHardening_POSTRedirectedToARefusedDialIsNotResent(t *testing.T) {
+	t.Parallel()
+	var posts atomic.Int32
+	hc := seeOtherThen(&posts, func(*http.Request) (*http.Response, error) {
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	})
+	c := client(t, "https://api.example.com", hc, fastRetries)
+	_, err := execute(t.Context(), c, nil)
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Errorf("err = %v, want the refused dial", err)
+	}
+	if n := posts.Load(); n != 1 {
+		t.Errorf("the skill ran %d times: the GET after its 303 was unsent, the POST was not", n)
+	}
+}
+
+func TestHardening_RefusedStreamTextInAURLIsNoProof(t *testing.T) {
+	t.Parallel()
+	const refused = "http2: Transport: cannot retry err [stream error: stream ID 1; REFUSED_STREAM; received from peer] after Request.Body was written"
+	// A redirect's Location is the server's text, and *url.Error quotes it.
+	lost := &url.Error{Op: "Post", URL: "https://api.example.com/x?" + refused, Err: io.ErrUnexpectedEOF}
+	if browseruse.Unsent(lost, nil) {
+		t.Errorf("a lost answer counts as unsent because the URL quotes %q", refused)
+	}
+	// The transport's own error still proves it.
+	real := &url.Error{Op: "Post", URL: "https://api.example.com/x", Err: errors.New(refused)}
+	if !browseruse.Unsent(real, nil) {
+		t.Errorf("REFUSED_STREAM from the transport is not recognised: %v", real)
+	}
+}
+
+// keyFreeChain fails if any error reachable from err by errors.Unwrap (of
+// either form) or errors.As shows the key.
+func keyFreeChain(t *testing.T, err error) {
+	t.Helper()
+	keyFree(t, "the error", err)
+	var walk func(e error)
+	walk = func(e error) {
+		if e == nil {
+			return
+		}
+		if strings.Contains(e.Error(), browseruseKey) {
+			t.Errorf("a wrapped %T shows the key: %s", e, e.Error())
+		}
+		switch u := e.(type) {
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				walk(e)
+			}
+		}
+	}
+	walk(err)
+	var ue *url.Error
+	if errors.As(err, &ue) && (strings.Contains(ue.Error(), browseruseKey) || strings.Contains(ue.URL, browseruseKey)) {
+		t.Errorf("errors.As(err, *url.Error) shows the key: %s", ue.Error())
+	}
+}
+
+// rawAnswer makes srv write answer as the whole response, after reading the request.
+func rawAnswer(t *testing.T, answer string) *rawServer {
+	return newRawServer(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		buf.WriteString(answer)
+		buf.Flush()
+		conn.Close()
+	})
+}
+
+func TestHardening_KeyEchoedInAMalformedResponseIsNotInTheChain(t *testing.T) {
+	t.Parallel()
+	for _, answer := range []string{
+		"HTTP/1.1_" + browseruseKey + "\r\n\r\n",                      // status line
+		"HTTP/1.1 200 OK\r\nbad header " + browseruseKey + "\r\n\r\n", // header line
+	} {
+		srv := rawAnswer(t, answer)
+		c := client(t, srv.URL, srv.Client(), browseruse.WithAPIKey(browseruseKey), browseruse.WithMaxRetries(0))
+		_, err := execute(t.Context(), c, nil)
+		if err == nil {
+			t.Fatalf("%q: no error", answer)
+		}
+		keyFreeChain(t, err)
+		var ue *url.Error
+		if !errors.As(err, &ue) {
+			t.Errorf("%q: err = %v, want it to still match *url.Error", answer, err)
+		}
+		_, err = c.API().ExecuteSkillWithResponse(t.Context(), skillID, browseruse.ExecuteSkillRequest{})
+		keyFreeChain(t, err)
+	}
+}
+
+func TestHardening_RedactingKeepsSentinels(t *testing.T) {
+	t.Parallel()
+	// The key in the URL an error quotes, a sentinel below it.
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		r.Body.Close()
+		if r.URL.Path == "/next" {
+			return nil, io.ErrUnexpectedEOF
+		}
+		return &http.Response{StatusCode: http.StatusTemporaryRedirect,
+			Header: http.Header{"Location": {"/next?k=" + r.Header.Get(browseruse.KeyHeader)}}, Body: http.NoBody, Request: r}, nil
+	})}
+	c := client(t, "https://api.example.com", hc, browseruse.WithAPIKey(browseruseKey))
+	_, err := execute(t.Context(), c, nil)
+	keyFreeChain(t, err)
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("err = %v, want it to still match io.ErrUnexpectedEOF", err)
+	}
+}
+
+func TestHardening_FollowedRedirectURLHoldsNoKey(t *testing.T) {
+	t.Parallel()
+	srv := newRawServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		k := r.Header.Get(browseruse.KeyHeader)
+		if n < 3 { // the second hop's Referer is the first hop's URL, with the key
+			w.Header().Set("Location", fmt.Sprintf("/done%d/%s?key=%s&enc=%%62u_%s", n, k, k, k[3:]))
+			w.WriteHeader(http.StatusTemporaryRedirect)
+			return
+		}
+		writeOK(w)
+	})
+	c := client(t, srv.URL, srv.Client(), browseruse.WithAPIKey(browseruseKey))
+	resp, err := c.API().ExecuteSkillWithResponse(t.Context(), skillID, browseruse.ExecuteSkillRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hops := 0
+	for r := resp.HTTPResponse.Request; r != nil; hops++ {
+		u, _ := url.QueryUnescape(r.URL.String())
+		if s := fmt.Sprintf("%s %s %v", u, r.URL.Path, r.Header); strings.Contains(s, browseruseKey) {
+			t.Errorf("request %d back shows the key: %s", hops, s)
+		}
+		if r.Response == nil {
+			break
+		}
+		r = r.Response.Request
+	}
+	if hops != 2 {
+		t.Errorf("walked %d redirects, want 2", hops)
+	}
+}
+
+func TestHardening_PercentEncodedKeyInACrossOriginLocation(t *testing.T) {
+	t.Parallel()
+	enc := "%62%75%5f" + browseruseKey[3:] // "bu_" %-escaped
+	srv := rawAnswer(t, "HTTP/1.1 307 Temporary Redirect\r\nLocation: https://evil.example/x/"+enc+"?k="+enc+
+		"\r\nContent-Length: 0\r\n\r\n")
+	c := client(t, srv.URL, srv.Client(), browseruse.WithAPIKey(browseruseKey), browseruse.WithMaxRetries(0))
+	_, err := execute(t.Context(), c, nil)
+	if !errors.Is(err, browseruse.ErrCrossOriginRedirect) {
+		t.Fatalf("err = %v, want ErrCrossOriginRedirect", err)
+	}
+	keyFreeChain(t, err)
+	if u, _ := url.QueryUnescape(err.Error()); strings.Contains(u, browseruseKey) {
+		t.Errorf("the error quotes the key %%-escaped: %v", err)
+	}
+	if !strings.Contains(err.Error(), "https://evil.example") {
+		t.Errorf("err = %v, want it to name the origin it refused", err)
+	}
+}
+
+// Not parallel: it measures the bytes the whole process allocates.
+func TestHardening_DeclaredLengthUnderTheCapIsNotPreallocated(t *testing.T) {
+	const declared = 63 << 20 // under the default cap of 64 MiB
+	srv := rawAnswer(t, fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{\"succ", declared))
+	c := client(t, srv.URL, srv.Client(), browseruse.WithMaxRetries(0))
+	execute(t.Context(), c, nil) // warm: connection setup and lazy state
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := execute(t.Context(), c, nil)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("err = %v, want unexpected EOF", err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 512<<10 {
+		t.Errorf("a call that received 6 bytes allocated %d KiB: memory must follow the bytes received", n>>10)
+	}
+}
+
+func TestHardening_TLSRecordErrorAfterTheHandshakeIsNoProof(t *testing.T) {
+	t.Parallel()
+	post := func(err error) error { return &url.Error{Op: "Post", URL: "https://api.example.com/x", Err: err} }
+	// Garbage in a record of the response: the request had been written.
+	late := tls.RecordHeaderError{Msg: "tls: oversized record received with length 20000"}
+	if browseruse.Unsent(post(late), nil) {
+		t.Errorf("%v after the handshake counts as unsent", late)
+	}
+	// https to a plain-http server: the handshake's first record.
+	first := tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}
+	if !browseruse.Unsent(post(first), nil) {
+		t.Errorf("%v counts as sent", first)
+	}
+	if !browseruse.Unsent(post(late), late) {
+		t.Errorf("%v, the traced handshake's error, counts as sent", late)
 	}
 }

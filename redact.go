@@ -1,9 +1,9 @@
 package browseruse
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"unsafe"
 )
@@ -179,26 +179,135 @@ func hexValue(h string) int {
 	return v
 }
 
-// redactError takes the key out of a transport error. The one way it gets
-// there is a server that puts it in a redirect's Location, which Go's
-// *url.Error then quotes.
-func (p *policy) redactError(err error) error {
-	key := string(p.key)
-	if key == "" || keySpans(err.Error(), key) == nil {
-		return err
+// showsKey reports whether s shows the key as redactString finds it, or
+// once its %-escapes are decoded, as a URL's reader would decode them.
+func showsKey(s, key string) bool {
+	if key == "" {
+		return false
 	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		ue.URL = redactString(ue.URL, key)
-	}
-	if msg := err.Error(); keySpans(msg, key) != nil {
-		return redactedError{redactString(msg, key), err}
-	}
-	return err
+	return keySpans(s, key) != nil || strings.IndexByte(s, '%') >= 0 && keySpans(unescapePercent(s), key) != nil
 }
 
-// redactedError keeps errors.Is and errors.As working on an error whose
-// message had to be rewritten.
+// redactText is redactString for text that may be %-escaped: when the key
+// shows only once decoded, the decoded text is redacted and returned.
+func redactText(s, key string) string {
+	if key == "" {
+		return s
+	}
+	s = redactString(s, key)
+	if strings.IndexByte(s, '%') >= 0 {
+		if d := unescapePercent(s); keySpans(d, key) != nil {
+			return redactString(d, key)
+		}
+	}
+	return s
+}
+
+// unescapePercent decodes every valid %XX of s and keeps the rest as it is,
+// where url.PathUnescape would give up on the first invalid one.
+func unescapePercent(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) {
+			if v := hexValue("00" + s[i+1:i+3]); v >= 0 {
+				b.WriteByte(byte(v))
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func urlShowsKey(u *url.URL, key string) bool {
+	return u != nil && (showsKey(u.Path, key) || showsKey(u.RawPath, key) || showsKey(u.RawQuery, key) ||
+		showsKey(u.Fragment, key) || showsKey(u.RawFragment, key) || u.User != nil && showsKey(u.User.String(), key))
+}
+
+func headerShowsKey(h http.Header, key string) bool {
+	for name, vs := range h {
+		if showsKey(name, key) || slices.ContainsFunc(vs, func(v string) bool { return showsKey(v, key) }) {
+			return true
+		}
+	}
+	return false
+}
+
+// redactURL is a copy of u with the key taken out of every part a server's
+// Location can set on a same-origin redirect.
+func redactURL(u *url.URL, key string) *url.URL {
+	c := *u
+	c.Path, c.RawPath = redactText(c.Path, key), ""
+	c.RawQuery = redactText(c.RawQuery, key)
+	c.Fragment, c.RawFragment = redactText(c.Fragment, key), ""
+	if c.User != nil && showsKey(c.User.String(), key) {
+		c.User = nil
+	}
+	return &c
+}
+
+// redactError takes the key out of a transport error: out of its text and
+// out of every error below it that errors.Unwrap or errors.As can reach. A
+// server puts it there by echoing it where the transport quotes what it
+// read: a redirect's Location (in *url.Error's URL), a malformed status or
+// header line. The chain is rebuilt, never modified: *url.Error is copied
+// with its URL and Err redacted, a wrapper of another type whose own text
+// holds the key becomes a redactedError over its redacted cause, and a leaf
+// that holds it becomes one with its text alone. Errors that do not hold
+// the key are kept as they are, so errors.Is still finds a sentinel such as
+// io.ErrUnexpectedEOF or context.DeadlineExceeded below a rewritten one.
+func (p *policy) redactError(err error) error {
+	key := string(p.key)
+	if key == "" || !chainHolds(err, key) {
+		return err
+	}
+	return redactChain(err, key)
+}
+
+// chainHolds reports whether err or an error below it shows the key.
+func chainHolds(err error, key string) bool {
+	if err == nil {
+		return false
+	}
+	if showsKey(err.Error(), key) {
+		return true
+	}
+	switch e := err.(type) {
+	case interface{ Unwrap() error }:
+		return chainHolds(e.Unwrap(), key)
+	case interface{ Unwrap() []error }:
+		return slices.ContainsFunc(e.Unwrap(), func(e error) bool { return chainHolds(e, key) })
+	}
+	return false
+}
+
+func redactChain(err error, key string) error {
+	if !chainHolds(err, key) {
+		return err
+	}
+	switch e := err.(type) {
+	case *url.Error:
+		c := *e
+		c.URL = redactText(c.URL, key)
+		c.Err = redactChain(c.Err, key)
+		if !chainHolds(&c, key) {
+			return &c
+		}
+	case interface{ Unwrap() error }:
+		return redactedError{redactText(err.Error(), key), redactChain(e.Unwrap(), key)}
+	case interface{ Unwrap() []error }:
+		errs := slices.Clone(e.Unwrap())
+		for i := range errs {
+			errs[i] = redactChain(errs[i], key)
+		}
+		return redactedErrors{redactText(err.Error(), key), errs}
+	}
+	return redactedError{msg: redactText(err.Error(), key)}
+}
+
+// redactedError stands for an error whose text held the key: it keeps
+// errors.Is and errors.As working on the (redacted) error below it, if any.
 type redactedError struct {
 	msg string
 	err error
@@ -206,3 +315,12 @@ type redactedError struct {
 
 func (e redactedError) Error() string { return e.msg }
 func (e redactedError) Unwrap() error { return e.err }
+
+// redactedErrors is redactedError for an error that wraps several.
+type redactedErrors struct {
+	msg  string
+	errs []error
+}
+
+func (e redactedErrors) Error() string   { return e.msg }
+func (e redactedErrors) Unwrap() []error { return e.errs }

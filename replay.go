@@ -80,8 +80,11 @@ func unsent(err, handshakeErr error) bool {
 		return true
 	case errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect"):
 		return true
-	case errors.As(err, &cert), errors.As(err, &record), errors.As(err, &unknownCA),
-		errors.As(err, &hostname), errors.As(err, &invalid):
+	case errors.As(err, &cert), errors.As(err, &unknownCA), errors.As(err, &hostname), errors.As(err, &invalid):
+		return true
+	case errors.As(err, &record) && record.Msg == firstRecordNotTLS:
+		// A record error later on (garbage in the response) comes after
+		// the request was written; this one is the handshake's first read.
 		return true
 	case handshakeErr != nil && errors.Is(err, handshakeErr):
 		return true
@@ -89,27 +92,37 @@ func unsent(err, handshakeErr error) bool {
 	return refusedByHTTP2(err)
 }
 
+// firstRecordNotTLS is crypto/tls's text for a server that answered the
+// handshake with something else, plain HTTP most often.
+const firstRecordNotTLS = "first record does not look like a TLS handshake"
+
 // refusedByHTTP2 recognises the two HTTP/2 answers that prove a request was
 // not processed (RFC 9113, section 8.7): REFUSED_STREAM, and a GOAWAY that
 // came before the request was sent. net/http's HTTP/2 transport used to
 // re-send those itself; since noReplay takes that from it, it returns them
-// as an error of its own, recognisable only by its text. The text carries
-// only codes, never anything the server wrote.
+// as an error of its own, recognisable only by its text. Only an error in
+// the chain whose own text starts with the transport's words counts, and
+// only with nothing but codes inside: a *url.Error quotes the request's URL,
+// which after a redirect is the server's Location, and the server may write
+// anything there.
 func refusedByHTTP2(err error) bool {
 	const prefix = "http2: Transport: cannot retry err ["
-	msg := err.Error()
-	i := strings.Index(msg, prefix)
-	if i < 0 {
-		return false
-	}
-	inner, _, ok := strings.Cut(msg[i+len(prefix):], "]")
-	switch {
-	case !ok:
-		return false
-	case strings.HasPrefix(inner, "stream error: stream ID ") && strings.Contains(inner, "; REFUSED_STREAM"):
-		return true
-	case inner == "http2: Transport received Server's graceful shutdown GOAWAY":
-		return true
+	for ; err != nil; err = errors.Unwrap(err) {
+		msg := err.Error()
+		if !strings.HasPrefix(msg, prefix) {
+			continue
+		}
+		inner, _, ok := strings.Cut(msg[len(prefix):], "]")
+		if !ok {
+			return false
+		}
+		if id, found := strings.CutPrefix(inner, "stream error: stream ID "); found {
+			// The code as the server sent it, or as net/http marks a code
+			// from the peer.
+			id, found = strings.CutSuffix(strings.TrimSuffix(id, "; received from peer"), "; REFUSED_STREAM")
+			return found && id != "" && strings.Trim(id, "0123456789") == ""
+		}
+		return inner == "http2: Transport received Server's graceful shutdown GOAWAY"
 	}
 	return false
 }

@@ -61,6 +61,17 @@ type policy struct {
 	unmarshal    func([]byte, any) error // WithJSONUnmarshal's; nil for unmarshalJSON
 }
 
+// The policy is reachable from the generated client that API() returns (its
+// exported Client field), where fmt would print the unexported key field as
+// a plain string: fmt calls no method on an unexported field. So the policy
+// prints as its origin only, whatever the verb.
+func (p *policy) String() string {
+	return "browseruse policy for " + p.base.Scheme + "://" + p.base.Host
+}
+func (p *policy) GoString() string              { return fmt.Sprintf("%q", p.String()) }
+func (p *policy) Format(f fmt.State, verb rune) { fmt.Fprint(f, p.String()) }
+func (p *policy) LogValue() slog.Value          { return slog.StringValue(p.String()) }
+
 // jsonUnmarshal is the decoder of Execute Skill results.
 func (p *policy) jsonUnmarshal() func([]byte, any) error {
 	if p.unmarshal != nil {
@@ -92,23 +103,30 @@ func (p *policy) Do(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	s.resp.Body = newSuccessBody(p, s)
-	withoutKey(s.resp)
+	withoutKey(s.resp, string(p.key))
 	return s.resp, nil
 }
 
-// withoutKey replaces every request reachable from resp that carries the
-// key (the request as sent and, after redirects, each one before it, through
-// Request.Response.Request...) with a copy without it: the caller gets the
+// withoutKey replaces every request reachable from resp that shows the key
+// (the request as sent and, after redirects, each one before it, through
+// Request.Response.Request...) with a copy without it: without the key's
+// header, and with the key taken out of its URL and its other headers, where
+// a server that echoes the key in a same-origin redirect's Location puts it
+// (and net/http then in the next hop's Referer). The caller gets the
 // response, and with it the requests.
-func withoutKey(resp *http.Response) {
+func withoutKey(resp *http.Response, key string) {
 	for ; resp != nil && resp.Request != nil; resp = resp.Request.Response {
 		r := resp.Request
-		if r.Header.Get(KeyHeader) == "" {
+		if r.Header.Get(KeyHeader) == "" && !urlShowsKey(r.URL, key) && !headerShowsKey(r.Header, key) {
 			continue
 		}
 		r = r.WithContext(r.Context())
 		r.Header = r.Header.Clone()
 		r.Header.Del(KeyHeader)
+		redactHeader(r.Header, key)
+		if urlShowsKey(r.URL, key) {
+			r.URL = redactURL(r.URL, key)
+		}
 		if r.Response != nil {
 			prev := *r.Response // copied, so the loop can repoint its Request
 			r.Response = &prev
@@ -240,9 +258,14 @@ func (p *policy) send(req *http.Request) (sent, error) {
 			}
 		}
 		start := time.Now()
-		resp, body, unsent, err := p.attempt(ctx, req, header, reqBody, getBody)
+		resp, body, unsent, redirected, err := p.attempt(ctx, req, header, reqBody, getBody)
+		// After a redirect the request has reached the server, whatever
+		// happened to the request that followed it: a 429 or a refused dial
+		// of the GET after a POST's 303 says nothing about the POST, which
+		// already ran.
+		resendable := idempotent || !redirected
 
-		if gated && err == nil && resp.StatusCode == http.StatusTooManyRequests {
+		if gated && resendable && err == nil && resp.StatusCode == http.StatusTooManyRequests {
 			// Refused, so not executed: send it again once a slot frees,
 			// without counting it as a retry.
 			apiErr := p.newAPIError(resp, body, op)
@@ -303,7 +326,7 @@ func (p *policy) send(req *http.Request) (sent, error) {
 			apiErr := p.newAPIError(resp, body, op)
 			apiErr.Attempts = attempt
 			final, retryAfter = apiErr, apiErr.RetryAfter
-			retry = retryableStatus(resp.StatusCode, idempotent)
+			retry = resendable && retryableStatus(resp.StatusCode, idempotent)
 			if !retry {
 				// The server is up and chose this answer: what the
 				// retries spent was not spent on an outage.
@@ -317,7 +340,7 @@ func (p *policy) send(req *http.Request) (sent, error) {
 			final = withAttempts(fmt.Errorf("browseruse: %s: %w", name(), err), attempt)
 			// Only a request that cannot have reached the server is safe to
 			// send again, unless sending it twice is harmless anyway.
-			retry = (unsent || idempotent) && transient(err)
+			retry = ((unsent && resendable) || idempotent) && transient(err)
 			if isTimeout(err) {
 				cost = timeoutRetryCost
 			}
@@ -384,16 +407,18 @@ func (p *policy) newAPIError(resp *http.Response, body []byte, op *operation) *A
 // per-attempt timeout. unsent reports that the attempt failed provably before
 // the request could reach the server (see [unsent]); otherwise the server
 // may have seen it, and a request that is not idempotent is never sent again.
+// redirected reports that a redirect was followed: the server answered the
+// request, so it reached the server whatever happened after.
 // What the server sent back is cleared of the key before it is returned.
 //
 // The request sent is a copy of req with header and reqBody: the caller's
 // request keeps its own, without the key.
 func (p *policy) attempt(ctx context.Context, req *http.Request, header http.Header, reqBody io.ReadCloser,
-	getBody func() (io.ReadCloser, error)) (resp *http.Response, body []byte, isUnsent bool, err error) {
-	tr := &connTrace{}
+	getBody func() (io.ReadCloser, error)) (resp *http.Response, body []byte, isUnsent, redirected bool, err error) {
+	tr := &connTrace{Context: ctx}
 	tr.GotConn = tr.gotConn
 	tr.TLSHandshakeDone = tr.handshakeDone
-	actx := httptrace.WithClientTrace(ctx, &tr.ClientTrace)
+	actx := httptrace.WithClientTrace(tr, &tr.ClientTrace)
 	// A caller's deadline that comes first makes the per-attempt timer moot:
 	// skip its cost.
 	if dl, has := ctx.Deadline(); p.timeout > 0 && (!has || time.Until(dl) > p.timeout) {
@@ -411,26 +436,77 @@ func (p *policy) attempt(ctx context.Context, req *http.Request, header http.Hea
 	out.Header, out.Body, out.GetBody = header, reqBody, getBody
 	resp, err = p.hc.Do(out)
 	if err != nil {
-		return nil, nil, unsent(err, tr.failedHandshake()), timedOut(err)
+		if errors.Is(err, ErrCrossOriginRedirect) {
+			err = originOnly(err)
+		}
+		redirected = tr.wasRedirected()
+		return nil, nil, !redirected && unsent(err, tr.failedHandshake()), redirected, timedOut(err)
 	}
+	// A transport of the caller's may fill Request.Response itself; the
+	// trace is what this client's CheckRedirect recorded.
+	redirected = tr.wasRedirected() || resp.Request != nil && resp.Request.Response != nil
 	body, err = readBody(resp.Body, p.maxBody, resp.ContentLength)
 	resp.Body.Close()
 	if err != nil {
 		if errors.Is(err, ErrResponseTooLarge) {
-			return nil, nil, false, fmt.Errorf("%w: status %d, more than %d bytes (see WithMaxResponseBytes)", ErrResponseTooLarge, resp.StatusCode, p.maxBody)
+			return nil, nil, false, redirected, fmt.Errorf("%w: status %d, more than %d bytes (see WithMaxResponseBytes)", ErrResponseTooLarge, resp.StatusCode, p.maxBody)
 		}
-		return nil, nil, false, timedOut(fmt.Errorf("reading response body (status %d): %w", resp.StatusCode, err))
+		return nil, nil, false, redirected, timedOut(fmt.Errorf("reading response body (status %d): %w", resp.StatusCode, err))
 	}
-	return resp, p.redactResponse(resp, body), false, nil
+	return resp, p.redactResponse(resp, body), false, redirected, nil
+}
+
+// originOnly makes the *url.Error of a refused redirect quote only the
+// origin it was refused for: the rest of the Location is the other server's
+// to write, in spellings no redaction can list.
+func originOnly(err error) error {
+	ue, ok := err.(*url.Error)
+	if !ok {
+		return err
+	}
+	c := *ue
+	c.URL = ""
+	if u, perr := url.Parse(ue.URL); perr == nil {
+		c.URL = u.Scheme + "://" + u.Host
+	}
+	return &c
 }
 
 // connTrace follows how an attempt got its connection, from httptrace
-// events (which a transport may not emit at all).
+// events (which a transport may not emit at all), and whether it followed a
+// redirect. It is also the attempt's context, under which CheckRedirect
+// finds it (see [attemptKey]): one allocation per attempt serves both.
 type connTrace struct {
+	context.Context
 	httptrace.ClientTrace
 	mu           sync.Mutex
 	got          bool
+	redirected   bool
 	handshakeErr error
+}
+
+// attemptKey finds an attempt's *connTrace in a request's context.
+type attemptKey struct{}
+
+func (t *connTrace) Value(key any) any {
+	if key == (attemptKey{}) {
+		return t
+	}
+	return t.Context.Value(key)
+}
+
+// followedRedirect records that the server answered this attempt's request
+// with a redirect that is being followed or refused.
+func (t *connTrace) followedRedirect() {
+	t.mu.Lock()
+	t.redirected = true
+	t.mu.Unlock()
+}
+
+func (t *connTrace) wasRedirected() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.redirected
 }
 
 func (t *connTrace) gotConn(httptrace.GotConnInfo) {
@@ -460,17 +536,24 @@ func (t *connTrace) failedHandshake() error {
 }
 
 // maxPrealloc bounds the buffer sized from a declared Content-Length before
-// a byte has arrived: a server that declares 64 MiB and sends nothing must
-// not cost 64 MiB. Honest bodies up to it still take one allocation.
-const maxPrealloc = 2 << 20
+// a byte has arrived: a server that declares 63 MiB and sends nothing must
+// not cost 63 MiB, nor 2. Honest bodies up to it take one allocation.
+const maxPrealloc = 64 << 10
+
+// hintGrowth is how much a buffer grows at once toward a declared length
+// once it is full: the bytes that arrived back the claim, so a large honest
+// body takes a few allocations (64 KiB, 512 KiB, 4 MiB, ...) rather than the
+// ten of doubling, yet a buffer is never more than 8 times what arrived.
+const hintGrowth = 8
 
 // readBody reads r to the end, failing once it passes limit. hint is the
-// declared length, used to size the buffer once instead of growing it, up
-// to maxPrealloc: past that, memory follows the bytes that really arrive.
+// declared length: the buffer starts at it, up to maxPrealloc, and grows
+// toward it by hintGrowth, so memory follows the bytes that really arrive.
 func readBody(r io.Reader, limit, hint int64) ([]byte, error) {
 	size := int64(512)
 	want := limit + 1 // never read or hold more than this
-	if hint >= 0 && hint < limit {
+	hinted := hint >= 0 && hint < limit
+	if hinted {
 		want = hint + 1 // +1: room to see EOF without growing
 		size = min(want, maxPrealloc)
 	}
@@ -481,10 +564,14 @@ func readBody(r io.Reader, limit, hint int64) ([]byte, error) {
 			// to the cap then allocates about twice the cap in all, where
 			// append's 1.25x growth for large slices would allocate five
 			// times it.
+			grow := int64(cap(buf))
 			if int64(len(buf)) >= want {
-				want = limit + 1 // the body is longer than it said
+				want, hinted = limit+1, false // the body is longer than it said
 			}
-			buf = slices.Grow(buf, int(min(int64(cap(buf)), want-int64(len(buf)))))
+			if hinted {
+				grow *= hintGrowth - 1
+			}
+			buf = slices.Grow(buf, int(min(grow, want-int64(len(buf)))))
 		}
 		room := buf[len(buf):cap(buf)]
 		if left := limit + 1 - int64(len(buf)); int64(len(room)) > left {
@@ -677,6 +764,9 @@ func httpClient(hc *http.Client, base *url.URL) *http.Client {
 	c.Transport = noReplay{next}
 	check := c.CheckRedirect
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if t, ok := req.Context().Value(attemptKey{}).(*connTrace); ok {
+			t.followedRedirect()
+		}
 		if !sameOrigin(req.URL, base) {
 			req.Header.Del(KeyHeader)
 			return fmt.Errorf("%w: %s://%s", ErrCrossOriginRedirect, req.URL.Scheme, req.URL.Host)

@@ -52,7 +52,7 @@ const (
 	exitUsage       = 2
 	exitAPIError    = 3
 	exitNetwork     = 4
-	exitWrite       = 5   // stdout refused the result: a full disk, a closed file
+	exitWrite       = 5   // stdout refused the result: a full disk, a closed pipe
 	exitInterrupted = 130 // 128 + SIGINT, as shells report it
 	exitTerminated  = 143 // 128 + SIGTERM
 )
@@ -85,6 +85,11 @@ type cli struct {
 }
 
 func main() {
+	// Without this, Go's runtime ends the process with SIGPIPE (status 141)
+	// when stdout is a pipe whose reader has gone (| head, a dead consumer):
+	// ignored, the write fails with EPIPE and the command exits 5, as it
+	// documents for a result it could not write.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signalContext(context.Background())
 	c := &cli{
 		stdin:       os.Stdin,

@@ -545,6 +545,25 @@ func TestExecute_WriteFailureExits5(t *testing.T) {
 	}
 }
 
+func TestExecute_ClosedPipeExits5(t *testing.T) {
+	t.Parallel()
+	// A consumer that has gone (| head -0): the result cannot be written.
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	defer w.Close()
+	cmd := exec.Command(binary, "skills", "execute", "--fake", skill, "-p", "X=10")
+	cmd.Env = []string{}
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = w, &stderr
+	_ = cmd.Run()
+	if code := cmd.ProcessState.ExitCode(); code != exitWrite {
+		t.Fatalf("exit code %d (%v), want %d (the result could not be written)\nstderr: %s", code, cmd.ProcessState, exitWrite, stderr.String())
+	}
+}
+
 func TestExecute_ServerTextIsEscapedOnStderr(t *testing.T) {
 	t.Parallel()
 	// What a hostile skill or server sends: a window title (OSC), a screen

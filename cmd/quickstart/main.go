@@ -10,6 +10,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -92,15 +93,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if err != nil {
 		return err
 	}
-	var out any
+	// Indented as the skill returned it: decoding into any and encoding again
+	// would round big numbers through float64 and reorder keys.
+	var out json.RawMessage
 	if err := res.Decode(&out); err != nil {
 		return err
 	}
-	pretty, err := json.MarshalIndent(out, "", "  ")
-	if err != nil {
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, out, "", "  "); err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, string(pretty))
+	fmt.Fprintln(stdout, pretty.String())
 	fmt.Fprintf(stderr, "quickstart: done in %d ms\n", res.LatencyMs)
 	return nil
 }

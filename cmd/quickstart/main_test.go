@@ -102,3 +102,15 @@ func TestRun_WithKeySendsExactlyTheParametersGiven(t *testing.T) {
 		}
 	}
 }
+
+func TestRun_PrintsBigNumbersDigitForDigit(t *testing.T) {
+	// The fake echoes the parameters: what quickstart prints is what the
+	// skill returned, not a float64 rounding of it.
+	var stdout, stderr bytes.Buffer
+	if err := run(t.Context(), []string{"id=12345678901234567890"}, &stdout, &stderr, env(nil)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), `"id": 12345678901234567890`) {
+		t.Errorf("stdout does not show the id digit for digit:\n%s", stdout.String())
+	}
+}
