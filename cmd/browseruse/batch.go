@@ -71,9 +71,9 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 	defer closeClient()
 
 	b := &batchRun{c: c, a: a, out: c.stdout, stop: make(chan struct{})}
-	last := map[int]lastRecord{}
+	done := okRuns{}
 	if a.out != "" {
-		f, done, torn, err := openOut(a.out, a.batch)
+		f, ok, torn, err := openOut(a.out, a.batch)
 		if err != nil {
 			return err
 		}
@@ -81,13 +81,15 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 		if torn > 0 {
 			fmt.Fprintf(c.stderr, "browseruse: --out %s: cut its last record, torn by a run that was killed while writing it (%d bytes); that line runs again\n", a.out, torn)
 		}
-		b.f, b.out, last = f, f, done
+		b.f, b.out, done = f, f, ok
 	}
 
 	var jobs []inputLine
+	seen := map[string]int{} // lines so far with each hash
 	for _, l := range lines {
-		switch r, seen := last[l.n]; {
-		case seen && r.ok && r.hash == l.hash:
+		seen[l.hash]++
+		switch {
+		case seen[l.hash] <= done[l.hash]:
 			b.skipped++
 		case l.bad != "":
 			// Never sent: the failure is the input's, and it is recorded
@@ -106,11 +108,11 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	b.cancel = cancel
-	done := make(chan struct{})
-	defer close(done)
+	watched := make(chan struct{})
+	defer close(watched)
 	// A signal since the input was read waits in sigs: the check after
 	// reading it caught any earlier one.
-	go b.watchSignals(sigs, done)
+	go b.watchSignals(sigs, watched)
 
 	prog := c.startProgress(len(jobs), !a.verbose, client.GateStats)
 	defer prog.stop()
@@ -329,12 +331,12 @@ func readBatchInput(ctx context.Context, name string, stdin io.Reader) ([]byte, 
 // openOut opens --out for appending, locked against other runs, and reads
 // the records already in it. The input file may not be the output: the
 // records would be appended to the input.
-func openOut(name, input string) (*os.File, map[int]lastRecord, int64, error) {
+func openOut(name, input string) (*os.File, okRuns, int64, error) {
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("--out: %w", err)
 	}
-	fail := func(err error) (*os.File, map[int]lastRecord, int64, error) {
+	fail := func(err error) (*os.File, okRuns, int64, error) {
 		f.Close()
 		return nil, nil, 0, err
 	}
@@ -355,9 +357,9 @@ func openOut(name, input string) (*os.File, map[int]lastRecord, int64, error) {
 	if err := lockOut(f); err != nil {
 		return fail(fmt.Errorf("--out %s: %w", name, err))
 	}
-	last, torn, err := scanRecords(f)
+	ok, torn, err := scanRecords(f)
 	if err != nil {
 		return fail(fmt.Errorf("--out %s: %w", name, err))
 	}
-	return f, last, torn, nil
+	return f, ok, torn, nil
 }

@@ -16,7 +16,7 @@ import (
 )
 
 // record is one line of a batch's output: the outcome of one input line.
-// Resume reads line, inputSha256 and ok back; the rest is for the user.
+// Resume counts the ok records of each inputSha256; the rest is for the user.
 type record struct {
 	Line        int             `json:"line"`
 	InputSha256 string          `json:"inputSha256"`
@@ -119,34 +119,35 @@ func encodeRecord(rec record) []byte {
 	return escapeJSON(b.Bytes())
 }
 
-// lastRecord is what resume needs of a line's last record.
-type lastRecord struct {
-	ok   bool
-	hash string
-}
+// okRuns is what resume needs of --out: how many ok records each input
+// hash has. The k-th line of the input holding some text is done when --out
+// holds at least k ok records for it, whatever line numbers they carry: a
+// line inserted higher up renumbers the ones below it without running them
+// again, and a line edited and then edited back is not run twice.
+type okRuns map[string]int
 
 // errNotRecords is a --out that holds something other than batch records:
 // appending to it, or taking its lines as done, would be wrong.
 var errNotRecords = errors.New("holds lines that are not batch records")
 
 // scanRecords reads the records already in f, a --out being resumed, and
-// returns each line's last one. A last line without its newline is a
-// record torn by a kill mid-write: it is cut off (torn reports its size),
-// and its input line runs again.
-func scanRecords(f *os.File) (last map[int]lastRecord, torn int64, err error) {
+// counts the ok ones by input hash. A last line without its newline is a
+// partial record, left by a write that was interrupted or failed: it is cut
+// off (torn reports its size), and its input line runs again.
+func scanRecords(f *os.File) (ok okRuns, torn int64, err error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, 0, err
 	}
-	last = make(map[int]lastRecord)
+	ok = make(okRuns)
 	r := bufio.NewReaderSize(f, 64<<10)
 	var off int64
 	for n := 1; ; n++ {
 		line, err := r.ReadBytes('\n')
 		if err == io.EOF {
 			if len(line) > 0 {
-				return last, int64(len(line)), f.Truncate(off)
+				return ok, int64(len(line)), f.Truncate(off)
 			}
-			return last, 0, nil
+			return ok, 0, nil
 		}
 		if err != nil {
 			return nil, 0, err
@@ -160,6 +161,8 @@ func scanRecords(f *os.File) (last map[int]lastRecord, torn int64, err error) {
 		if json.Unmarshal(line, &rec) != nil || rec.Line < 1 || len(rec.InputSha256) != 2*sha256.Size {
 			return nil, 0, fmt.Errorf("%w (line %d)", errNotRecords, n)
 		}
-		last[rec.Line] = lastRecord{ok: rec.OK, hash: rec.InputSha256}
+		if rec.OK {
+			ok[rec.InputSha256]++
+		}
 	}
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -290,6 +292,53 @@ func TestBatch_EditedLineRunsAgain(t *testing.T) {
 	if len(recs) != 4 || recs[3].Line != 2 || !recs[3].OK || recs[3].InputSha256 == recs[1].InputSha256 {
 		t.Errorf("records %+v: want a fourth, ok, for line 2 with the new input's hash", recs)
 	}
+}
+
+// Resume matches records by input, not by line number: a line edited and
+// then edited back, or moved down by a line inserted above it, is not run
+// (and billed) again, and no input gets more ok records than it has lines.
+func TestBatch_ResumeMatchesRecordsByInputNotLineNumber(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	inv, base := against(srv)
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.jsonl"), filepath.Join(dir, "out.jsonl")
+	args := []string{"skills", "execute", skill, "--base-url", base, "--batch", in, "--out", out}
+	for _, step := range []struct {
+		input string
+		code  int
+		sent  int // requests sent in all so far
+	}{
+		{"{\"X\": 1}\n{\"X\": 2}\n", exitOK, 2},
+		{"{\"X\": 1}\n[2]\n", exitSkillFailed, 2},                       // a typo: recorded, not sent
+		{"{\"X\": 1}\n{\"X\": 2}\n", exitOK, 2},                         // reverted: line 2 is already ok
+		{"{\"X\": 0}\n{\"X\": 1}\n{\"X\": 2}\n", exitOK, 3},             // inserted above: only it runs
+		{"{\"X\": 0}\n{\"X\": 1}\n{\"X\": 2}\n{\"X\": 1}\n", exitOK, 4}, // a second {"X": 1} runs once
+		{"{\"X\": 1}\n{\"X\": 1}\n{\"X\": 0}\n{\"X\": 2}\n", exitOK, 4}, // shuffled: nothing runs
+	} {
+		if err := os.WriteFile(in, []byte(step.input), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		inv.run(t, args...).want(t, step.code)
+		if n := len(srv.Requests()); n != step.sent {
+			t.Fatalf("after running %q: %d requests in all, want %d", step.input, n, step.sent)
+		}
+	}
+	perHash := map[string]int{}
+	for _, r := range readRecords(t, out) {
+		if r.OK {
+			perHash[r.InputSha256]++
+		}
+	}
+	want := map[string]int{sha(`{"X": 0}`): 1, sha(`{"X": 1}`): 2, sha(`{"X": 2}`): 1}
+	if fmt.Sprint(perHash) != fmt.Sprint(want) {
+		t.Errorf("ok records per input hash %v, want %v", perHash, want)
+	}
+}
+
+func sha(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
 }
 
 func TestBatch_UsageErrorsExit2(t *testing.T) {

@@ -42,7 +42,8 @@ JSON object of parameters, up to --concurrency calls at once. One JSON record
 per finished line ({"line":N,"inputSha256":...,"ok":...,"result":...,
 "error":...,"status":...,"latencyMs":...,"attempts":...,"durationMs":...})
 is appended to --out, or printed on stdout. Rerunning with the same --out
-skips the lines whose last record is ok for the same input: after a kill, a
+skips the lines whose input already has an ok record there (matched by
+input, not line number; a line repeated N times needs N): after a kill, a
 Ctrl-C or an API error that stopped the batch (401, 402, the skill's 400 or
 404), run the same command again. Progress and a summary go to stderr.
 
