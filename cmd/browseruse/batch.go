@@ -73,7 +73,7 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 	b := &batchRun{c: c, a: a, out: c.stdout, stop: make(chan struct{})}
 	done := okRuns{}
 	if a.out != "" {
-		f, ok, torn, err := openOut(a.out, a.batch)
+		f, ok, torn, err := openOut(a.out, a.batch, b.key())
 		if err != nil {
 			return err
 		}
@@ -182,12 +182,22 @@ func (b *batchRun) write(rec record) bool {
 	if b.writeErr != nil {
 		return false
 	}
+	k := b.key()
+	rec.SkillID, rec.SessionID = k.skill, k.session
 	if _, err := b.out.Write(encodeRecord(rec)); err != nil {
 		b.writeErr = err
 		b.halt()
 		return false
 	}
 	return true
+}
+
+func (b *batchRun) key() runKey {
+	k := runKey{skill: b.a.skillID.String()}
+	if id := b.a.req.SessionID; id != nil {
+		k.session = id.String()
+	}
+	return k
 }
 
 func (b *batchRun) halt() { b.stopOnce.Do(func() { close(b.stop) }) }
@@ -331,7 +341,7 @@ func readBatchInput(ctx context.Context, name string, stdin io.Reader) ([]byte, 
 // openOut opens --out for appending, locked against other runs, and reads
 // the records already in it. The input file may not be the output: the
 // records would be appended to the input.
-func openOut(name, input string) (*os.File, okRuns, int64, error) {
+func openOut(name, input string, key runKey) (*os.File, okRuns, int64, error) {
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("--out: %w", err)
@@ -357,7 +367,7 @@ func openOut(name, input string) (*os.File, okRuns, int64, error) {
 	if err := lockOut(f); err != nil {
 		return fail(fmt.Errorf("--out %s: %w", name, err))
 	}
-	ok, torn, err := scanRecords(f)
+	ok, torn, err := scanRecords(f, key)
 	if err != nil {
 		return fail(fmt.Errorf("--out %s: %w", name, err))
 	}

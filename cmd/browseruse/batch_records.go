@@ -16,10 +16,13 @@ import (
 )
 
 // record is one line of a batch's output: the outcome of one input line.
-// Resume counts the ok records of each inputSha256; the rest is for the user.
+// Resume counts the ok records of each inputSha256, and refuses records of
+// another skillId or sessionId; the rest is for the user.
 type record struct {
 	Line        int             `json:"line"`
 	InputSha256 string          `json:"inputSha256"`
+	SkillID     string          `json:"skillId"`
+	SessionID   string          `json:"sessionId,omitempty"` // --session, when given
 	OK          bool            `json:"ok"`
 	Result      json.RawMessage `json:"result,omitempty"`
 	Error       string          `json:"error,omitempty"`
@@ -130,11 +133,30 @@ type okRuns map[string]int
 // appending to it, or taking its lines as done, would be wrong.
 var errNotRecords = errors.New("holds lines that are not batch records")
 
+// runKey is what the records of one batch share: an ok record means the
+// input is done only for the same skill, run in the same session.
+type runKey struct {
+	skill, session string
+}
+
+func (k runKey) String() string {
+	s := "skill " + k.skill
+	if k.session == "" {
+		return s + " without --session"
+	}
+	return s + " in session " + k.session
+}
+
+// errOtherRun is a --out whose records are another batch's.
+var errOtherRun = errors.New("holds records of another batch")
+
 // scanRecords reads the records already in f, a --out being resumed, and
-// counts the ok ones by input hash. A last line without its newline is a
+// counts the ok ones by input hash. Records of another skill or session
+// are refused (errOtherRun): taken as done, they would leave this run's
+// inputs never run. A last line without its newline is a
 // partial record, left by a write that was interrupted or failed: it is cut
 // off (torn reports its size), and its input line runs again.
-func scanRecords(f *os.File) (ok okRuns, torn int64, err error) {
+func scanRecords(f *os.File, key runKey) (ok okRuns, torn int64, err error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, 0, err
 	}
@@ -156,10 +178,18 @@ func scanRecords(f *os.File) (ok okRuns, torn int64, err error) {
 		var rec struct {
 			Line        int    `json:"line"`
 			InputSha256 string `json:"inputSha256"`
+			SkillID     string `json:"skillId"`
+			SessionID   string `json:"sessionId"`
 			OK          bool   `json:"ok"`
 		}
 		if json.Unmarshal(line, &rec) != nil || rec.Line < 1 || len(rec.InputSha256) != 2*sha256.Size {
 			return nil, 0, fmt.Errorf("%w (line %d)", errNotRecords, n)
+		}
+		if rec.SkillID == "" {
+			return nil, 0, fmt.Errorf("%w: line %d names no skill (written by an older browseruse); give another --out", errOtherRun, n)
+		}
+		if got := (runKey{rec.SkillID, rec.SessionID}); got != key {
+			return nil, 0, fmt.Errorf("%w: line %d is of %v, this run is of %v; give another --out", errOtherRun, n, got, key)
 		}
 		if rec.OK {
 			ok[rec.InputSha256]++

@@ -336,6 +336,36 @@ func TestBatch_ResumeMatchesRecordsByInputNotLineNumber(t *testing.T) {
 	}
 }
 
+// An --out holds one batch's records: reused for another skill, or with
+// another --session, it is refused before anything is sent, since its ok
+// records would pass this run's lines off as done.
+func TestBatch_OutOfAnotherSkillOrSessionIsRefused(t *testing.T) {
+	t.Parallel()
+	const other, session = "00000000-0000-4000-8000-000000000001", "5a1e7c3b-2f4d-4e6a-9b8c-0d1e2f3a4b5c"
+	srv := browserusetest.New(t)
+	inv, base := against(srv)
+	in, out := batchInput(t, 2), filepath.Join(t.TempDir(), "out.jsonl")
+	batch := func(args ...string) outcome {
+		return inv.run(t, append([]string{"skills", "execute", "--base-url", base, "--batch", in, "--out", out}, args...)...)
+	}
+	batch(skill).want(t, exitOK)
+	for _, r := range readRecords(t, out) {
+		if r.SkillID != skill || r.SessionID != "" {
+			t.Errorf("record %+v: want skillId %s and no sessionId", r, skill)
+		}
+	}
+	before, _ := os.ReadFile(out)
+	for _, args := range [][]string{{other}, {skill, "--session", session}} {
+		batch(args...).wantFailure(t, exitUsage, "another batch", "skill "+skill+" without --session", "another --out")
+	}
+	if after, _ := os.ReadFile(out); !bytes.Equal(before, after) {
+		t.Errorf("--out changed by refused runs:\n%s", after)
+	}
+	if n := len(srv.Requests()); n != 2 {
+		t.Errorf("%d requests, want the first run's 2: a refused run sends nothing", n)
+	}
+}
+
 func sha(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])

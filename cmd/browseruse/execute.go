@@ -39,13 +39,14 @@ ok=true a boolean, 'tags=["a","b"]' a list) and as a string otherwise
 
 With --batch FILE the skill runs once per non-blank line of FILE, each line a
 JSON object of parameters, up to --concurrency calls at once. One JSON record
-per finished line ({"line":N,"inputSha256":...,"ok":...,"result":...,
+per finished line ({"line":N,"inputSha256":...,"skillId":...,"ok":...,"result":...,
 "error":...,"status":...,"latencyMs":...,"attempts":...,"durationMs":...})
 is appended to --out, or printed on stdout. Rerunning with the same --out
 skips the lines whose input already has an ok record there (matched by
 input, not line number; a line repeated N times needs N): after a kill, a
 Ctrl-C or an API error that stopped the batch (401, 402, the skill's 400 or
-404), run the same command again. Progress and a summary go to stderr.
+404), run the same command again. An --out of another skill or --session is
+refused (exit 2). Progress and a summary go to stderr.
 
 The key is read from $BROWSER_USE_API_KEY.`,
 		Example: `  browseruse skills execute --fake 3f1c6a52-6a3e-4c1e-9d55-0b6a8a1f2c10 -p X=10
