@@ -34,8 +34,9 @@ type batchRun struct {
 	signal   int       // exit code of the first signal; 0: none
 	abandons bool      // calls in flight were cancelled: their results are not recorded
 
-	ok, failed, skipped, notRun, abandoned int
-	ran                                    int // lines of jobs with a record
+	ok, failed, skipped, notRun, abandoned int // ok and failed: recorded
+	unrecorded, unrecordedOK               int // results a failed write lost
+	ran                                    int // lines of jobs with a result
 	elapsed                                time.Duration
 	refusals                               int64
 	writeErr                               error
@@ -79,7 +80,7 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 		}
 		defer f.Close()
 		if torn > 0 {
-			fmt.Fprintf(c.stderr, "browseruse: --out %s: cut its last record, torn by a run that was killed while writing it (%d bytes); that line runs again\n", a.out, torn)
+			fmt.Fprintf(c.stderr, "browseruse: --out %s: cut a partial last record (%d bytes), left by an interrupted or failed write; that line runs again\n", a.out, torn)
 		}
 		b.f, b.out, done = f, f, ok
 	}
@@ -94,10 +95,11 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 		case l.bad != "":
 			// Never sent: the failure is the input's, and it is recorded
 			// every run until the line is fixed.
-			b.failed++
 			if !b.write(record{Line: l.n, InputSha256: l.hash, Error: l.bad}) {
+				b.unrecorded++
 				return b.finish()
 			}
+			b.failed++
 		default:
 			jobs = append(jobs, l)
 		}
@@ -142,16 +144,23 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 		}
 		rec := recordFor(l, r)
 		b.ran++
-		if rec.OK {
-			b.ok++
-		} else {
-			b.failed++
-		}
 		if stopsBatch(r.Err) && b.stopErr == nil {
 			b.stopErr, b.stopLine = r.Err, l.n
 		}
 		prog.add(r, true)
-		b.write(rec)
+		// Counted once on disk: a result without its record runs again on
+		// resume, so the summary must not call it done.
+		switch {
+		case !b.write(rec):
+			b.unrecorded++
+			if rec.OK {
+				b.unrecordedOK++
+			}
+		case rec.OK:
+			b.ok++
+		default:
+			b.failed++
+		}
 	}
 	prog.stop()
 	b.elapsed, b.refusals = time.Since(prog.start).Round(10*time.Millisecond), client.GateStats().Refusals
@@ -271,6 +280,9 @@ func (b *batchRun) finish() error {
 	switch {
 	case b.writeErr != nil:
 		fmt.Fprintln(c.stderr, "browseruse: writing the records:", b.writeErr)
+		if b.unrecorded > 0 {
+			fmt.Fprintf(c.stderr, "%d results could not be recorded (%d of them ok, so billed): their lines run again on resume.\n", b.unrecorded, b.unrecordedOK)
+		}
 		fmt.Fprintln(c.stderr, "Sent no more calls. "+resume)
 		return exitError{exitWrite}
 	case sig != 0:
@@ -308,6 +320,9 @@ func (b *batchRun) summary() string {
 	s := fmt.Sprintf("batch: %d ok, %d failed", b.ok, b.failed)
 	if b.skipped > 0 {
 		s += fmt.Sprintf(", %d skipped (ok in an earlier run)", b.skipped)
+	}
+	if b.unrecorded > 0 {
+		s += fmt.Sprintf(", %d not recorded", b.unrecorded)
 	}
 	if b.notRun > 0 {
 		s += fmt.Sprintf(", %d not run", b.notRun)

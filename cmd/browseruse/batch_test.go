@@ -140,8 +140,8 @@ func TestBatch_KilledRunResumesRunningOnlyWhatWasInFlight(t *testing.T) {
 	o := inv.run(t, args...)
 	o.want(t, exitOK)
 	elapsed := time.Since(start)
-	if !strings.Contains(o.stderr, "torn") {
-		t.Errorf("stderr does not report the torn record cut:\n%s", o.stderr)
+	if !strings.Contains(o.stderr, "cut a partial last record (") || strings.Contains(o.stderr, "killed") {
+		t.Errorf("stderr does not report the partial record cut, neutrally:\n%s", o.stderr)
 	}
 	wantEveryLineOKOnce(t, readRecords(t, out), lines)
 	total := srv.Stats()
@@ -479,8 +479,54 @@ func TestBatch_WriteFailureExits5(t *testing.T) {
 	if code := cmd.ProcessState.ExitCode(); code != exitWrite || !strings.Contains(stderr.String(), "writing the records") {
 		t.Fatalf("exit code %d, want %d, and stderr saying why:\n%s", code, exitWrite, stderr.String())
 	}
-	if n := srv.Stats().Executions; n > 2 {
+	n := srv.Stats().Executions
+	if n > 2 {
 		t.Errorf("%d skills ran, want at most 2 with --concurrency 1: none after the write failed", n)
+	}
+	// Nothing reached stdout: the summary may not count those calls done.
+	for _, says := range []string{fmt.Sprintf("batch: 0 ok, 0 failed, %d not recorded, ", n), fmt.Sprintf("%d results could not be recorded", n)} {
+		if !strings.Contains(stderr.String(), says) {
+			t.Errorf("stderr does not say %q:\n%s", says, stderr.String())
+		}
+	}
+}
+
+// A write that fails part-way (the file size limit here, a full disk in
+// life) stops the batch; the summary counts only the records on disk, and
+// the resume cuts the partial record without blaming a kill, then runs
+// every line not recorded ok, once.
+func TestBatch_FailedWriteCountsOnlyRecordsOnDiskAndResumes(t *testing.T) {
+	t.Parallel()
+	const lines = 32
+	srv := browserusetest.New(t)
+	inv, base := against(srv)
+	in, out := batchInput(t, lines), filepath.Join(t.TempDir(), "out.jsonl")
+	args := []string{"skills", "execute", skill, "--base-url", base, "--batch", in, "--out", out, "--concurrency", "1"}
+	// A 1-block limit (512 or 1024 bytes) fits a few records of ~250 bytes.
+	cmd := exec.Command("/bin/sh", append([]string{"-c", `ulimit -f 1 && exec "$@"`, "sh", binary}, args...)...)
+	cmd.Env = inv.env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	_ = cmd.Run()
+	if code := cmd.ProcessState.ExitCode(); code != exitWrite {
+		t.Fatalf("exit code %d, want %d; stderr:\n%s", code, exitWrite, stderr.String())
+	}
+	b, _ := os.ReadFile(out)
+	whole := bytes.Count(b, []byte("\n"))
+	if whole == 0 || whole == lines || b[len(b)-1] == '\n' {
+		t.Fatalf("--out holds %d whole records and %q at its end: want a few, then a partial one", whole, b[bytes.LastIndexByte(b, '\n')+1:])
+	}
+	if says := fmt.Sprintf("batch: %d ok, 0 failed, ", whole); !strings.Contains(stderr.String(), says) {
+		t.Errorf("stderr does not say %q, the records on disk:\n%s", says, stderr.String())
+	}
+	o := inv.run(t, args...)
+	o.want(t, exitOK)
+	if !strings.Contains(o.stderr, "cut a partial last record (") || strings.Contains(o.stderr, "killed") {
+		t.Errorf("stderr does not report the partial record cut, neutrally:\n%s", o.stderr)
+	}
+	wantEveryLineOKOnce(t, readRecords(t, out), lines)
+	if says := fmt.Sprintf("batch: %d ok, 0 failed, %d skipped", lines-whole, whole); !strings.Contains(o.stderr, says) {
+		t.Errorf("stderr does not say %q:\n%s", says, o.stderr)
 	}
 }
 
