@@ -55,6 +55,11 @@ func parseBatchInput(b []byte) []inputLine {
 			b = nil
 		}
 		raw = bytes.TrimSuffix(raw, []byte("\r"))
+		if n == 1 {
+			// Some editors on Windows start a UTF-8 file with a byte order
+			// mark; it is no part of the first line's JSON or input.
+			raw = bytes.TrimPrefix(raw, []byte("\uFEFF"))
+		}
 		if len(bytes.TrimSpace(raw)) == 0 {
 			continue
 		}

@@ -366,6 +366,28 @@ func TestBatch_OutOfAnotherSkillOrSessionIsRefused(t *testing.T) {
 	}
 }
 
+// A UTF-8 byte order mark at the start of the input, as some Windows
+// editors write, is no part of line 1: it runs, hashed without the mark.
+func TestBatch_ByteOrderMarkIsNotPartOfLine1(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	inv, base := against(srv)
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.jsonl"), filepath.Join(dir, "out.jsonl")
+	if err := os.WriteFile(in, []byte("\uFEFF{\"X\": 1}\r\n{\"X\": 2}\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inv.run(t, "skills", "execute", skill, "--base-url", base, "--batch", in, "--out", out).want(t, exitOK)
+	recs := readRecords(t, out)
+	hashes := map[string]bool{}
+	for _, r := range recs {
+		hashes[r.InputSha256] = r.OK
+	}
+	if len(recs) != 2 || !hashes[sha(`{"X": 1}`)] || !hashes[sha(`{"X": 2}`)] {
+		t.Errorf("records %+v: want both lines ok, line 1 hashed without the mark", recs)
+	}
+}
+
 func sha(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
