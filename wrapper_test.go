@@ -486,7 +486,9 @@ func TestAPI_UndocumentedShapeIsAPIError(t *testing.T) {
 // it; nothing reachable from the response, even by reflection (as a
 // pretty-printer walks it), may hold the key.
 func TestAPI_KeyNotReachableFromResponse(t *testing.T) {
-	t.Parallel()
+	// Not parallel: the walk below reads package state of the standard
+	// library reachable from the response (time.Local, lazily set by any
+	// test that formats a time), which the race detector rightly reports.
 	c, _ := setup(t)
 	resp, err := c.API().ExecuteSkillWithResponse(t.Context(), skillID, browseruse.ExecuteSkillRequest{})
 	if err != nil {
