@@ -190,8 +190,11 @@ func (g *gate) done(ok bool) {
 // refused records a 429 for a call holding a slot. When other calls of this
 // client are in flight, the slot is given back and the call must wait for
 // one again (wait is 0); when it is alone, it keeps its slot and must back
-// off for wait before sending again.
-func (g *gate) refused(maxWait time.Duration) (wait time.Duration, inFlight, limit int) {
+// off for wait before sending again. The backoff ignores WithMaxRetryWait:
+// that option bounds the wait before retrying a failure, and a short one
+// here would re-send a refused call in a loop against a limit held
+// elsewhere (issue 9).
+func (g *gate) refused() (wait time.Duration, inFlight, limit int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.refusals++
@@ -207,7 +210,7 @@ func (g *gate) refused(maxWait time.Duration) (wait time.Duration, inFlight, lim
 		// start to what held before (ssthresh is kept: being shut out says
 		// nothing of our share once the holder is done).
 		g.limit = 1
-		ceil := min(aloneBackoff<<min(g.alone, 8), aloneBackoffMx, maxWait)
+		ceil := min(aloneBackoff<<min(g.alone, 8), aloneBackoffMx)
 		g.alone++
 		return rand.N(ceil) + 1, inFlight, g.limit
 	}

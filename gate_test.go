@@ -277,3 +277,24 @@ func TestGate_TwoClientsAtALimitOfOneDoNotLoop(t *testing.T) {
 		t.Errorf("%d failed, stats %+v: want 40 run, no more refusals than calls", failed.Load(), st)
 	}
 }
+
+// WithMaxRetryWait bounds the wait before retrying a failure; it must not
+// shorten the backoff of a call shut out by a limit held elsewhere, or a
+// short setting re-sends the refused call in a loop (issue 9).
+func TestGate_ShortMaxRetryWaitKeepsTheLockoutBackoff(t *testing.T) {
+	t.Parallel()
+	srv := plan(t)
+	defer srv.HoldSessions(8)()
+	c, err := srv.Client(browseruse.WithMaxRetryWait(time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
+	defer cancel()
+	if _, err := execute(ctx, c, nil); !errors.Is(err, browseruse.ErrTooManyRequests) {
+		t.Fatalf("err = %v, want ErrTooManyRequests", err)
+	}
+	if n := srv.Stats().Refusals; n > 15 {
+		t.Errorf("%d refusals in 3 s shut out: the backoff became a loop", n)
+	}
+}

@@ -272,7 +272,7 @@ func (p *policy) send(req *http.Request) (sent, error) {
 			apiErr.Attempts = attempt
 			slot.refusals++
 			slot.last = apiErr
-			wait, inFlight, limit := p.gate.refused(p.maxRetryWait)
+			wait, inFlight, limit := p.gate.refused()
 			holding = wait > 0
 			if p.noSlotWait {
 				p.log(ctx, req, resp.StatusCode, attempt, start, nil, -1,
