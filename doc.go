@@ -138,7 +138,8 @@
 // [WithMaxSlotWait] without progress, with an error matching
 // [ErrTooManyRequests] that says how long it waited and how many refusals it
 // saw. [WithMaxConcurrency] sets the limit outright for those who know their
-// plan; [WithoutSlotWait] returns a 429 at once; [Client.GateStats] reports
+// plan; [WithoutSlotWait] returns a 429 at once (and, past
+// WithMaxConcurrency, fails a call unsent); [Client.GateStats] reports
 // the gate. Each refusal is logged at info level with in_flight and limit.
 //
 // # Running many skills

@@ -116,12 +116,18 @@ func (g *gate) take(first bool) *slotWaiter {
 	return w
 }
 
-// force claims a slot whatever the limit: for a client that does not wait
-// (WithoutSlotWait), which still keeps the count so that refusals teach it.
-func (g *gate) force() {
+// force claims a slot whatever the learned limit: for a client that does not
+// wait (WithoutSlotWait), which still keeps the count so that refusals teach
+// it. The caller's own ceiling (WithMaxConcurrency) still holds: ok is false
+// when that many calls are in flight, and the call must fail unsent.
+func (g *gate) force() (ok bool) {
 	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.ceiling > 0 && g.inFlight >= g.ceiling {
+		return false
+	}
 	g.inFlight++
-	g.mu.Unlock()
+	return true
 }
 
 // abandon takes w out of the line, or gives its slot back if it was granted

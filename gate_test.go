@@ -298,3 +298,40 @@ func TestGate_ShortMaxRetryWaitKeepsTheLockoutBackoff(t *testing.T) {
 		t.Errorf("%d refusals in 3 s shut out: the backoff became a loop", n)
 	}
 }
+
+// WithMaxConcurrency is a ceiling the caller chose; WithoutSlotWait only
+// says not to wait for it. A call past it fails locally, never reaching the
+// API, so the plan's limit is never exceeded.
+func TestGate_WithoutSlotWaitKeepsTheMaxConcurrencyCeiling(t *testing.T) {
+	t.Parallel()
+	srv := plan(t)
+	c, err := srv.Client(browseruse.WithMaxConcurrency(8), browseruse.WithoutSlotWait())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var failed []error
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			if _, err := execute(t.Context(), c, nil); err != nil {
+				mu.Lock()
+				failed = append(failed, err)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	st := srv.Stats()
+	if st.Refusals != 0 || st.MaxConcurrent > 8 {
+		t.Errorf("stats %+v, want no refusal and at most 8 at once", st)
+	}
+	if len(failed)+int(st.Requests) != 16 {
+		t.Errorf("%d failed, %d sent: a call failed locally must not be sent", len(failed), st.Requests)
+	}
+	for _, err := range failed {
+		if !errors.Is(err, browseruse.ErrTooManyRequests) {
+			t.Errorf("err = %v, want ErrTooManyRequests", err)
+		}
+	}
+}

@@ -164,6 +164,8 @@ func WithMaxSlotWait(d time.Duration) Option {
 // WithoutSlotWait makes a call the API refused for the concurrency limit
 // (429) fail at once, and lets every call go out without waiting for a slot:
 // for callers with their own queue. The error matches [ErrTooManyRequests].
+// With [WithMaxConcurrency] too, a call made while that many are in flight
+// fails the same way at once, without being sent.
 func WithoutSlotWait() Option {
 	return func(s *settings) error {
 		s.noSlotWait = true

@@ -233,7 +233,10 @@ func (p *policy) send(req *http.Request) (sent, error) {
 	for attempt := 1; ; attempt++ {
 		if gated && !holding {
 			if p.noSlotWait {
-				p.gate.force()
+				if !p.gate.force() {
+					return sent{attempts: attempt - 1}, fmt.Errorf("browseruse: %s: %d calls already in flight (WithMaxConcurrency), not sent (WithoutSlotWait): %w",
+						name(), p.gate.ceiling, ErrTooManyRequests)
+				}
 			} else if err := slot.acquire(ctx, refused); err != nil {
 				return sent{attempts: attempt - 1}, err
 			}
