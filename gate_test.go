@@ -335,3 +335,39 @@ func TestGate_WithoutSlotWaitKeepsTheMaxConcurrencyCeiling(t *testing.T) {
 		}
 	}
 }
+
+// A transport given through WithHTTPClient may panic; a caller who recovers
+// must find the client whole, not a session slot short for good.
+func TestGate_APanicWhileSendingGivesTheSlotBack(t *testing.T) {
+	t.Parallel()
+	srv := plan(t)
+	var boom atomic.Bool
+	boom.Store(true)
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if boom.Load() {
+			panic("transport bug")
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	c, err := srv.Client(browseruse.WithHTTPClient(hc), browseruse.WithMaxConcurrency(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("the transport's panic did not reach the caller")
+			}
+		}()
+		execute(t.Context(), c, nil)
+	}()
+	boom.Store(false)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	defer cancel()
+	if _, err := execute(ctx, c, nil); err != nil {
+		t.Fatalf("next call: %v (gate %+v): the panic kept the only slot", err, c.GateStats())
+	}
+	if gs := c.GateStats(); gs.InFlight != 0 {
+		t.Errorf("gate %+v after both calls, want nothing in flight", gs)
+	}
+}

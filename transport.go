@@ -227,6 +227,19 @@ func (p *policy) send(req *http.Request) (sent, error) {
 	// holding: a refused call backing off alone keeps its slot. refused: the
 	// last attempt was refused, so the call goes back to the head of the line.
 	holding, refused := false, false
+	// held: this call has a slot to give back. The defer gives it back if
+	// the call panics while sending (a WithHTTPClient transport may), so a
+	// recovered panic does not leave the gate a slot short for good.
+	held := false
+	defer func() {
+		if held {
+			p.gate.done(false)
+		}
+	}()
+	release := func(ok bool) {
+		held = false
+		p.gate.done(ok)
+	}
 	// Retries of other failures, and the budget tokens they took.
 	retries, spent := 0, 0
 
@@ -240,12 +253,13 @@ func (p *policy) send(req *http.Request) (sent, error) {
 			} else if err := slot.acquire(ctx, refused); err != nil {
 				return sent{attempts: attempt - 1}, err
 			}
+			held = true
 		}
 		holding = false
 		if guard, ok := ctx.Value(sendGuardKey{}).(func() error); ok {
 			if err := guard(); err != nil {
 				if gated {
-					p.gate.done(false)
+					release(false)
 				}
 				return sent{attempts: attempt - 1}, err
 			}
@@ -255,7 +269,7 @@ func (p *policy) send(req *http.Request) (sent, error) {
 			var err error
 			if reqBody, err = getBody(); err != nil {
 				if gated {
-					p.gate.done(false)
+					release(false)
 				}
 				return sent{attempts: attempt}, fmt.Errorf("browseruse: %s: rewinding request body: %w", name(), err)
 			}
@@ -277,11 +291,12 @@ func (p *policy) send(req *http.Request) (sent, error) {
 			slot.last = apiErr
 			wait, inFlight, limit := p.gate.refused()
 			holding = wait > 0
+			held = holding // a refused call not backing off alone gave its slot back
 			if p.noSlotWait {
 				p.log(ctx, req, resp.StatusCode, attempt, start, nil, -1,
 					slog.Int("in_flight", inFlight), slog.Int("limit", limit))
 				if holding {
-					p.gate.done(false)
+					release(false)
 				}
 				return sent{attempts: attempt}, apiErr
 			}
@@ -290,7 +305,7 @@ func (p *policy) send(req *http.Request) (sent, error) {
 				if !ok {
 					p.log(ctx, req, resp.StatusCode, attempt, start, nil, -1)
 					if holding {
-						p.gate.done(false)
+						release(false)
 					}
 					return sent{attempts: attempt}, apiErr
 				}
@@ -301,7 +316,7 @@ func (p *policy) send(req *http.Request) (sent, error) {
 			if wait > 0 {
 				if err := slot.sleep(ctx, wait); err != nil {
 					if holding {
-						p.gate.done(false)
+						release(false)
 					}
 					return sent{attempts: attempt}, err
 				}
@@ -310,7 +325,7 @@ func (p *policy) send(req *http.Request) (sent, error) {
 			continue
 		}
 		if gated {
-			p.gate.done(err == nil && resp.StatusCode >= 200 && resp.StatusCode <= 299)
+			release(err == nil && resp.StatusCode >= 200 && resp.StatusCode <= 299)
 		}
 		refused = false
 
