@@ -133,11 +133,10 @@
 // waits in line for a session freed by one of the client's own calls, or,
 // when the client has nothing in flight (the sessions are held elsewhere),
 // backs off with full jitter up to 1.5 s, whatever [WithMaxRetryWait] says.
-// Refusals do not count against
-// WithMaxRetries. The wait ends with the context, or after
-// [WithMaxSlotWait] without progress, with an error matching
-// [ErrTooManyRequests] that says how long it waited and how many refusals it
-// saw. [WithMaxConcurrency] sets the limit outright for those who know their
+// Refusals do not count against WithMaxRetries. The wait ends with the
+// context, or after [WithMaxSlotWait] without progress while the API
+// refuses, with an error matching [ErrTooManyRequests] that says how long it
+// waited and how many refusals it saw. [WithMaxConcurrency] sets the limit outright for those who know their
 // plan; [WithoutSlotWait] returns a 429 at once (and, past
 // WithMaxConcurrency, fails a call unsent); [Client.GateStats] reports
 // the gate. Each refusal is logged at info level with in_flight and limit.

@@ -75,6 +75,7 @@ type gate struct {
 	alone      int  // refusals in a row with nothing else in flight
 	refusals   int64
 	progress   time.Time // when a call last succeeded
+	refusedAt  time.Time // when the API last refused a call
 }
 
 type slotWaiter struct {
@@ -204,6 +205,7 @@ func (g *gate) refused() (wait time.Duration, inFlight, limit int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.refusals++
+	g.refusedAt = time.Now()
 	g.grown = 0
 	if g.probing {
 		g.probeScale = min(g.probeScale*2, probeScaleMax)
@@ -227,16 +229,18 @@ func (g *gate) refused() (wait time.Duration, inFlight, limit int) {
 	return 0, inFlight, g.limit
 }
 
-// lastProgress is when a call of this client last succeeded.
-func (g *gate) lastProgress() time.Time {
+// lastProgress is when a call of this client last succeeded, and when the
+// API last refused one.
+func (g *gate) lastProgress() (succeeded, refused time.Time) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.progress
+	return g.progress, g.refusedAt
 }
 
 // slotWait tracks one call's time in the gate, against WithMaxSlotWait.
-// The bound is on waiting without progress: a call queued behind this
-// client's own long skills, which keep succeeding, is not failed for it.
+// The bound is on waiting without progress while the API refuses: a call
+// queued behind this client's own long skills is not failed for it, whether
+// they keep succeeding or are all still running, since nothing was refused.
 type slotWait struct {
 	g        *gate
 	op       *operation
@@ -247,17 +251,25 @@ type slotWait struct {
 }
 
 // expired reports whether the call has waited maxSlotWait since it started
-// waiting or since the client last made progress, whichever is later, and
-// how long until it will have if not.
+// waiting or since the client last made progress, whichever is later, with
+// the API refusing a call in that window, and how long until it may have if
+// not. Without a refusal the wait is for the client's own calls to end:
+// queueing, not a lockout.
 func (s *slotWait) expired() (bool, time.Duration) {
 	if s.start.IsZero() {
 		s.start = time.Now()
 	}
 	from := s.start
-	if p := s.g.lastProgress(); p.After(from) {
-		from = p
+	succeeded, refused := s.g.lastProgress()
+	if succeeded.After(from) {
+		from = succeeded
 	}
 	left := s.max - time.Since(from)
+	if refused.Before(from) {
+		// Look again once the window is full, or soon after, in case a
+		// refusal comes.
+		return false, max(left, min(s.max, time.Second))
+	}
 	return left <= 0, left
 }
 

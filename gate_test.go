@@ -371,3 +371,22 @@ func TestGate_APanicWhileSendingGivesTheSlotBack(t *testing.T) {
 		t.Errorf("gate %+v after both calls, want nothing in flight", gs)
 	}
 }
+
+// WithMaxSlotWait bounds a lockout, not a queue: calls waiting behind the
+// client's own calls, longer than the setting, with nothing ever refused,
+// all run.
+func TestGate_WithMaxSlotWaitDoesNotFailAQueueWithoutRefusal(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	srv.SetLatency(300 * time.Millisecond)
+	c, err := srv.Client(browseruse.WithMaxConcurrency(1), browseruse.WithMaxSlotWait(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed := hammer(t.Context(), c, 3, 3); len(failed) > 0 {
+		t.Fatalf("%v (stats %+v): failed though nothing was refused", failed[0], srv.Stats())
+	}
+	if st := srv.Stats(); st.Refusals != 0 || st.Executions != 3 {
+		t.Errorf("stats %+v, want 3 executions and no refusal", st)
+	}
+}
