@@ -108,7 +108,11 @@
 // sends one, else an exponential backoff with full jitter, at most
 // [WithMaxRetryWait]. A Retry-After longer than that cap, or a wait that would
 // pass the context's deadline, ends the call at once with the last error
-// instead of sleeping into a timeout. Failures that would repeat the same way
+// instead of sleeping into a timeout. A 429 on an operation that starts a
+// session waits in the gate instead (see "Concurrency limit"): its
+// Retry-After is a minimum wait there whatever WithMaxRetryWait says, and
+// only one that would pass the deadline or [WithMaxSlotWait] ends the call at
+// once. Failures that would repeat the same way
 // (an untrusted certificate, a refused redirect, an oversized body) are not
 // retried. [WithMaxRetries]
 // sets how many times a request may be sent again ([DefaultMaxRetries]); 0

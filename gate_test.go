@@ -390,3 +390,27 @@ func TestGate_WithMaxSlotWaitDoesNotFailAQueueWithoutRefusal(t *testing.T) {
 		t.Errorf("stats %+v, want 3 executions and no refusal", st)
 	}
 }
+
+// A 429 on a gated call waits in the gate whatever its Retry-After: that is
+// a minimum wait there, bounded by WithMaxSlotWait and the context, not by
+// WithMaxRetryWait (README "Retries" and "Running many skills").
+func TestGate_ARetryAfterLongerThanMaxRetryWaitIsWaitedInTheGate(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	c, err := srv.Client(browseruse.WithMaxRetryWait(10 * time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Enqueue(browserusetest.Reply{Status: 429, Header: http.Header{"Retry-After": {"1"}},
+		JSON: map[string]any{"detail": browserusetest.TooManySessionsDetail}})
+	start := time.Now()
+	if _, err := execute(t.Context(), c, nil); err != nil {
+		t.Fatalf("err = %v, want the call sent again after Retry-After", err)
+	}
+	if waited := time.Since(start); waited < time.Second {
+		t.Errorf("sent again after %v, before the server's Retry-After of 1 s", waited)
+	}
+	if n := len(srv.Requests()); n != 2 {
+		t.Errorf("server saw %d requests, want the refused one and its resend", n)
+	}
+}

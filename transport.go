@@ -300,16 +300,21 @@ func (p *policy) send(req *http.Request) (sent, error) {
 				}
 				return sent{attempts: attempt}, apiErr
 			}
-			if apiErr.RetryAfter > 0 { // the server's word beats our guess
-				d, ok := p.delay(ctx, attempt, apiErr.RetryAfter)
-				if !ok {
+			// The server's word beats our guess, as a minimum: the wait is in
+			// the gate, so WithMaxSlotWait and the context bound it, not
+			// WithMaxRetryWait, which is for retrying failures.
+			// One that ends past the context's deadline or WithMaxSlotWait is
+			// not slept into a certain failure: the 429 is returned at once.
+			if ra := apiErr.RetryAfter; ra > 0 {
+				dl, has := ctx.Deadline()
+				if ra > p.maxSlotWait || has && time.Until(dl) < ra {
 					p.log(ctx, req, resp.StatusCode, attempt, start, nil, -1)
 					if holding {
 						release(false)
 					}
 					return sent{attempts: attempt}, apiErr
 				}
-				wait = max(wait, d)
+				wait = max(wait, ra)
 			}
 			p.log(ctx, req, resp.StatusCode, attempt, start, nil, wait,
 				slog.Int("in_flight", inFlight), slog.Int("limit", limit), slog.Int("refusals", slot.refusals))
