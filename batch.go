@@ -112,7 +112,10 @@ func stopsBatch(err error) bool {
 // batch has ended (and inputs has handed back control): nothing keeps
 // running behind the caller.
 //
-// inputs is read from another goroutine, one input ahead of dispatch.
+// inputs is read from another goroutine, one input ahead of dispatch. If it
+// panics, nothing more is dispatched, the calls in flight finish and are
+// yielded, and the panic is raised again, with its value, in the goroutine
+// ranging over the results.
 func (c *Client) ExecuteSkillBatch(ctx context.Context, skillID uuid.UUID, inputs iter.Seq[ExecuteSkillRequest], opts BatchOptions) iter.Seq[BatchResult] {
 	return func(yield func(BatchResult) bool) {
 		ctx, cancel := context.WithCancel(ctx)
@@ -120,16 +123,28 @@ func (c *Client) ExecuteSkillBatch(ctx context.Context, skillID uuid.UUID, input
 		b := &batch{stopped: make(chan struct{})}
 		results := make(chan BatchResult)
 		go func() {
+			defer close(results)
+			// inputs runs here, not in the caller's goroutine: a panic in it
+			// would kill the process, out of reach of the caller's recover.
+			// run's deferred wait lets the calls in flight finish first.
+			defer func() {
+				if v := recover(); v != nil {
+					b.panicked, b.panicValue = true, v
+				}
+			}()
 			b.run(ctx, c, skillID, inputs, opts, results)
-			close(results)
 		}()
 		for r := range results {
 			if !yield(r) {
 				cancel()
 				for range results { // let every call end
 				}
-				return
+				break
 			}
+		}
+		// results is closed: b.panicked is safe to read.
+		if b.panicked {
+			panic(b.panicValue)
 		}
 	}
 }
@@ -138,6 +153,10 @@ type batch struct {
 	once    sync.Once
 	stopped chan struct{}
 	cause   error // set once, before stopped closes
+
+	// set by the goroutine reading inputs before it closes results
+	panicked   bool
+	panicValue any
 }
 
 func (b *batch) stop(cause error) {

@@ -224,3 +224,41 @@ func TestExecuteSkillBatch_ASkillThatCannotRunStopsIt(t *testing.T) {
 		}
 	}
 }
+
+// inputs runs in another goroutine; a panic in it must reach the caller's
+// recover (not kill the process), after the calls already sent finished
+// and were reported.
+func TestExecuteSkillBatch_APanicInInputsReachesTheCaller(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	srv.SetLatency(20 * time.Millisecond)
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := func(yield func(browseruse.ExecuteSkillRequest) bool) {
+		for i := range 3 {
+			if !yield(browseruse.ExecuteSkillRequest{Parameters: map[string]any{"i": i}}) {
+				return
+			}
+		}
+		panic("bad input source")
+	}
+	ok := 0
+	func() {
+		defer func() {
+			if v := recover(); v != "bad input source" {
+				t.Errorf("recovered %v, want the inputs' panic", v)
+			}
+		}()
+		for r := range c.ExecuteSkillBatch(t.Context(), skillID, bad, browseruse.BatchOptions{}) {
+			if r.Err != nil {
+				t.Errorf("input %d: %v", r.Index, r.Err)
+			}
+			ok++
+		}
+	}()
+	if ok != 3 {
+		t.Errorf("%d results before the panic, want the 3 calls sent", ok)
+	}
+}

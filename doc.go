@@ -108,7 +108,11 @@
 // sends one, else an exponential backoff with full jitter, at most
 // [WithMaxRetryWait]. A Retry-After longer than that cap, or a wait that would
 // pass the context's deadline, ends the call at once with the last error
-// instead of sleeping into a timeout. Failures that would repeat the same way
+// instead of sleeping into a timeout. A 429 on an operation that starts a
+// session waits in the gate instead (see "Concurrency limit"): its
+// Retry-After is a minimum wait there whatever WithMaxRetryWait says, and
+// only one that would pass the deadline or [WithMaxSlotWait] ends the call at
+// once. Failures that would repeat the same way
 // (an untrusted certificate, a refused redirect, an oversized body) are not
 // retried. [WithMaxRetries]
 // sets how many times a request may be sent again ([DefaultMaxRetries]); 0
@@ -132,12 +136,13 @@
 // then. A refused call was not run, so it is sent again, even a POST: it
 // waits in line for a session freed by one of the client's own calls, or,
 // when the client has nothing in flight (the sessions are held elsewhere),
-// backs off with full jitter up to 1.5 s. Refusals do not count against
-// WithMaxRetries. The wait ends with the context, or after
-// [WithMaxSlotWait] without progress, with an error matching
-// [ErrTooManyRequests] that says how long it waited and how many refusals it
-// saw. [WithMaxConcurrency] sets the limit outright for those who know their
-// plan; [WithoutSlotWait] returns a 429 at once; [Client.GateStats] reports
+// backs off with full jitter up to 1.5 s, whatever [WithMaxRetryWait] says.
+// Refusals do not count against WithMaxRetries. The wait ends with the
+// context, or after [WithMaxSlotWait] without progress while the API
+// refuses, with an error matching [ErrTooManyRequests] that says how long it
+// waited and how many refusals it saw. [WithMaxConcurrency] sets the limit outright for those who know their
+// plan; [WithoutSlotWait] returns a 429 at once (and, past
+// WithMaxConcurrency, fails a call unsent); [Client.GateStats] reports
 // the gate. Each refusal is logged at info level with in_flight and limit.
 //
 // # Running many skills

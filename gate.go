@@ -75,6 +75,7 @@ type gate struct {
 	alone      int  // refusals in a row with nothing else in flight
 	refusals   int64
 	progress   time.Time // when a call last succeeded
+	refusedAt  time.Time // when the API last refused a call
 }
 
 type slotWaiter struct {
@@ -116,12 +117,18 @@ func (g *gate) take(first bool) *slotWaiter {
 	return w
 }
 
-// force claims a slot whatever the limit: for a client that does not wait
-// (WithoutSlotWait), which still keeps the count so that refusals teach it.
-func (g *gate) force() {
+// force claims a slot whatever the learned limit: for a client that does not
+// wait (WithoutSlotWait), which still keeps the count so that refusals teach
+// it. The caller's own ceiling (WithMaxConcurrency) still holds: ok is false
+// when that many calls are in flight, and the call must fail unsent.
+func (g *gate) force() (ok bool) {
 	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.ceiling > 0 && g.inFlight >= g.ceiling {
+		return false
+	}
 	g.inFlight++
-	g.mu.Unlock()
+	return true
 }
 
 // abandon takes w out of the line, or gives its slot back if it was granted
@@ -190,11 +197,15 @@ func (g *gate) done(ok bool) {
 // refused records a 429 for a call holding a slot. When other calls of this
 // client are in flight, the slot is given back and the call must wait for
 // one again (wait is 0); when it is alone, it keeps its slot and must back
-// off for wait before sending again.
-func (g *gate) refused(maxWait time.Duration) (wait time.Duration, inFlight, limit int) {
+// off for wait before sending again. The backoff ignores WithMaxRetryWait:
+// that option bounds the wait before retrying a failure, and a short one
+// here would re-send a refused call in a loop against a limit held
+// elsewhere (issue 9).
+func (g *gate) refused() (wait time.Duration, inFlight, limit int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.refusals++
+	g.refusedAt = time.Now()
 	g.grown = 0
 	if g.probing {
 		g.probeScale = min(g.probeScale*2, probeScaleMax)
@@ -207,7 +218,7 @@ func (g *gate) refused(maxWait time.Duration) (wait time.Duration, inFlight, lim
 		// start to what held before (ssthresh is kept: being shut out says
 		// nothing of our share once the holder is done).
 		g.limit = 1
-		ceil := min(aloneBackoff<<min(g.alone, 8), aloneBackoffMx, maxWait)
+		ceil := min(aloneBackoff<<min(g.alone, 8), aloneBackoffMx)
 		g.alone++
 		return rand.N(ceil) + 1, inFlight, g.limit
 	}
@@ -218,16 +229,18 @@ func (g *gate) refused(maxWait time.Duration) (wait time.Duration, inFlight, lim
 	return 0, inFlight, g.limit
 }
 
-// lastProgress is when a call of this client last succeeded.
-func (g *gate) lastProgress() time.Time {
+// lastProgress is when a call of this client last succeeded, and when the
+// API last refused one.
+func (g *gate) lastProgress() (succeeded, refused time.Time) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.progress
+	return g.progress, g.refusedAt
 }
 
 // slotWait tracks one call's time in the gate, against WithMaxSlotWait.
-// The bound is on waiting without progress: a call queued behind this
-// client's own long skills, which keep succeeding, is not failed for it.
+// The bound is on waiting without progress while the API refuses: a call
+// queued behind this client's own long skills is not failed for it, whether
+// they keep succeeding or are all still running, since nothing was refused.
 type slotWait struct {
 	g        *gate
 	op       *operation
@@ -238,17 +251,25 @@ type slotWait struct {
 }
 
 // expired reports whether the call has waited maxSlotWait since it started
-// waiting or since the client last made progress, whichever is later, and
-// how long until it will have if not.
+// waiting or since the client last made progress, whichever is later, with
+// the API refusing a call in that window, and how long until it may have if
+// not. Without a refusal the wait is for the client's own calls to end:
+// queueing, not a lockout.
 func (s *slotWait) expired() (bool, time.Duration) {
 	if s.start.IsZero() {
 		s.start = time.Now()
 	}
 	from := s.start
-	if p := s.g.lastProgress(); p.After(from) {
-		from = p
+	succeeded, refused := s.g.lastProgress()
+	if succeeded.After(from) {
+		from = succeeded
 	}
 	left := s.max - time.Since(from)
+	if refused.Before(from) {
+		// Look again once the window is full, or soon after, in case a
+		// refusal comes.
+		return false, max(left, min(s.max, time.Second))
+	}
 	return left <= 0, left
 }
 

@@ -277,3 +277,140 @@ func TestGate_TwoClientsAtALimitOfOneDoNotLoop(t *testing.T) {
 		t.Errorf("%d failed, stats %+v: want 40 run, no more refusals than calls", failed.Load(), st)
 	}
 }
+
+// WithMaxRetryWait bounds the wait before retrying a failure; it must not
+// shorten the backoff of a call shut out by a limit held elsewhere, or a
+// short setting re-sends the refused call in a loop (issue 9).
+func TestGate_ShortMaxRetryWaitKeepsTheLockoutBackoff(t *testing.T) {
+	t.Parallel()
+	srv := plan(t)
+	defer srv.HoldSessions(8)()
+	c, err := srv.Client(browseruse.WithMaxRetryWait(time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
+	defer cancel()
+	if _, err := execute(ctx, c, nil); !errors.Is(err, browseruse.ErrTooManyRequests) {
+		t.Fatalf("err = %v, want ErrTooManyRequests", err)
+	}
+	if n := srv.Stats().Refusals; n > 15 {
+		t.Errorf("%d refusals in 3 s shut out: the backoff became a loop", n)
+	}
+}
+
+// WithMaxConcurrency is a ceiling the caller chose; WithoutSlotWait only
+// says not to wait for it. A call past it fails locally, never reaching the
+// API, so the plan's limit is never exceeded.
+func TestGate_WithoutSlotWaitKeepsTheMaxConcurrencyCeiling(t *testing.T) {
+	t.Parallel()
+	srv := plan(t)
+	c, err := srv.Client(browseruse.WithMaxConcurrency(8), browseruse.WithoutSlotWait())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var failed []error
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			if _, err := execute(t.Context(), c, nil); err != nil {
+				mu.Lock()
+				failed = append(failed, err)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	st := srv.Stats()
+	if st.Refusals != 0 || st.MaxConcurrent > 8 {
+		t.Errorf("stats %+v, want no refusal and at most 8 at once", st)
+	}
+	if len(failed)+int(st.Requests) != 16 {
+		t.Errorf("%d failed, %d sent: a call failed locally must not be sent", len(failed), st.Requests)
+	}
+	for _, err := range failed {
+		if !errors.Is(err, browseruse.ErrTooManyRequests) {
+			t.Errorf("err = %v, want ErrTooManyRequests", err)
+		}
+	}
+}
+
+// A transport given through WithHTTPClient may panic; a caller who recovers
+// must find the client whole, not a session slot short for good.
+func TestGate_APanicWhileSendingGivesTheSlotBack(t *testing.T) {
+	t.Parallel()
+	srv := plan(t)
+	var boom atomic.Bool
+	boom.Store(true)
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if boom.Load() {
+			panic("transport bug")
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	c, err := srv.Client(browseruse.WithHTTPClient(hc), browseruse.WithMaxConcurrency(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("the transport's panic did not reach the caller")
+			}
+		}()
+		execute(t.Context(), c, nil)
+	}()
+	boom.Store(false)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	defer cancel()
+	if _, err := execute(ctx, c, nil); err != nil {
+		t.Fatalf("next call: %v (gate %+v): the panic kept the only slot", err, c.GateStats())
+	}
+	if gs := c.GateStats(); gs.InFlight != 0 {
+		t.Errorf("gate %+v after both calls, want nothing in flight", gs)
+	}
+}
+
+// WithMaxSlotWait bounds a lockout, not a queue: calls waiting behind the
+// client's own calls, longer than the setting, with nothing ever refused,
+// all run.
+func TestGate_WithMaxSlotWaitDoesNotFailAQueueWithoutRefusal(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	srv.SetLatency(300 * time.Millisecond)
+	c, err := srv.Client(browseruse.WithMaxConcurrency(1), browseruse.WithMaxSlotWait(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed := hammer(t.Context(), c, 3, 3); len(failed) > 0 {
+		t.Fatalf("%v (stats %+v): failed though nothing was refused", failed[0], srv.Stats())
+	}
+	if st := srv.Stats(); st.Refusals != 0 || st.Executions != 3 {
+		t.Errorf("stats %+v, want 3 executions and no refusal", st)
+	}
+}
+
+// A 429 on a gated call waits in the gate whatever its Retry-After: that is
+// a minimum wait there, bounded by WithMaxSlotWait and the context, not by
+// WithMaxRetryWait (README "Retries" and "Running many skills").
+func TestGate_ARetryAfterLongerThanMaxRetryWaitIsWaitedInTheGate(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	c, err := srv.Client(browseruse.WithMaxRetryWait(10 * time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Enqueue(browserusetest.Reply{Status: 429, Header: http.Header{"Retry-After": {"1"}},
+		JSON: map[string]any{"detail": browserusetest.TooManySessionsDetail}})
+	start := time.Now()
+	if _, err := execute(t.Context(), c, nil); err != nil {
+		t.Fatalf("err = %v, want the call sent again after Retry-After", err)
+	}
+	if waited := time.Since(start); waited < time.Second {
+		t.Errorf("sent again after %v, before the server's Retry-After of 1 s", waited)
+	}
+	if n := len(srv.Requests()); n != 2 {
+		t.Errorf("server saw %d requests, want the refused one and its resend", n)
+	}
+}

@@ -150,7 +150,8 @@ func WithMaxConcurrency(n int) Option {
 // client makes no progress (default [DefaultMaxSlotWait]): no call of the
 // client succeeds and the API keeps refusing. The call then fails with an
 // error matching [ErrTooManyRequests]. A call queued behind the client's own
-// calls, which keep finishing, waits as long as its context allows.
+// calls with no refusal in the window (they keep finishing, or are all still
+// running) waits as long as its context allows.
 func WithMaxSlotWait(d time.Duration) Option {
 	return func(s *settings) error {
 		if d <= 0 {
@@ -164,6 +165,8 @@ func WithMaxSlotWait(d time.Duration) Option {
 // WithoutSlotWait makes a call the API refused for the concurrency limit
 // (429) fail at once, and lets every call go out without waiting for a slot:
 // for callers with their own queue. The error matches [ErrTooManyRequests].
+// With [WithMaxConcurrency] too, a call made while that many are in flight
+// fails the same way at once, without being sent.
 func WithoutSlotWait() Option {
 	return func(s *settings) error {
 		s.noSlotWait = true

@@ -227,22 +227,39 @@ func (p *policy) send(req *http.Request) (sent, error) {
 	// holding: a refused call backing off alone keeps its slot. refused: the
 	// last attempt was refused, so the call goes back to the head of the line.
 	holding, refused := false, false
+	// held: this call has a slot to give back. The defer gives it back if
+	// the call panics while sending (a WithHTTPClient transport may), so a
+	// recovered panic does not leave the gate a slot short for good.
+	held := false
+	defer func() {
+		if held {
+			p.gate.done(false)
+		}
+	}()
+	release := func(ok bool) {
+		held = false
+		p.gate.done(ok)
+	}
 	// Retries of other failures, and the budget tokens they took.
 	retries, spent := 0, 0
 
 	for attempt := 1; ; attempt++ {
 		if gated && !holding {
 			if p.noSlotWait {
-				p.gate.force()
+				if !p.gate.force() {
+					return sent{attempts: attempt - 1}, fmt.Errorf("browseruse: %s: %d calls already in flight (WithMaxConcurrency), not sent (WithoutSlotWait): %w",
+						name(), p.gate.ceiling, ErrTooManyRequests)
+				}
 			} else if err := slot.acquire(ctx, refused); err != nil {
 				return sent{attempts: attempt - 1}, err
 			}
+			held = true
 		}
 		holding = false
 		if guard, ok := ctx.Value(sendGuardKey{}).(func() error); ok {
 			if err := guard(); err != nil {
 				if gated {
-					p.gate.done(false)
+					release(false)
 				}
 				return sent{attempts: attempt - 1}, err
 			}
@@ -252,7 +269,7 @@ func (p *policy) send(req *http.Request) (sent, error) {
 			var err error
 			if reqBody, err = getBody(); err != nil {
 				if gated {
-					p.gate.done(false)
+					release(false)
 				}
 				return sent{attempts: attempt}, fmt.Errorf("browseruse: %s: rewinding request body: %w", name(), err)
 			}
@@ -272,33 +289,39 @@ func (p *policy) send(req *http.Request) (sent, error) {
 			apiErr.Attempts = attempt
 			slot.refusals++
 			slot.last = apiErr
-			wait, inFlight, limit := p.gate.refused(p.maxRetryWait)
+			wait, inFlight, limit := p.gate.refused()
 			holding = wait > 0
+			held = holding // a refused call not backing off alone gave its slot back
 			if p.noSlotWait {
 				p.log(ctx, req, resp.StatusCode, attempt, start, nil, -1,
 					slog.Int("in_flight", inFlight), slog.Int("limit", limit))
 				if holding {
-					p.gate.done(false)
+					release(false)
 				}
 				return sent{attempts: attempt}, apiErr
 			}
-			if apiErr.RetryAfter > 0 { // the server's word beats our guess
-				d, ok := p.delay(ctx, attempt, apiErr.RetryAfter)
-				if !ok {
+			// The server's word beats our guess, as a minimum: the wait is in
+			// the gate, so WithMaxSlotWait and the context bound it, not
+			// WithMaxRetryWait, which is for retrying failures.
+			// One that ends past the context's deadline or WithMaxSlotWait is
+			// not slept into a certain failure: the 429 is returned at once.
+			if ra := apiErr.RetryAfter; ra > 0 {
+				dl, has := ctx.Deadline()
+				if ra > p.maxSlotWait || has && time.Until(dl) < ra {
 					p.log(ctx, req, resp.StatusCode, attempt, start, nil, -1)
 					if holding {
-						p.gate.done(false)
+						release(false)
 					}
 					return sent{attempts: attempt}, apiErr
 				}
-				wait = max(wait, d)
+				wait = max(wait, ra)
 			}
 			p.log(ctx, req, resp.StatusCode, attempt, start, nil, wait,
 				slog.Int("in_flight", inFlight), slog.Int("limit", limit), slog.Int("refusals", slot.refusals))
 			if wait > 0 {
 				if err := slot.sleep(ctx, wait); err != nil {
 					if holding {
-						p.gate.done(false)
+						release(false)
 					}
 					return sent{attempts: attempt}, err
 				}
@@ -307,7 +330,7 @@ func (p *policy) send(req *http.Request) (sent, error) {
 			continue
 		}
 		if gated {
-			p.gate.done(err == nil && resp.StatusCode >= 200 && resp.StatusCode <= 299)
+			release(err == nil && resp.StatusCode >= 200 && resp.StatusCode <= 299)
 		}
 		refused = false
 

@@ -1,6 +1,7 @@
 package browserusetest
 
 import (
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -71,8 +72,12 @@ func (s *Server) SetCredits(n int) {
 }
 
 // HoldSessions occupies n sessions of the limit, as another process or the
-// web app using the same account would, until release is called.
+// web app using the same account would, until release is called. It panics
+// if n is negative: that would raise the limit and make Stats misreport.
 func (s *Server) HoldSessions(n int) (release func()) {
+	if n < 0 {
+		panic(fmt.Sprintf("browserusetest: HoldSessions(%d): n is negative", n))
+	}
 	s.mu.Lock()
 	s.lim.held += n
 	s.lim.stats.MaxConcurrent = max(s.lim.stats.MaxConcurrent, s.lim.active+s.lim.held)

@@ -176,3 +176,15 @@ func TestLimits_LatencyHoldsTheSession(t *testing.T) {
 		t.Errorf("after the first ended: %d, want 200", status)
 	}
 }
+
+// A negative hold would raise the account's limit and make Stats report
+// fewer sessions than ran: a test written that way must fail loudly.
+func TestHoldSessions_NegativePanics(t *testing.T) {
+	srv := browserusetest.New(t)
+	defer func() {
+		if recover() == nil {
+			t.Errorf("HoldSessions(-1) did not panic; stats %+v", srv.Stats())
+		}
+	}()
+	srv.HoldSessions(-1)
+}
