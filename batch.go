@@ -75,10 +75,12 @@ func (e *NotAttemptedError) Is(target error) bool { return target == ErrNotAttem
 // from the input that got the 402.
 func (e *NotAttemptedError) Unwrap() error { return e.Cause }
 
-// stopsBatch reports whether err means no other input can succeed: a key
-// the API rejects (401), credits gone (402), or a skill that cannot run
-// (its 400 "not finished or not enabled" or 404 "not found").
-func stopsBatch(err error) bool {
+// StopsBatch reports whether err means no other input of a batch can
+// succeed, so [Client.ExecuteSkillBatch] stops dispatching: a key the API
+// rejects (401), credits gone (402), or a skill that cannot run (its 400 "not
+// finished or not enabled" or 404 "not found"). Callers that report why a
+// batch stopped use it on the input that got the error.
+func StopsBatch(err error) bool {
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) {
 		return false
@@ -219,7 +221,7 @@ func (b *batch) run(ctx context.Context, c *Client, skillID uuid.UUID, inputs it
 			defer func() { <-sem }()
 			start := time.Now()
 			res, attempts, err := c.executeCounted(callCtx, skillID, in)
-			if err != nil && stopsBatch(err) && !errors.Is(err, ErrNotAttempted) {
+			if err != nil && StopsBatch(err) && !errors.Is(err, ErrNotAttempted) {
 				b.stop(err)
 			}
 			results <- BatchResult{Index: i, Result: res, Err: err, Attempts: attempts, Duration: time.Since(start)}

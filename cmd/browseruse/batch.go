@@ -144,7 +144,7 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 		}
 		rec := recordFor(l, r)
 		b.ran++
-		if stopsBatch(r.Err) && b.stopErr == nil {
+		if browseruse.StopsBatch(r.Err) && b.stopErr == nil {
 			b.stopErr, b.stopLine = r.Err, l.n
 		}
 		prog.add(r, true)
@@ -167,22 +167,6 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 	// Cancelled, the batch does not read the inputs left: count them here.
 	b.notRun = len(jobs) - b.ran - b.abandoned
 	return b.finish()
-}
-
-// stopsBatch mirrors the client's rule for what ends a batch: a key the API
-// rejects, no credits, a skill that cannot run. Checked here too because the
-// input that got it may be the last, with nothing left to report as not
-// attempted.
-func stopsBatch(err error) bool {
-	var apiErr *browseruse.APIError
-	if !errors.As(err, &apiErr) {
-		return false
-	}
-	switch apiErr.StatusCode {
-	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusPaymentRequired, http.StatusNotFound:
-		return true
-	}
-	return false
 }
 
 // write appends rec as one write(2) of the whole line. A failed write stops
