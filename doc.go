@@ -136,7 +136,8 @@
 // then. A refused call was not run, so it is sent again, even a POST: it
 // waits in line for a session freed by one of the client's own calls, or,
 // when the client has nothing in flight (the sessions are held elsewhere),
-// backs off with full jitter up to 1.5 s, whatever [WithMaxRetryWait] says.
+// backs off for a quarter of the time it has been shut out (0.4 s to 4 s),
+// whatever [WithMaxRetryWait] says.
 // Refusals do not count against WithMaxRetries. The wait ends with the
 // context, or after [WithMaxSlotWait] without progress while the API
 // refuses, with an error matching [ErrTooManyRequests] that says how long it

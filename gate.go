@@ -36,15 +36,24 @@ import (
 // POST. It waits, first in line, for a slot freed by one of this client's
 // own calls; when this client has nothing else in flight (the limit is held
 // by another process, or by sessions that never ended), nothing will free
-// one, and it waits with full-jitter backoff instead, keeping its slot so
+// one, and it backs off instead (see shutOutWaitMin), keeping its slot so
 // that no other call of this client goes out meanwhile.
 
 const (
-	initialLimit   = 10 // the smallest plan
-	probeScaleMax  = 2
-	probeMin       = 8 // successes: at a limit of 1 or 2, a probe per limit would refuse every other call
-	aloneBackoff   = 250 * time.Millisecond
-	aloneBackoffMx = 1500 * time.Millisecond
+	initialLimit  = 10 // the smallest plan
+	probeScaleMax = 2
+	probeMin      = 8 // successes: at a limit of 1 or 2, a probe per limit would refuse every other call
+	// A call shut out (refused with nothing else of this client in flight)
+	// waits a quarter of the time it has been shut out so far, at least
+	// shutOutWaitMin and at most shutOutWaitMax, jittered between half and
+	// all of that. It goes again within a quarter of its lockout once the
+	// holder lets go, and sends about 9 refusals in a 3 s lockout and one
+	// every 2 to 4 s in a long one. Doubling per refusal, as before, left a
+	// client shut out for 1.6 s idle for up to 1.5 s after the other client
+	// finished; full jitter's near-zero waits made the refusal count in a
+	// lockout vary twice as much.
+	shutOutWaitMin = 400 * time.Millisecond
+	shutOutWaitMax = 4 * time.Second
 	maxLimit       = int(^uint(0) >> 1)
 )
 
@@ -69,10 +78,10 @@ type gate struct {
 	ssthresh   int // slow start while limit < ssthresh
 	inFlight   int
 	waiters    []*slotWaiter
-	grown      int  // successes while full since the limit last changed
-	probeScale int  // successes per probe, in limits
-	probing    bool // the limit was raised since the last refusal
-	alone      int  // refusals in a row with nothing else in flight
+	grown      int       // successes while full since the limit last changed
+	probeScale int       // successes per probe, in limits
+	probing    bool      // the limit was raised since the last refusal
+	shutOut    time.Time // first refusal with nothing else in flight; zero once a call succeeds
 	refusals   int64
 	progress   time.Time // when a call last succeeded
 	refusedAt  time.Time // when the API last refused a call
@@ -167,7 +176,7 @@ func (g *gate) done(ok bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if ok {
-		g.alone = 0
+		g.shutOut = time.Time{}
 		g.progress = time.Now()
 		// Only a full gate learns anything: a client using 3 of its 10 slots
 		// has not shown that 11 would be accepted.
@@ -214,13 +223,17 @@ func (g *gate) refused() (wait time.Duration, inFlight, limit int) {
 	inFlight = g.inFlight
 	if inFlight <= 1 {
 		// Nothing of ours will end and free a session: the limit is held
-		// elsewhere. Probe with one call; once it frees, climb back by slow
-		// start to what held before (ssthresh is kept: being shut out says
-		// nothing of our share once the holder is done).
-		g.limit = 1
-		ceil := min(aloneBackoff<<min(g.alone, 8), aloneBackoffMx)
-		g.alone++
-		return rand.N(ceil) + 1, inFlight, g.limit
+		// elsewhere. Probe with one call; once one gets through, the holder
+		// is letting go, and slow start finds how much it left. The
+		// threshold the refusals that led here set is dropped: they said
+		// what the holder left us then, not what it leaves now.
+		g.limit, g.ssthresh = 1, maxLimit
+		now := g.refusedAt
+		if g.shutOut.IsZero() {
+			g.shutOut = now
+		}
+		ceil := min(max(shutOutWaitMin, now.Sub(g.shutOut)/4), shutOutWaitMax)
+		return ceil/2 + rand.N(ceil/2) + 1, inFlight, g.limit
 	}
 	g.limit = min(g.limit, inFlight-1)
 	g.ssthresh = g.limit

@@ -113,9 +113,56 @@ func TestGate_LimitHeldElsewhereThenFreed(t *testing.T) {
 	if _, err := execute(t.Context(), c, nil); err != nil {
 		t.Fatal(err)
 	}
-	// Backoff that grows to 2 s, not a loop: about 6 tries in 3 s.
+	// A backoff that grows with the lockout, not a loop: about 9 tries in
+	// 3 s.
 	if st := srv.Stats(); st.Refusals > 12 || st.Refusals < 1 {
 		t.Errorf("%d refusals while the limit was held for 3 s, want 1 to 12", st.Refusals)
+	}
+}
+
+// A client shut out by another (at the start, both raced for the sessions
+// and the other won) must use the whole limit within a few rounds once the
+// other lets go: every round it spends below the limit is a round of the
+// plan paid for and idle. Before, the refusals that shut it out also set
+// its threshold to 1, and it took 8 calls at 1 before even trying 2.
+func TestGate_AClientShutOutClimbsBackFastOnceFreed(t *testing.T) {
+	t.Parallel()
+	srv := plan(t)
+	release := srv.HoldSessions(8)
+	var freed atomic.Bool
+	var inFlight, succeeded, beforeFull atomic.Int64
+	beforeFull.Store(-1)
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if n := inFlight.Add(1); n >= 8 && freed.Load() {
+			beforeFull.CompareAndSwap(-1, succeeded.Load())
+		}
+		defer inFlight.Add(-1)
+		resp, err := http.DefaultTransport.RoundTrip(r)
+		if err == nil && resp.StatusCode == http.StatusOK {
+			succeeded.Add(1)
+		}
+		return resp, err
+	})}
+	c, err := srv.Client(browseruse.WithHTTPClient(hc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan []error)
+	go func() { done <- hammer(t.Context(), c, 32, 40) }()
+	// Its first 10 calls are all refused: it is shut out.
+	for srv.Stats().Refusals < 10 {
+		time.Sleep(time.Millisecond)
+	}
+	freed.Store(true)
+	release()
+	if failed := <-done; len(failed) > 0 {
+		t.Fatalf("%d of 40 calls failed, first: %v", len(failed), failed[0])
+	}
+	// Slow start from 1: 1, 2 and 4 at once, so 7 calls before 8 run at
+	// once; 12 leaves room for a late answer on a loaded machine.
+	t.Logf("%d calls succeeded before 8 ran at once", beforeFull.Load())
+	if n := beforeFull.Load(); n < 0 || n > 12 {
+		t.Errorf("%d calls had succeeded before 8 ran at once (-1: never), want at most 12", n)
 	}
 }
 

@@ -33,17 +33,22 @@ func main() {
 	var firstErr atomic.Value
 	start := time.Now()
 	var wg sync.WaitGroup
-	for range *clients {
+	finished := make([]float64, *clients)
+	for ci := range *clients {
 		c, err := browseruse.New(browseruse.WithAPIKey("bu_test_key"), browseruse.WithBaseURL(*url))
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(2)
 		}
 		var next atomic.Int64
+		var cwg sync.WaitGroup
+		cwg.Add(*goroutines)
+		go func() { cwg.Wait(); finished[ci] = time.Since(start).Seconds() }()
 		for range *goroutines {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				defer cwg.Done()
 				for next.Add(1) <= int64(*calls) {
 					ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 					_, err := c.ExecuteSkill(ctx, skill, browseruse.ExecuteSkillRequest{Parameters: map[string]any{}})
@@ -57,7 +62,11 @@ func main() {
 		}
 	}
 	wg.Wait()
+	time.Sleep(time.Millisecond) // let the per-client watchers record
 	out := map[string]any{"failures": failed.Load(), "seconds": time.Since(start).Seconds()}
+	if *clients > 1 {
+		out["clientSeconds"] = finished
+	}
 	if e := firstErr.Load(); e != nil {
 		out["firstError"] = e
 	}
