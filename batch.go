@@ -114,10 +114,11 @@ func StopsBatch(err error) bool {
 // batch has ended (and inputs has handed back control): nothing keeps
 // running behind the caller.
 //
-// inputs is read from another goroutine, one input ahead of dispatch. If it
-// panics, nothing more is dispatched, the calls in flight finish and are
-// yielded, and the panic is raised again, with its value, in the goroutine
-// ranging over the results.
+// inputs is read, and the calls run, in other goroutines. If inputs or a
+// call panics (a panicking transport given with [WithHTTPClient], say),
+// nothing more is dispatched or read, the other calls in flight finish and
+// are yielded, and the first panic is raised again, with its value, in the
+// goroutine ranging over the results, where the caller can recover it.
 func (c *Client) ExecuteSkillBatch(ctx context.Context, skillID uuid.UUID, inputs iter.Seq[ExecuteSkillRequest], opts BatchOptions) iter.Seq[BatchResult] {
 	return func(yield func(BatchResult) bool) {
 		ctx, cancel := context.WithCancel(ctx)
@@ -129,11 +130,7 @@ func (c *Client) ExecuteSkillBatch(ctx context.Context, skillID uuid.UUID, input
 			// inputs runs here, not in the caller's goroutine: a panic in it
 			// would kill the process, out of reach of the caller's recover.
 			// run's deferred wait lets the calls in flight finish first.
-			defer func() {
-				if v := recover(); v != nil {
-					b.panicked, b.panicValue = true, v
-				}
-			}()
+			defer b.catch()
 			b.run(ctx, c, skillID, inputs, opts, results)
 		}()
 		for r := range results {
@@ -144,7 +141,7 @@ func (c *Client) ExecuteSkillBatch(ctx context.Context, skillID uuid.UUID, input
 				break
 			}
 		}
-		// results is closed: b.panicked is safe to read.
+		// results is closed: every goroutine that could panic has ended.
 		if b.panicked {
 			panic(b.panicValue)
 		}
@@ -156,9 +153,35 @@ type batch struct {
 	stopped chan struct{}
 	cause   error // set once, before stopped closes
 
-	// set by the goroutine reading inputs before it closes results
+	// the first panic of inputs or of a call, set before results closes
+	mu         sync.Mutex
 	panicked   bool
 	panicValue any
+}
+
+// errPanicked stops a batch in which inputs or a call panicked. Nobody sees
+// it: the panic is raised again in the caller's goroutine.
+var errPanicked = errors.New("browseruse: the batch panicked")
+
+// catch, deferred in each goroutine of a batch, keeps the first panic for
+// the caller and stops the batch.
+func (b *batch) catch() {
+	v := recover()
+	if v == nil {
+		return
+	}
+	b.mu.Lock()
+	if !b.panicked {
+		b.panicked, b.panicValue = true, v
+	}
+	b.mu.Unlock()
+	b.stop(errPanicked)
+}
+
+func (b *batch) hasPanicked() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.panicked
 }
 
 func (b *batch) stop(cause error) {
@@ -210,6 +233,9 @@ func (b *batch) run(ctx context.Context, c *Client, skillID uuid.UUID, inputs it
 		case <-ctx.Done():
 			return
 		}
+		if b.hasPanicked() {
+			return // the panic is what the caller gets, not the inputs left
+		}
 		if err := b.guard(); err != nil {
 			results <- BatchResult{Index: i, Err: err}
 			i++
@@ -219,6 +245,7 @@ func (b *batch) run(ctx context.Context, c *Client, skillID uuid.UUID, inputs it
 		go func(i int, in ExecuteSkillRequest) {
 			defer wg.Done()
 			defer func() { <-sem }()
+			defer b.catch()
 			start := time.Now()
 			res, attempts, err := c.executeCounted(callCtx, skillID, in)
 			if err != nil && StopsBatch(err) && !errors.Is(err, ErrNotAttempted) {

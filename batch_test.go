@@ -262,3 +262,47 @@ func TestExecuteSkillBatch_APanicInInputsReachesTheCaller(t *testing.T) {
 		t.Errorf("%d results before the panic, want the 3 calls sent", ok)
 	}
 }
+
+// The calls run in goroutines of their own: a panic in one (a transport
+// given with WithHTTPClient) must reach the caller's recover, not kill the
+// process, and must stop the batch rather than leave it half run unseen.
+func TestExecuteSkillBatch_APanicInACallReachesTheCaller(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	srv.SetLatency(20 * time.Millisecond)
+	var sent atomic.Int64
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if sent.Add(1) == 3 {
+			panic("transport bug")
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	c, err := srv.Client(browseruse.WithHTTPClient(hc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := 0
+	func() {
+		defer func() {
+			if v := recover(); v != "transport bug" {
+				t.Errorf("recovered %v, want the transport's panic", v)
+			}
+		}()
+		for r := range c.ExecuteSkillBatch(t.Context(), skillID, inputs(50), browseruse.BatchOptions{Concurrency: 2}) {
+			if r.Err != nil && !errors.Is(r.Err, browseruse.ErrNotAttempted) {
+				t.Errorf("input %d: %v", r.Index, r.Err)
+			}
+			results++
+		}
+	}()
+	// Two at a time: the panicking call's partner may finish, then nothing.
+	if n := sent.Load(); n > 4 {
+		t.Errorf("%d requests sent, want the batch stopped at the panic", n)
+	}
+	if results > 3 {
+		t.Errorf("%d results yielded before the panic, want the calls that finished only", results)
+	}
+	if gs := c.GateStats(); gs.InFlight != 0 || gs.Waiting != 0 {
+		t.Errorf("gate %+v after the batch, want every slot back", gs)
+	}
+}
