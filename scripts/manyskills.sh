@@ -8,6 +8,7 @@
 #     node and npm are on PATH (SKIP_TS=1 to skip).
 # Prints one line per run: failures, refusals the fake sent, wall time and
 # its ratio to the ideal (256 calls / 8 at once x 100 ms = 3.2 s).
+# REPEAT=n runs each scenario n times (the two-client row varies by run).
 # Not part of `make test`: it takes about a minute and measures time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,7 +53,9 @@ for d in "${drivers[@]}"; do
 	after) bin=("$tmp/after") ;;
 	ts) bin=(node scripts/manyskills/ts/driver.mjs) ;;
 	esac
-	run "$d one client 64x256" "-limit 8 -latency 100ms" -- "${bin[@]}" -clients 1 -goroutines 64 -calls 256
-	run "$d two clients 2x32x128" "-limit 8 -latency 100ms" -- "${bin[@]}" -clients 2 -goroutines 32 -calls 128
-	run "$d limit held 3 s, one call" "-limit 8 -latency 100ms -hold 8 -hold-for 3s" -- "${bin[@]}" -clients 1 -goroutines 1 -calls 1
+	for _ in $(seq "${REPEAT:-1}"); do
+		run "$d one client 64x256" "-limit 8 -latency 100ms" -- "${bin[@]}" -clients 1 -goroutines 64 -calls 256
+		run "$d two clients 2x32x128" "-limit 8 -latency 100ms" -- "${bin[@]}" -clients 2 -goroutines 32 -calls 128
+		run "$d limit held 3 s, one call" "-limit 8 -latency 100ms -hold 8 -hold-for 3s" -- "${bin[@]}" -clients 1 -goroutines 1 -calls 1
+	done
 done
