@@ -73,14 +73,21 @@ The key is read from $BROWSER_USE_API_KEY.`,
 // executeFlags is the skills execute command line as given; resolve checks it
 // and turns it into the call to make.
 type executeFlags struct {
-	params      []string // -p key=value, in order: a repeated key's last value wins
-	paramsJSON  string
-	session     string
-	compact     bool
-	baseURL     string
-	timeout     time.Duration
-	fake        bool
-	verbose     bool
+	params     []string // -p key=value, in order: a repeated key's last value wins
+	paramsJSON string
+	session    string
+	runOptions
+}
+
+// runOptions are the flags that need no checking: resolve hands them on as
+// given.
+type runOptions struct {
+	compact bool
+	baseURL string
+	timeout time.Duration
+	fake    bool
+	verbose bool
+	// batch mode: the input, "" for one call
 	batch       string
 	out         string
 	concurrency int
@@ -106,22 +113,13 @@ func (f *executeFlags) register(fs *pflag.FlagSet) {
 type executeArgs struct {
 	skillID uuid.UUID
 	req     browseruse.ExecuteSkillRequest
-	compact bool
-	baseURL string
-	timeout time.Duration
-	fake    bool
-	verbose bool
-	// batch mode: the input, "" for one call
-	batch       string
-	out         string
-	concurrency int
+	runOptions
 }
 
 // resolve checks the command line and reads the parameters, from stdin for
 // --params-json -, which ctx can interrupt.
 func (f *executeFlags) resolve(ctx context.Context, args []string, stdin io.Reader) (*executeArgs, error) {
-	a := executeArgs{compact: f.compact, baseURL: f.baseURL, timeout: f.timeout, fake: f.fake, verbose: f.verbose,
-		batch: f.batch, out: f.out, concurrency: f.concurrency}
+	a := executeArgs{runOptions: f.runOptions}
 	switch len(args) {
 	case 0:
 		return nil, errors.New("missing SKILL_ID: the skill to execute, a UUID")
