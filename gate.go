@@ -214,6 +214,7 @@ func (g *gate) refused() (wait time.Duration, inFlight, limit int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.refusals++
+	prev := g.refusedAt
 	g.refusedAt = time.Now()
 	g.grown = 0
 	if g.probing {
@@ -228,8 +229,12 @@ func (g *gate) refused() (wait time.Duration, inFlight, limit int) {
 		// threshold the refusals that led here set is dropped: they said
 		// what the holder left us then, not what it leaves now.
 		g.limit, g.ssthresh = 1, maxLimit
+		// A lockout lasts while its refusals come at most a backoff apart.
+		// One that ended without a success (the call's deadline, a 5xx)
+		// leaves shutOut set; timing a later one from it would start that
+		// one at the longest wait.
 		now := g.refusedAt
-		if g.shutOut.IsZero() {
+		if g.shutOut.IsZero() || now.Sub(prev) > 2*shutOutWaitMax {
 			g.shutOut = now
 		}
 		ceil := min(max(shutOutWaitMin, now.Sub(g.shutOut)/4), shutOutWaitMax)
