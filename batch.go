@@ -116,9 +116,12 @@ func StopsBatch(err error) bool {
 //
 // inputs is read, and the calls run, in other goroutines. If inputs or a
 // call panics (a panicking transport given with [WithHTTPClient], say),
-// nothing more is dispatched or read, the other calls in flight finish and
-// are yielded, and the first panic is raised again, with its value, in the
-// goroutine ranging over the results, where the caller can recover it.
+// nothing more is dispatched, read or sent, the other calls in flight
+// finish and are yielded (those still waiting for a slot are not sent and
+// not yielded, like the inputs left), and the first panic is raised again,
+// with its value, in the goroutine ranging over the results, where the
+// caller can recover it. A panic in the loop body, or runtime.Goexit, ends
+// the batch as break does before it leaves.
 func (c *Client) ExecuteSkillBatch(ctx context.Context, skillID uuid.UUID, inputs iter.Seq[ExecuteSkillRequest], opts BatchOptions) iter.Seq[BatchResult] {
 	return func(yield func(BatchResult) bool) {
 		ctx, cancel := context.WithCancel(ctx)
@@ -133,14 +136,20 @@ func (c *Client) ExecuteSkillBatch(ctx context.Context, skillID uuid.UUID, input
 			defer b.catch()
 			b.run(ctx, c, skillID, inputs, opts, results)
 		}()
+		end := func() {
+			cancel()
+			for range results { // let every call end
+			}
+		}
+		// Deferred too: the loop body may panic or call runtime.Goexit
+		// (t.Fatal), and the batch must still end before this returns.
+		defer end()
 		for r := range results {
 			if !yield(r) {
-				cancel()
-				for range results { // let every call end
-				}
 				break
 			}
 		}
+		end()
 		// results is closed: every goroutine that could panic has ended.
 		if b.panicked {
 			panic(b.panicValue)
@@ -208,7 +217,21 @@ func (b *batch) run(ctx context.Context, c *Client, skillID uuid.UUID, inputs it
 	if n <= 0 {
 		n = DefaultBatchConcurrency
 	}
-	callCtx := context.WithValue(ctx, sendGuardKey{}, b.guard)
+	callCtx := context.WithValue(ctx, sendGuardKey{}, sendGuard{stopped: b.stopped, err: b.guard})
+	// Stop is watched for as long as a call may wait, not only while inputs
+	// are dispatched: with every input dispatched, calls still wait in the
+	// gate, and Stop must keep them from being sent.
+	if opts.Stop != nil {
+		ended := make(chan struct{})
+		defer close(ended) // deferred before wg.Wait, so run after it
+		go func() {
+			select {
+			case <-opts.Stop:
+				b.stop(ErrBatchStopped)
+			case <-ended:
+			}
+		}()
+	}
 	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -218,15 +241,10 @@ func (b *batch) run(ctx context.Context, c *Client, skillID uuid.UUID, inputs it
 			return // cancelled, or the caller broke out of the loop
 		}
 		select {
-		case <-opts.Stop:
-			b.stop(ErrBatchStopped)
 		case <-b.stopped:
 		case sem <- struct{}{}:
 			select { // stopped just now: do not send
 			case <-b.stopped:
-				<-sem
-			case <-opts.Stop:
-				b.stop(ErrBatchStopped)
 				<-sem
 			default:
 			}
@@ -251,15 +269,25 @@ func (b *batch) run(ctx context.Context, c *Client, skillID uuid.UUID, inputs it
 			if err != nil && StopsBatch(err) && !errors.Is(err, ErrNotAttempted) {
 				b.stop(err)
 			}
+			if errors.Is(err, errPanicked) {
+				return // not sent; the panic is what the caller gets
+			}
 			results <- BatchResult{Index: i, Result: res, Err: err, Attempts: attempts, Duration: time.Since(start)}
 		}(i, in)
 		i++
 	}
 }
 
-// sendGuardKey carries a batch's guard to the policy, which checks it
-// right before each request goes out.
+// sendGuardKey carries a batch's sendGuard to the policy.
 type sendGuardKey struct{}
+
+// sendGuard is how a batch that stopped keeps its calls from being sent:
+// the policy checks err right before each request goes out, and a call
+// waiting for a slot, in line or backing off, gives up when stopped closes.
+type sendGuard struct {
+	stopped <-chan struct{}
+	err     func() error // nil until stopped closes
+}
 
 // executeCounted is ExecuteSkill that also says how many requests it sent.
 func (c *Client) executeCounted(ctx context.Context, skillID uuid.UUID, req ExecuteSkillRequest) (*SkillResult, int, error) {

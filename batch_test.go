@@ -5,6 +5,7 @@ import (
 	"errors"
 	"iter"
 	"net/http"
+	"runtime"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -277,7 +278,8 @@ func TestExecuteSkillBatch_APanicInACallReachesTheCaller(t *testing.T) {
 		}
 		return http.DefaultTransport.RoundTrip(r)
 	})}
-	c, err := srv.Client(browseruse.WithHTTPClient(hc))
+	// Two run at once, four more wait for a slot in the gate.
+	c, err := srv.Client(browseruse.WithHTTPClient(hc), browseruse.WithMaxConcurrency(2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,14 +290,17 @@ func TestExecuteSkillBatch_APanicInACallReachesTheCaller(t *testing.T) {
 				t.Errorf("recovered %v, want the transport's panic", v)
 			}
 		}()
-		for r := range c.ExecuteSkillBatch(t.Context(), skillID, inputs(50), browseruse.BatchOptions{Concurrency: 2}) {
-			if r.Err != nil && !errors.Is(r.Err, browseruse.ErrNotAttempted) {
+		for r := range c.ExecuteSkillBatch(t.Context(), skillID, inputs(50), browseruse.BatchOptions{Concurrency: 6}) {
+			// The calls waiting when it panicked are not sent, and not
+			// reported either, like the inputs never dispatched: the
+			// panic is the news.
+			if r.Err != nil {
 				t.Errorf("input %d: %v", r.Index, r.Err)
 			}
 			results++
 		}
 	}()
-	// Two at a time: the panicking call's partner may finish, then nothing.
+	// The panicking call's partner may finish, then nothing.
 	if n := sent.Load(); n > 4 {
 		t.Errorf("%d requests sent, want the batch stopped at the panic", n)
 	}
@@ -304,5 +309,116 @@ func TestExecuteSkillBatch_APanicInACallReachesTheCaller(t *testing.T) {
 	}
 	if gs := c.GateStats(); gs.InFlight != 0 || gs.Waiting != 0 {
 		t.Errorf("gate %+v after the batch, want every slot back", gs)
+	}
+}
+
+// Stop reaches calls already dispatched but waiting for a session, even
+// once every input is dispatched (Concurrency above the inputs): none of
+// them is sent after Stop.
+func TestExecuteSkillBatch_StopReachesCallsWaitingForASlot(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	srv.SetConcurrencyLimit(2)
+	srv.SetLatency(200 * time.Millisecond)
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var atStop browserusetest.Stats
+	var stoppedAt time.Time
+	notAttempted := 0
+	for r := range c.ExecuteSkillBatch(t.Context(), skillID, inputs(12), browseruse.BatchOptions{Concurrency: 12, Stop: stop}) {
+		if stoppedAt.IsZero() {
+			// The first result: every input is dispatched, 2 run, the
+			// rest wait in the gate.
+			atStop, stoppedAt = srv.Stats(), time.Now()
+			close(stop)
+		}
+		if errors.Is(r.Err, browseruse.ErrNotAttempted) {
+			notAttempted++
+		}
+	}
+	if st := srv.Stats(); st.Executions > atStop.Executions+2 {
+		t.Errorf("%d executions at Stop, %d at the end: want only the calls running at Stop (at most 2) to finish", atStop.Executions, st.Executions)
+	}
+	if notAttempted == 0 {
+		t.Error("no input reported not attempted after Stop")
+	}
+	if d := time.Since(stoppedAt); d > time.Second {
+		t.Errorf("the batch ended %v after Stop, want once the calls running had", d)
+	}
+}
+
+// Leaving the loop by a panic in its body, or by runtime.Goexit (t.Fatal),
+// ends the batch as break does: by the time control leaves the loop, every
+// call has ended and inputs has returned, so nothing runs behind the caller.
+func TestExecuteSkillBatch_APanicOrGoexitInTheLoopBodyEndsTheBatch(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	srv.SetLatency(20 * time.Millisecond)
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, leave := range []struct {
+		name string
+		do   func()
+	}{
+		{"panic", func() { panic("caller bug") }},
+		{"Goexit", runtime.Goexit},
+	} {
+		var returned atomic.Bool
+		tracked := func(yield func(browseruse.ExecuteSkillRequest) bool) {
+			defer returned.Store(true)
+			inputs(100)(yield)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			defer func() { recover() }()
+			for range c.ExecuteSkillBatch(t.Context(), skillID, tracked, browseruse.BatchOptions{Concurrency: 4}) {
+				leave.do()
+			}
+		}()
+		<-done
+		if !returned.Load() {
+			t.Errorf("%s in the loop body: inputs had not returned when the loop was left", leave.name)
+		}
+		if gs := c.GateStats(); gs.InFlight != 0 || gs.Waiting != 0 {
+			t.Errorf("%s in the loop body: gate %+v, want nothing in flight or waiting", leave.name, gs)
+		}
+	}
+}
+
+// A refused call waiting out a long Retry-After in the gate is not sent
+// after Stop, and does not hold the batch (a first Ctrl-C) until then.
+func TestExecuteSkillBatch_StopEndsABackoffAtOnce(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	srv.Enqueue(browserusetest.Reply{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"30"}},
+		JSON: map[string]any{"detail": browserusetest.TooManySessionsDetail}})
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	go func() {
+		for len(srv.Requests()) == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		close(stop)
+	}()
+	start := time.Now()
+	for r := range c.ExecuteSkillBatch(t.Context(), skillID, inputs(1), browseruse.BatchOptions{Stop: stop}) {
+		if !errors.Is(r.Err, browseruse.ErrNotAttempted) || !errors.Is(r.Err, browseruse.ErrBatchStopped) {
+			t.Errorf("err = %v, want not attempted, the batch stopped", r.Err)
+		}
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("the batch ended %v after it began, want well before the 30 s Retry-After", d)
+	}
+	if n := len(srv.Requests()); n != 1 {
+		t.Errorf("%d requests, want the refused one only", n)
 	}
 }

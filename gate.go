@@ -263,6 +263,7 @@ type slotWait struct {
 	g        *gate
 	op       *operation
 	max      time.Duration
+	guard    sendGuard // a batch's say over the call; none outside a batch
 	start    time.Time // first wait; zero until there is one
 	refusals int
 	last     error // the last 429
@@ -313,6 +314,10 @@ func (s *slotWait) acquire(ctx context.Context, first bool) error {
 			t.Stop()
 			s.g.abandon(w)
 			return s.err(ctx.Err())
+		case <-s.guard.stopped: // nil outside a batch: never
+			t.Stop()
+			s.g.abandon(w)
+			return s.guard.err()
 		case <-t.C:
 		}
 	}
@@ -335,6 +340,8 @@ func (s *slotWait) sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	case <-ctx.Done():
 		return s.err(ctx.Err())
+	case <-s.guard.stopped:
+		return s.guard.err()
 	}
 }
 

@@ -223,7 +223,9 @@ func (p *policy) send(req *http.Request) (sent, error) {
 	idempotent := isIdempotent(req.Method)
 	gated := op != nil && op.gated
 	// A value, not a pointer: no allocation per call.
-	slot := slotWait{g: p.gate, op: op, max: p.maxSlotWait}
+	// A call of a batch: the batch may stop it before it is sent.
+	guard, guarded := ctx.Value(sendGuardKey{}).(sendGuard)
+	slot := slotWait{g: p.gate, op: op, max: p.maxSlotWait, guard: guard}
 	// holding: a refused call backing off alone keeps its slot. refused: the
 	// last attempt was refused, so the call goes back to the head of the line.
 	holding, refused := false, false
@@ -256,8 +258,8 @@ func (p *policy) send(req *http.Request) (sent, error) {
 			held = true
 		}
 		holding = false
-		if guard, ok := ctx.Value(sendGuardKey{}).(func() error); ok {
-			if err := guard(); err != nil {
+		if guarded {
+			if err := guard.err(); err != nil {
 				if gated {
 					release(false)
 				}
