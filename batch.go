@@ -51,8 +51,10 @@ type BatchResult struct {
 // ErrNotAttempted is matched by a [*NotAttemptedError].
 var ErrNotAttempted = errors.New("browseruse: not attempted")
 
-// NotAttemptedError reports an input of a batch that was never sent, and so
-// never ran, because the batch stopped first. Cause is why it stopped: the
+// NotAttemptedError reports an input of a batch that never ran because the
+// batch stopped first: it was not sent, or every request sent for it was
+// refused (429) or provably never reached the API, so sending it again
+// later bills it once. [BatchResult.Attempts] counts those requests. Cause is why it stopped: the
 // error of the input that ended the batch (matching, for instance,
 // [ErrInsufficientCredits]), or [ErrBatchStopped].
 type NotAttemptedError struct {
@@ -126,7 +128,7 @@ func (c *Client) ExecuteSkillBatch(ctx context.Context, skillID uuid.UUID, input
 	return func(yield func(BatchResult) bool) {
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		b := &batch{stopped: make(chan struct{})}
+		b := &batch{userStop: opts.Stop, stopped: make(chan struct{})}
 		results := make(chan BatchResult)
 		go func() {
 			defer close(results)
@@ -158,9 +160,10 @@ func (c *Client) ExecuteSkillBatch(ctx context.Context, skillID uuid.UUID, input
 }
 
 type batch struct {
-	once    sync.Once
-	stopped chan struct{}
-	cause   error // set once, before stopped closes
+	userStop <-chan struct{} // BatchOptions.Stop
+	once     sync.Once
+	stopped  chan struct{}
+	cause    error // set once, before stopped closes
 
 	// the first panic of inputs or of a call, set before results closes
 	mu         sync.Mutex
@@ -201,8 +204,15 @@ func (b *batch) stop(cause error) {
 }
 
 // guard is checked by the policy before each request of a batch call: once
-// the batch has stopped, a call still waiting for a slot is not sent.
+// the batch has stopped, a call still waiting for a slot is not sent. It
+// reads Stop itself rather than wait for the watcher in run to pass it on: a
+// call scheduled before the watcher would be sent after Stop.
 func (b *batch) guard() error {
+	select {
+	case <-b.userStop: // nil: never
+		b.stop(ErrBatchStopped)
+	default:
+	}
 	select {
 	case <-b.stopped:
 		return &NotAttemptedError{Cause: b.cause}
@@ -235,26 +245,31 @@ func (b *batch) run(ctx context.Context, c *Client, skillID uuid.UUID, inputs it
 	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	// A panic in inputs stops the batch here, before the wait above, so
+	// that calls waiting for a slot are not sent meanwhile.
+	defer b.catch()
 	i := 0
 	for in := range inputs {
 		if ctx.Err() != nil {
 			return // cancelled, or the caller broke out of the loop
 		}
+		slot := false
 		select {
+		case <-opts.Stop:
+			b.stop(ErrBatchStopped)
 		case <-b.stopped:
 		case sem <- struct{}{}:
-			select { // stopped just now: do not send
-			case <-b.stopped:
-				<-sem
-			default:
-			}
+			slot = true
 		case <-ctx.Done():
 			return
 		}
 		if b.hasPanicked() {
 			return // the panic is what the caller gets, not the inputs left
 		}
-		if err := b.guard(); err != nil {
+		if err := b.guard(); err != nil { // stopped, maybe just as a slot freed
+			if slot {
+				<-sem
+			}
 			results <- BatchResult{Index: i, Err: err}
 			i++
 			continue

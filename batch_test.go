@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"net"
 	"net/http"
 	"runtime"
 	"slices"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -227,19 +229,19 @@ func TestExecuteSkillBatch_ASkillThatCannotRunStopsIt(t *testing.T) {
 }
 
 // inputs runs in another goroutine; a panic in it must reach the caller's
-// recover (not kill the process), after the calls already sent finished
-// and were reported.
+// recover (not kill the process), and stop the batch first: the calls
+// running finish and are reported, the ones waiting for a slot are not sent.
 func TestExecuteSkillBatch_APanicInInputsReachesTheCaller(t *testing.T) {
 	t.Parallel()
 	srv := browserusetest.New(t)
-	srv.SetLatency(20 * time.Millisecond)
-	c, err := srv.Client()
+	srv.SetLatency(50 * time.Millisecond)
+	c, err := srv.Client(browseruse.WithMaxConcurrency(1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	bad := func(yield func(browseruse.ExecuteSkillRequest) bool) {
-		for i := range 3 {
-			if !yield(browseruse.ExecuteSkillRequest{Parameters: map[string]any{"i": i}}) {
+		for _, req := range collectInputs(10) {
+			if !yield(req) {
 				return
 			}
 		}
@@ -252,15 +254,16 @@ func TestExecuteSkillBatch_APanicInInputsReachesTheCaller(t *testing.T) {
 				t.Errorf("recovered %v, want the inputs' panic", v)
 			}
 		}()
-		for r := range c.ExecuteSkillBatch(t.Context(), skillID, bad, browseruse.BatchOptions{}) {
+		for r := range c.ExecuteSkillBatch(t.Context(), skillID, bad, browseruse.BatchOptions{Concurrency: 10}) {
 			if r.Err != nil {
 				t.Errorf("input %d: %v", r.Index, r.Err)
 			}
 			ok++
 		}
 	}()
-	if ok != 3 {
-		t.Errorf("%d results before the panic, want the 3 calls sent", ok)
+	// One runs at a time; a second if a slot freed just as inputs panicked.
+	if n := srv.Stats().Executions; n > 2 || n != ok {
+		t.Errorf("%d executions, %d results: want the call running when inputs panicked, reported", n, ok)
 	}
 }
 
@@ -420,5 +423,84 @@ func TestExecuteSkillBatch_StopEndsABackoffAtOnce(t *testing.T) {
 	}
 	if n := len(srv.Requests()); n != 1 {
 		t.Errorf("%d requests, want the refused one only", n)
+	}
+}
+
+// A Stop closed before the batch begins, or while inputs are dispatched,
+// lets nothing more be sent: not even a call dispatched in the moment
+// before the batch saw Stop.
+func TestExecuteSkillBatch_StopAlreadyClosedSendsNothing(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 100 {
+		stop := make(chan struct{})
+		close(stop)
+		for r := range c.ExecuteSkillBatch(t.Context(), skillID, inputs(5), browseruse.BatchOptions{Stop: stop}) {
+			if !errors.Is(r.Err, browseruse.ErrBatchStopped) {
+				t.Fatalf("input %d: err = %v, want not attempted, the batch stopped", r.Index, r.Err)
+			}
+		}
+		stop = make(chan struct{})
+		closing := func(yield func(browseruse.ExecuteSkillRequest) bool) {
+			for i, req := range collectInputs(3) {
+				if i == 2 {
+					close(stop)
+				}
+				if !yield(req) {
+					return
+				}
+			}
+		}
+		for r := range c.ExecuteSkillBatch(t.Context(), skillID, closing, browseruse.BatchOptions{Stop: stop}) {
+			if r.Index == 2 && !errors.Is(r.Err, browseruse.ErrBatchStopped) {
+				t.Fatalf("input 2, yielded after Stop closed: err = %v, want not attempted", r.Err)
+			}
+		}
+	}
+	if n := srv.Stats().Executions; n > 200 {
+		t.Errorf("%d executions in 100 rounds, want the 2 inputs before Stop of each", n)
+	}
+}
+
+// collectInputs is inputs(n) as a slice.
+func collectInputs(n int) []browseruse.ExecuteSkillRequest {
+	return slices.Collect(inputs(n))
+}
+
+// A call waiting to retry an attempt that never reached the API (a refused
+// connection) gives up at once when the batch stops, and is reported not
+// attempted: it never ran, so a resume sends it.
+func TestExecuteSkillBatch_StopEndsARetryWaitAtOnce(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	var dials atomic.Int64
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		dials.Add(1)
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	})}
+	c, err := srv.Client(browseruse.WithHTTPClient(hc), browseruse.WithMaxRetries(8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var stoppedAt time.Time
+	go func() {
+		for dials.Load() < 5 { // the waits before the 5th retry grow to 8 s
+			time.Sleep(time.Millisecond)
+		}
+		stoppedAt = time.Now()
+		close(stop)
+	}()
+	for r := range c.ExecuteSkillBatch(t.Context(), skillID, inputs(1), browseruse.BatchOptions{Stop: stop}) {
+		if !errors.Is(r.Err, browseruse.ErrNotAttempted) || !errors.Is(r.Err, browseruse.ErrBatchStopped) {
+			t.Errorf("err = %v, want not attempted, the batch stopped", r.Err)
+		}
+	}
+	if d := time.Since(stoppedAt); d > 2*time.Second {
+		t.Errorf("the batch ended %v after Stop: a retry wait held it", d)
 	}
 }
