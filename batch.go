@@ -130,12 +130,11 @@ func (c *Client) ExecuteSkillBatch(ctx context.Context, skillID uuid.UUID, input
 		defer cancel()
 		b := &batch{userStop: opts.Stop, stopped: make(chan struct{})}
 		results := make(chan BatchResult)
+		// inputs runs in run's goroutine, not the caller's: run recovers a
+		// panic in it, which would otherwise kill the process, out of reach
+		// of the caller's recover.
 		go func() {
 			defer close(results)
-			// inputs runs here, not in the caller's goroutine: a panic in it
-			// would kill the process, out of reach of the caller's recover.
-			// run's deferred wait lets the calls in flight finish first.
-			defer b.catch()
 			b.run(ctx, c, skillID, inputs, opts, results)
 		}()
 		end := func() {
@@ -245,8 +244,9 @@ func (b *batch) run(ctx context.Context, c *Client, skillID uuid.UUID, inputs it
 	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	// A panic in inputs stops the batch here, before the wait above, so
-	// that calls waiting for a slot are not sent meanwhile.
+	// A panic in inputs is kept for the caller and stops the batch here,
+	// before the wait above, so that calls waiting for a slot are not sent
+	// meanwhile.
 	defer b.catch()
 	i := 0
 	for in := range inputs {
