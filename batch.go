@@ -39,7 +39,7 @@ type BatchResult struct {
 	Result *SkillResult
 	// Err is why the input failed: an [*APIError], a [*SkillError], a
 	// context error, or a [*NotAttemptedError] when the batch stopped
-	// before the call was sent.
+	// before the call ran.
 	Err error
 	// Attempts is how many requests were sent for it, refusals included;
 	// 0 when none was.
@@ -122,8 +122,10 @@ func StopsBatch(err error) bool {
 // finish and are yielded (those still waiting for a slot are not sent and
 // not yielded, like the inputs left), and the first panic is raised again,
 // with its value, in the goroutine ranging over the results, where the
-// caller can recover it. A panic in the loop body, or runtime.Goexit, ends
-// the batch as break does before it leaves.
+// caller can recover it. runtime.Goexit in inputs or a call (t.FailNow off
+// the test's goroutine) is treated as a panic, since it cannot reach the
+// caller's goroutine. A panic or runtime.Goexit in the loop body ends the
+// batch as break does before it leaves.
 func (c *Client) ExecuteSkillBatch(ctx context.Context, skillID uuid.UUID, inputs iter.Seq[ExecuteSkillRequest], opts BatchOptions) iter.Seq[BatchResult] {
 	return func(yield func(BatchResult) bool) {
 		ctx, cancel := context.WithCancel(ctx)
@@ -174,12 +176,22 @@ type batch struct {
 // it: the panic is raised again in the caller's goroutine.
 var errPanicked = errors.New("browseruse: the batch panicked")
 
-// catch, deferred in each goroutine of a batch, keeps the first panic for
-// the caller and stops the batch.
-func (b *batch) catch() {
+// errGoexit is what the caller's goroutine panics with when inputs or a
+// call ended its goroutine with runtime.Goexit (t.FailNow called off the
+// test's goroutine, say): Goexit cannot cross goroutines, and a batch that
+// went on would drop that input without a word.
+var errGoexit = errors.New("browseruse: ExecuteSkillBatch: inputs or a call called runtime.Goexit")
+
+// catch, deferred in each goroutine of a batch, keeps the first panic (or
+// runtime.Goexit: the goroutine ended without returning) for the caller
+// and stops the batch.
+func (b *batch) catch(returned *bool) {
 	v := recover()
 	if v == nil {
-		return
+		if *returned {
+			return
+		}
+		v = errGoexit
 	}
 	b.mu.Lock()
 	if !b.panicked {
@@ -226,7 +238,6 @@ func (b *batch) run(ctx context.Context, c *Client, skillID uuid.UUID, inputs it
 	if n <= 0 {
 		n = DefaultBatchConcurrency
 	}
-	callCtx := context.WithValue(ctx, sendGuardKey{}, sendGuard{stopped: b.stopped, err: b.guard})
 	// Stop is watched for as long as a call may wait, not only while inputs
 	// are dispatched: with every input dispatched, calls still wait in the
 	// gate, and Stop must keep them from being sent.
@@ -244,10 +255,20 @@ func (b *batch) run(ctx context.Context, c *Client, skillID uuid.UUID, inputs it
 	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	// A panic in inputs is kept for the caller and stops the batch here,
-	// before the wait above, so that calls waiting for a slot are not sent
-	// meanwhile.
-	defer b.catch()
+	// A panic (or runtime.Goexit) in inputs is kept for the caller and
+	// stops the batch here, before the wait above, so that calls waiting
+	// for a slot are not sent meanwhile.
+	returned := false
+	defer b.catch(&returned)
+	b.dispatch(ctx, c, skillID, inputs, results, sem, &wg)
+	returned = true
+}
+
+// dispatch starts a call per input, up to cap(sem) at once, until the
+// inputs end or the batch stops.
+func (b *batch) dispatch(ctx context.Context, c *Client, skillID uuid.UUID, inputs iter.Seq[ExecuteSkillRequest],
+	results chan<- BatchResult, sem chan struct{}, wg *sync.WaitGroup) {
+	callCtx := context.WithValue(ctx, sendGuardKey{}, sendGuard{stopped: b.stopped, err: b.guard, stop: b.stop})
 	i := 0
 	for in := range inputs {
 		if ctx.Err() != nil {
@@ -255,7 +276,7 @@ func (b *batch) run(ctx context.Context, c *Client, skillID uuid.UUID, inputs it
 		}
 		slot := false
 		select {
-		case <-opts.Stop:
+		case <-b.userStop:
 			b.stop(ErrBatchStopped)
 		case <-b.stopped:
 		case sem <- struct{}{}:
@@ -278,16 +299,17 @@ func (b *batch) run(ctx context.Context, c *Client, skillID uuid.UUID, inputs it
 		go func(i int, in ExecuteSkillRequest) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			defer b.catch()
+			returned := false
+			defer b.catch(&returned)
 			start := time.Now()
 			res, attempts, err := c.executeCounted(callCtx, skillID, in)
 			if err != nil && StopsBatch(err) && !errors.Is(err, ErrNotAttempted) {
 				b.stop(err)
 			}
-			if errors.Is(err, errPanicked) {
-				return // not sent; the panic is what the caller gets
+			if !errors.Is(err, errPanicked) { // not sent; the panic is what the caller gets
+				results <- BatchResult{Index: i, Result: res, Err: err, Attempts: attempts, Duration: time.Since(start)}
 			}
-			results <- BatchResult{Index: i, Result: res, Err: err, Attempts: attempts, Duration: time.Since(start)}
+			returned = true
 		}(i, in)
 		i++
 	}
@@ -302,6 +324,10 @@ type sendGuardKey struct{}
 type sendGuard struct {
 	stopped <-chan struct{}
 	err     func() error // nil until stopped closes
+	// stop stops the batch: the policy calls it on an answer that stops
+	// it (StopsBatch) or on a panic, before the call's slot is given back
+	// to a call waiting for it.
+	stop func(cause error)
 }
 
 // executeCounted is ExecuteSkill that also says how many requests it sent.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"runtime"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -502,5 +503,89 @@ func TestExecuteSkillBatch_StopEndsARetryWaitAtOnce(t *testing.T) {
 	}
 	if d := time.Since(stoppedAt); d > 2*time.Second {
 		t.Errorf("the batch ended %v after Stop: a retry wait held it", d)
+	}
+}
+
+// A 402, or a panic, stops the batch before the call's session slot goes to
+// a call waiting for it: with one slot, nothing is sent after either.
+func TestExecuteSkillBatch_NothingIsSentAfterA402OrAPanicEvenFromTheGate(t *testing.T) {
+	t.Parallel()
+	for range 40 {
+		srv := browserusetest.New(t)
+		srv.SetCredits(1)
+		c, err := srv.Client(browseruse.WithMaxConcurrency(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range c.ExecuteSkillBatch(t.Context(), skillID, inputs(20), browseruse.BatchOptions{Concurrency: 10}) {
+		}
+		if st := srv.Stats(); st.InsufficientCredits != 1 {
+			t.Fatalf("stats %+v: want one 402 and nothing sent after it", st)
+		}
+
+		var sent atomic.Int64
+		hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if sent.Add(1) == 1 {
+				panic("transport bug")
+			}
+			return http.DefaultTransport.RoundTrip(r)
+		})}
+		c, err = srv.Client(browseruse.WithHTTPClient(hc), browseruse.WithMaxConcurrency(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		func() {
+			defer func() { recover() }()
+			for range c.ExecuteSkillBatch(t.Context(), skillID, inputs(20), browseruse.BatchOptions{Concurrency: 10}) {
+			}
+		}()
+		if n := sent.Load(); n != 1 {
+			t.Fatalf("%d requests, want the one that panicked and nothing after it", n)
+		}
+	}
+}
+
+// runtime.Goexit cannot cross goroutines: in inputs or in a call (a
+// transport calling t.FailNow off the test's goroutine), it must not end
+// the batch early, or drop an input, without a word. The caller's
+// goroutine panics instead.
+func TestExecuteSkillBatch_AGoexitInInputsOrACallReachesTheCaller(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	goexit := &http.Client{Transport: roundTripFunc(func(*http.Request) (*http.Response, error) {
+		runtime.Goexit()
+		return nil, nil
+	})}
+	inCall, err := srv.Client(browseruse.WithHTTPClient(goexit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	goexitAt5 := func(yield func(browseruse.ExecuteSkillRequest) bool) {
+		for i, req := range collectInputs(10) {
+			if i == 5 {
+				runtime.Goexit()
+			}
+			if !yield(req) {
+				return
+			}
+		}
+	}
+	for name, run := range map[string]iter.Seq[browseruse.BatchResult]{
+		"a call": inCall.ExecuteSkillBatch(t.Context(), skillID, inputs(1), browseruse.BatchOptions{}),
+		"inputs": plain.ExecuteSkillBatch(t.Context(), skillID, goexitAt5, browseruse.BatchOptions{}),
+	} {
+		func() {
+			defer func() {
+				if v, _ := recover().(error); v == nil || !strings.Contains(v.Error(), "runtime.Goexit") {
+					t.Errorf("Goexit in %s: the caller recovered %v, want a panic that says so", name, v)
+				}
+			}()
+			for range run {
+			}
+		}()
 	}
 }

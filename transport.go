@@ -234,7 +234,12 @@ func (p *policy) send(req *http.Request) (sent, error) {
 	// recovered panic does not leave the gate a slot short for good.
 	held := false
 	defer func() {
-		if held {
+		if held { // every return gives the slot back first: this is a panic or runtime.Goexit
+			if guarded {
+				// Before the slot is given back, or a call of the batch
+				// waiting for it would be sent.
+				guard.stop(errPanicked)
+			}
 			p.gate.done(false)
 		}
 	}()
@@ -331,8 +336,19 @@ func (p *policy) send(req *http.Request) (sent, error) {
 			refused = true
 			continue
 		}
+		ok := err == nil && resp.StatusCode >= 200 && resp.StatusCode <= 299
+		var apiErr *APIError
+		if err == nil && !ok {
+			apiErr = p.newAPIError(resp, body, op)
+			apiErr.Attempts = attempt
+			if guarded && StopsBatch(apiErr) {
+				// Before the slot is given back, or a call of the batch
+				// waiting for it would be sent after the 402.
+				guard.stop(apiErr)
+			}
+		}
 		if gated {
-			release(err == nil && resp.StatusCode >= 200 && resp.StatusCode <= 299)
+			release(ok)
 		}
 		refused = false
 
@@ -342,14 +358,12 @@ func (p *policy) send(req *http.Request) (sent, error) {
 		status := 0
 		cost := retryCost
 		switch {
-		case err == nil && resp.StatusCode >= 200 && resp.StatusCode <= 299:
+		case ok:
 			p.budget.refund(spent)
 			p.log(ctx, req, resp.StatusCode, attempt, start, nil, -1)
 			return sent{resp: resp, body: body, op: op, attempts: attempt}, nil
 		case err == nil:
 			status = resp.StatusCode
-			apiErr := p.newAPIError(resp, body, op)
-			apiErr.Attempts = attempt
 			final, retryAfter = apiErr, apiErr.RetryAfter
 			retry = resendable && retryableStatus(resp.StatusCode, idempotent)
 			if !retry {
