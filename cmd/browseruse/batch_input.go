@@ -83,12 +83,16 @@ func (in *batchReader) start(done okRuns, stop <-chan struct{}, onEnd func(jobs 
 				if err == io.EOF {
 					err = nil
 				}
+				// The total first: once ended is set, the batch may end
+				// and stop the progress before a late total could show.
 				in.mu.Lock()
-				in.ended, in.err = true, err
 				jobs := in.jobs
 				in.mu.Unlock()
-				in.wake()
 				onEnd(jobs)
+				in.mu.Lock()
+				in.ended, in.err = true, err
+				in.mu.Unlock()
+				in.wake()
 				return
 			}
 			select {

@@ -111,6 +111,7 @@ func (p *progress) setTotal(total int) {
 	p.mu.Unlock()
 	if p.bar != nil {
 		p.bar.SetTotal(int64(total), false)
+		p.bar.EnableTriggerComplete() // full once done reaches it, as with a total known from the start
 	}
 }
 
