@@ -34,14 +34,21 @@ type batchRun struct {
 	signal   int       // exit code of the first signal; 0: none
 	abandons bool      // calls in flight were cancelled: their results are not recorded
 
-	ok, failed, skipped, notRun, abandoned int // ok and failed: recorded
-	unrecorded, unrecordedOK               int // results a failed write lost
-	ran                                    int // lines of jobs with a result
-	elapsed                                time.Duration
-	refusals                               int64
-	writeErr                               error
-	stopErr                                error // the API error that stopped the batch
-	stopLine                               int
+	// wmu guards the writes and the counts of records: bad lines are
+	// recorded in the batch's goroutine, results in the caller's.
+	wmu                      sync.Mutex
+	ok, failed               int // recorded
+	unrecorded, unrecordedOK int // results a failed write lost
+	writeErr                 error
+
+	skipped, notRun, abandoned int
+	inputLeft                  bool // stopped before the input's end: the rest was not read
+	ran                        int  // lines of jobs with a result
+	elapsed                    time.Duration
+	refusals                   int64
+	readErr                    error // reading the input failed: dispatching stopped
+	stopErr                    error // the API error that stopped the batch
+	stopLine                   int
 }
 
 // executeBatch runs skills execute --batch. Like execute, it returns an
@@ -55,15 +62,13 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 
-	input, err := readBatchInput(ctx, a.batch, c.stdin)
-	if code, what, ok := stopped(ctx); ok {
-		fmt.Fprintln(c.stderr, "browseruse: "+what)
-		return exitError{code}
-	}
+	// Opened before anything else, so that a missing input is a usage
+	// error before --out is touched; read only once --out has been.
+	in, closeInput, err := openBatchInput(a.batch, c.stdin)
 	if err != nil {
 		return err
 	}
-	lines := parseBatchInput(input)
+	defer closeInput()
 	// Before --out is touched: a missing key is no reason to write records.
 	client, closeClient, err := c.newClient(a)
 	if err != nil {
@@ -85,26 +90,6 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 		b.f, b.out, done = f, f, ok
 	}
 
-	var jobs []inputLine
-	seen := map[string]int{} // lines so far with each hash
-	for _, l := range lines {
-		seen[l.hash]++
-		switch {
-		case seen[l.hash] <= done[l.hash]:
-			b.skipped++
-		case l.bad != "":
-			// Never sent: the failure is the input's, and it is recorded
-			// every run until the line is fixed.
-			if !b.write(record{Line: l.n, InputSha256: l.hash, Error: l.bad}) {
-				b.unrecorded++
-				return b.finish()
-			}
-			b.failed++
-		default:
-			jobs = append(jobs, l)
-		}
-	}
-
 	// The calls get a context of their own, which only a second signal
 	// (or SIGTERM) cancels.
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -112,17 +97,29 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 	b.cancel = cancel
 	watched := make(chan struct{})
 	defer close(watched)
-	// A signal since the input was read waits in sigs: the check after
-	// reading it caught any earlier one.
+	// A signal since the start waits in sigs: the first Ctrl-C stops the
+	// batch even before it has read a line.
 	go b.watchSignals(sigs, watched)
 
-	prog := c.startProgress(len(jobs), !a.verbose, client.GateStats)
+	prog := c.startProgress(-1, !a.verbose, client.GateStats)
 	defer prog.stop()
 	b.mu.Lock()
 	b.prog = prog
 	b.mu.Unlock()
+	// The batch starts with the first line read, not the input's end.
+	in.start(done, b.stop, prog.setTotal)
 	requests := func(yield func(browseruse.ExecuteSkillRequest) bool) {
-		for _, l := range jobs {
+		for {
+			l, ok := in.next(runCtx, b.stop)
+			if !ok {
+				return
+			}
+			if l.bad != "" {
+				// Never sent: the failure is the input's, and it is
+				// recorded every run until the line is fixed.
+				b.record(record{Line: l.n, InputSha256: l.hash, Error: l.bad})
+				continue
+			}
 			if !yield(browseruse.ExecuteSkillRequest{Parameters: l.params, SessionID: a.req.SessionID}) {
 				return
 			}
@@ -130,7 +127,7 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 	}
 	opts := browseruse.BatchOptions{Concurrency: a.concurrency, Stop: b.stop}
 	for r := range client.ExecuteSkillBatch(runCtx, a.skillID, requests, opts) {
-		l := jobs[r.Index]
+		l := in.job(r.Index)
 		var notAttempted *browseruse.NotAttemptedError
 		if errors.As(r.Err, &notAttempted) {
 			// Left unrecorded, so that a rerun sends it.
@@ -146,27 +143,41 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 		b.ran++
 		if browseruse.StopsBatch(r.Err) && b.stopErr == nil {
 			b.stopErr, b.stopLine = r.Err, l.n
+			// The batch sends nothing more: no need to wait for more
+			// input either.
+			b.halt()
 		}
 		prog.add(r, true)
 		// Counted once on disk: a result without its record runs again on
 		// resume, so the summary must not call it done.
-		switch {
-		case !b.write(rec):
-			b.unrecorded++
-			if rec.OK {
-				b.unrecordedOK++
-			}
-		case rec.OK:
-			b.ok++
-		default:
-			b.failed++
-		}
+		b.record(rec)
 	}
 	prog.stop()
 	b.elapsed, b.refusals = time.Since(prog.start).Round(10*time.Millisecond), client.GateStats().Refusals
-	// Cancelled, the batch does not read the inputs left: count them here.
-	b.notRun = len(jobs) - b.ran - b.abandoned
+	// Stopped, the batch does not take the jobs left: count them here.
+	// Lines never read are not counted.
+	jobs, skipped, ended := in.counts()
+	b.skipped, b.inputLeft, b.readErr = skipped, !ended, in.readErr()
+	b.notRun = jobs - b.ran - b.abandoned
 	return b.finish()
+}
+
+// record writes rec and counts it. It runs in the batch's goroutine for a
+// bad line and in the caller's for a result, hence the lock.
+func (b *batchRun) record(rec record) {
+	b.wmu.Lock()
+	defer b.wmu.Unlock()
+	switch {
+	case !b.write(rec):
+		b.unrecorded++
+		if rec.OK {
+			b.unrecordedOK++
+		}
+	case rec.OK:
+		b.ok++
+	default:
+		b.failed++
+	}
 }
 
 // write appends rec as one write(2) of the whole line. A failed write stops
@@ -280,6 +291,10 @@ func (b *batchRun) finish() error {
 		}
 		fmt.Fprintln(c.stderr, resume)
 		return exitError{sig}
+	case b.readErr != nil:
+		fmt.Fprintln(c.stderr, "browseruse: "+b.readErr.Error())
+		fmt.Fprintln(c.stderr, "Sent no more calls. "+resume)
+		return exitError{exitUsage}
 	case b.stopErr != nil:
 		fmt.Fprintf(c.stderr, "browseruse: stopped at line %d: %s\n", b.stopLine, escapeText(b.stopErr.Error()))
 		var apiErr *browseruse.APIError
@@ -314,27 +329,13 @@ func (b *batchRun) summary() string {
 	if b.abandoned > 0 {
 		s += fmt.Sprintf(", %d abandoned", b.abandoned)
 	}
+	if b.inputLeft {
+		s += ", the rest of the input not read"
+	}
 	if b.elapsed > 0 {
 		s += fmt.Sprintf("; %v, %d refusals (429) waited out", b.elapsed, b.refusals)
 	}
 	return s
-}
-
-// readBatchInput reads the --batch file, or stdin for "-".
-func readBatchInput(ctx context.Context, name string, stdin io.Reader) ([]byte, error) {
-	var (
-		b   []byte
-		err error
-	)
-	if name == "-" {
-		b, err = readAll(ctx, stdin)
-	} else {
-		b, err = os.ReadFile(name)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("--batch: %w", err)
-	}
-	return b, nil
 }
 
 // openOut opens --out for appending, locked against other runs, and reads

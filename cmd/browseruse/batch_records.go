@@ -41,43 +41,33 @@ type inputLine struct {
 	bad    string // why the line is not sent; "" for a JSON object
 }
 
-// parseBatchInput splits JSONL into its non-blank lines. A line that is not
-// one JSON object is kept with the reason, to be recorded as failed.
-func parseBatchInput(b []byte) []inputLine {
-	var lines []inputLine
-	n := 0
-	for len(b) > 0 {
-		n++
-		raw := b
-		if i := bytes.IndexByte(b, '\n'); i >= 0 {
-			raw, b = b[:i], b[i+1:]
-		} else {
-			b = nil
-		}
-		raw = bytes.TrimSuffix(raw, []byte("\r"))
-		if n == 1 {
-			// Some editors on Windows start a UTF-8 file with a byte order
-			// mark; it is no part of the first line's JSON or input.
-			raw = bytes.TrimPrefix(raw, []byte("\uFEFF"))
-		}
-		if len(bytes.TrimSpace(raw)) == 0 {
-			continue
-		}
-		sum := sha256.Sum256(raw)
-		l := inputLine{n: n, hash: hex.EncodeToString(sum[:])}
-		v, err := decodeJSON(raw)
-		switch obj, ok := v.(map[string]any); {
-		case err != nil:
-			// One line: its column is the news, not "line 1".
-			l.bad = "not sent: the line is not valid JSON: " + strings.TrimPrefix(jsonErrorAt(raw, err), "line 1, ")
-		case !ok:
-			l.bad = fmt.Sprintf("not sent: the line holds %s, want a JSON object of parameters such as {\"X\": 10}", jsonKind(v))
-		default:
-			l.params = obj
-		}
-		lines = append(lines, l)
+// parseLine parses line n of the batch input, raw with or without its line
+// end; ok is false for a blank line. A line that is not one JSON object is
+// kept with the reason, to be recorded as failed.
+func parseLine(n int, raw []byte) (l inputLine, ok bool) {
+	raw = bytes.TrimSuffix(raw, []byte("\n"))
+	raw = bytes.TrimSuffix(raw, []byte("\r"))
+	if n == 1 {
+		// Some editors on Windows start a UTF-8 file with a byte order
+		// mark; it is no part of the first line's JSON or input.
+		raw = bytes.TrimPrefix(raw, []byte("\uFEFF"))
 	}
-	return lines
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return inputLine{}, false
+	}
+	sum := sha256.Sum256(raw)
+	l = inputLine{n: n, hash: hex.EncodeToString(sum[:])}
+	v, err := decodeJSON(raw)
+	switch obj, ok := v.(map[string]any); {
+	case err != nil:
+		// One line: its column is the news, not "line 1".
+		l.bad = "not sent: the line is not valid JSON: " + strings.TrimPrefix(jsonErrorAt(raw, err), "line 1, ")
+	case !ok:
+		l.bad = fmt.Sprintf("not sent: the line holds %s, want a JSON object of parameters such as {\"X\": 10}", jsonKind(v))
+	default:
+		l.params = obj
+	}
+	return l, true
 }
 
 // recordFor turns one result of the batch into its record.

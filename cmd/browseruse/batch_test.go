@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -589,5 +590,113 @@ func TestBatch_RejectedKeyStopsWithExit3(t *testing.T) {
 	}
 	if recs, n := readRecords(t, out), len(srv.Requests()); len(recs) != n || n > 4 {
 		t.Errorf("%d requests, %d records: want at most the 4 first calls, each recorded", n, len(recs))
+	}
+}
+
+// pipedBatch starts the command with --batch - fed through a pipe the test
+// writes to, and returns the pipe's write end.
+func pipedBatch(t *testing.T, inv invocation, stdout, stderr *syncBuffer, args ...string) (*exec.Cmd, *os.File) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binary, args...)
+	cmd.Env, cmd.Stdin, cmd.Stdout, cmd.Stderr = inv.env, r, stdout, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	t.Cleanup(func() { w.Close(); _ = cmd.Process.Kill() })
+	return cmd, w
+}
+
+// within waits up to a while for cond, failing the test (not hanging it)
+// when it does not come.
+func within(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 10s for %s", what)
+		}
+	}
+}
+
+// wait waits for cmd to exit, at most a while, and returns its exit code.
+func wait(t *testing.T, cmd *exec.Cmd, stderr *syncBuffer) int {
+	t.Helper()
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	select {
+	case <-exited:
+	case <-time.After(time.Minute):
+		_ = cmd.Process.Kill()
+		<-exited
+		t.Fatalf("still running after a minute; stderr:\n%s", stderr.String())
+	}
+	return cmd.ProcessState.ExitCode()
+}
+
+// Like xargs, the batch does not wait for the input's end: the first line
+// is sent as soon as it arrives, whatever the producer does next.
+func TestBatch_FirstLineIsSentBeforeTheInputEnds(t *testing.T) {
+	t.Parallel()
+	const lines = 8
+	srv := browserusetest.New(t)
+	inv, base := against(srv)
+	out := filepath.Join(t.TempDir(), "out.jsonl")
+	var stdout, stderr syncBuffer
+	cmd, w := pipedBatch(t, inv, &stdout, &stderr, "skills", "execute", skill, "--base-url", base, "--batch", "-", "--out", out)
+	if _, err := io.WriteString(w, "{\"i\": 1}\n"); err != nil {
+		t.Fatal(err)
+	}
+	within(t, "line 1 to be sent while the input is still open", func() bool { return len(srv.Requests()) == 1 })
+	for k := 2; k <= lines; k++ {
+		fmt.Fprintf(w, "{\"i\": %d}\n", k)
+	}
+	w.Close()
+	if code := wait(t, cmd, &stderr); code != exitOK {
+		t.Fatalf("exit code %d, want 0; stderr:\n%s", code, stderr.String())
+	}
+	wantEveryLineOKOnce(t, readRecords(t, out), lines)
+	if n := len(srv.Requests()); n != lines {
+		t.Errorf("%d requests, want %d", n, lines)
+	}
+}
+
+// A Ctrl-C while the producer is idle does not wait for its next line: the
+// batch ends with what ran recorded, and a rerun with the whole input runs
+// the rest, each line once.
+func TestBatch_InterruptWhileThePipeIsIdleExits130(t *testing.T) {
+	t.Parallel()
+	const lines = 6
+	srv := browserusetest.New(t)
+	inv, base := against(srv)
+	out := filepath.Join(t.TempDir(), "out.jsonl")
+	args := []string{"skills", "execute", skill, "--base-url", base, "--batch", "-", "--out", out}
+	var stdout, stderr syncBuffer
+	cmd, w := pipedBatch(t, inv, &stdout, &stderr, args...)
+	io.WriteString(w, "{\"i\": 1}\n{\"i\": 2}\n")
+	within(t, "lines 1 and 2 to be recorded", func() bool {
+		b, _ := os.ReadFile(out)
+		return bytes.Count(b, []byte("\n")) == 2
+	})
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if code := wait(t, cmd, &stderr); code != exitInterrupted || !strings.Contains(stderr.String(), "interrupted") {
+		t.Fatalf("exit code %d, want %d, and stderr saying so:\n%s", code, exitInterrupted, stderr.String())
+	}
+	wantEveryLineOKOnce(t, readRecords(t, out), 2)
+
+	var input strings.Builder
+	for k := 1; k <= lines; k++ {
+		fmt.Fprintf(&input, "{\"i\": %d}\n", k)
+	}
+	inv.stdin = input.String()
+	inv.run(t, args...).want(t, exitOK)
+	wantEveryLineOKOnce(t, readRecords(t, out), lines)
+	if n := len(srv.Requests()); n != lines {
+		t.Errorf("%d requests over both runs, want %d: one per line", n, lines)
 	}
 }

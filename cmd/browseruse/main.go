@@ -18,9 +18,10 @@
 //
 // With --batch the skill runs once per line of a JSONL file, and one record
 // per finished line is appended to --out (or stdout); rerunning with the
-// same --out resumes. There 0 means every line ok, 1 some line failed, 3 an
-// API error (401, 402, the skill's 400 or 404) stopped the batch, 5 a record
-// could not be written.
+// same --out resumes. The batch starts with the first line: a file is read
+// ahead in full, a pipe as it comes. There 0 means every line ok, 1 some
+// line failed, 3 an API error (401, 402, the skill's 400 or 404) stopped the
+// batch, 5 a record could not be written.
 //
 // The key comes from $BROWSER_USE_API_KEY. With --fake the command runs
 // against the spec-backed fake API of package browserusetest, in-process, so

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"github.com/browser-use/browseruse-go/browserusetest"
 )
 
 // drained reports whether the reader of w's pipe has taken everything
@@ -72,4 +74,27 @@ func TestBatch_OutLockedByAnotherRunExits2(t *testing.T) {
 	}
 	o := run(t, "skills", "execute", "--fake", skill, "--batch", batchInput(t, 2), "--out", out)
 	o.wantFailure(t, exitUsage, "another browseruse run is writing to it")
+}
+
+// A Ctrl-C before the producer has written anything exits 130 at once,
+// having sent nothing, as for --params-json -.
+func TestBatch_InterruptBeforeTheFirstLineExits130(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	inv, base := against(srv)
+	var stdout, stderr syncBuffer
+	cmd, w := pipedBatch(t, inv, &stdout, &stderr, "skills", "execute", skill, "--base-url", base, "--batch", "-")
+	// Half a line, then nothing; once the command has taken it, its signal
+	// handling is in place.
+	io.WriteString(w, `{"i": 1,`)
+	within(t, "the command to read the half line", func() bool { return drained(t, w) })
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if code := wait(t, cmd, &stderr); code != exitInterrupted || !strings.Contains(stderr.String(), "interrupted") {
+		t.Fatalf("exit code %d, want %d, and stderr saying so:\n%s", code, exitInterrupted, stderr.String())
+	}
+	if n := len(srv.Requests()); n != 0 || stdout.String() != "" {
+		t.Errorf("%d requests, records %q: want none", n, stdout.String())
+	}
 }

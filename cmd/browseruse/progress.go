@@ -24,12 +24,12 @@ const defaultProgressInterval = 5 * time.Second
 // from the loop that reads the results; the drawing runs on its own
 // goroutine.
 type progress struct {
-	total int
 	stats func() browseruse.GateStats
 	start time.Time
 	w     io.Writer
 
 	mu                    sync.Mutex
+	total                 int // -1 until known: the input is read as the batch runs
 	done, ok, failed, ran int
 
 	live *mpb.Progress // nil: plain lines
@@ -41,14 +41,16 @@ type progress struct {
 }
 
 // live asks for the bar; --verbose's log lines would tear it, so they get
-// plain lines too.
+// plain lines too. total is -1 when not known yet: setTotal gives it.
 func (c *cli) startProgress(total int, live bool, stats func() browseruse.GateStats) *progress {
 	p := &progress{total: total, stats: stats, start: time.Now(), w: c.stderr,
 		quit: make(chan struct{}), exited: make(chan struct{})}
-	if live && c.interactive && total > 0 {
+	if live && c.interactive && total != 0 {
 		p.live = mpb.New(mpb.WithOutput(c.stderr), mpb.WithWidth(24), mpb.WithRefreshRate(200*time.Millisecond))
-		p.bar = p.live.AddBar(int64(total),
-			mpb.PrependDecorators(decor.Name("batch "), decor.CountersNoUnit("%d/%d")),
+		// Created with its total when known, else 0, which mpb takes for a
+		// total to come (SetTotal).
+		p.bar = p.live.AddBar(int64(max(total, 0)),
+			mpb.PrependDecorators(decor.Name("batch "), decor.Any(func(decor.Statistics) string { return p.counters() })),
 			mpb.AppendDecorators(decor.Any(func(decor.Statistics) string { return p.status() })),
 		)
 		close(p.exited)
@@ -65,7 +67,7 @@ func (c *cli) startProgress(total int, live bool, stats func() browseruse.GateSt
 		for {
 			select {
 			case <-t.C:
-				fmt.Fprintf(c.stderr, "browseruse: batch: %d/%d done, %s\n", p.count(), total, p.status())
+				fmt.Fprintf(c.stderr, "browseruse: batch: %s done, %s\n", p.counters(), p.status())
 			case <-p.quit:
 				return
 			}
@@ -102,23 +104,38 @@ func ranSkill(r browseruse.BatchResult) bool {
 	return r.Err == nil || errors.As(r.Err, &skillErr)
 }
 
-func (p *progress) count() int {
+// setTotal gives the total once the input has been read to its end.
+func (p *progress) setTotal(total int) {
+	p.mu.Lock()
+	p.total = total
+	p.mu.Unlock()
+	if p.bar != nil {
+		p.bar.SetTotal(int64(total), false)
+		p.bar.EnableTriggerComplete() // full once done reaches it, as with a total known from the start
+	}
+}
+
+// counters is done/total, with ? for a total not known yet.
+func (p *progress) counters() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.done
+	if p.total < 0 {
+		return fmt.Sprintf("%d/?", p.done)
+	}
+	return fmt.Sprintf("%d/%d", p.done, p.total)
 }
 
 // status is everything but done/total: outcomes, the client's gate (calls
 // in flight, its current limit, the refusals it met), rate and ETA.
 func (p *progress) status() string {
 	p.mu.Lock()
-	done, ok, failed, ran := p.done, p.ok, p.failed, p.ran
+	total, done, ok, failed, ran := p.total, p.done, p.ok, p.failed, p.ran
 	p.mu.Unlock()
 	gs := p.stats()
 	rate := float64(done) / time.Since(p.start).Seconds()
 	eta := "?"
-	if done > 0 {
-		eta = time.Duration(float64(p.total-done) / rate * float64(time.Second)).Round(time.Second).String()
+	if done > 0 && total >= 0 {
+		eta = time.Duration(float64(total-done) / rate * float64(time.Second)).Round(time.Second).String()
 	}
 	return fmt.Sprintf("%d ok, %d failed, %d in flight, limit %d, %d refusals, %d billed calls, %.1f/s, ETA %s",
 		ok, failed, gs.InFlight, gs.Limit, gs.Refusals, ran, rate, eta)
