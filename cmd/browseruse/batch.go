@@ -64,7 +64,11 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 
 	// Opened before anything else, so that a missing input is a usage
 	// error before --out is touched; read only once --out has been.
-	in, closeInput, err := openBatchInput(a.batch, c.stdin)
+	in, closeInput, err := openBatchInput(ctx, a.batch, c.stdin)
+	if code, what, ok := stopped(ctx); ok {
+		fmt.Fprintln(c.stderr, "browseruse: "+what)
+		return exitError{code}
+	}
 	if err != nil {
 		return err
 	}
@@ -79,7 +83,7 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 	b := &batchRun{c: c, a: a, out: c.stdout, stop: make(chan struct{})}
 	done := okRuns{}
 	if a.out != "" {
-		f, ok, torn, err := openOut(a.out, a.batch, b.key())
+		f, ok, torn, err := openOut(a.out, a.batch, c.stdin, b.key())
 		if err != nil {
 			return err
 		}
@@ -107,7 +111,12 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 	b.prog = prog
 	b.mu.Unlock()
 	// The batch starts with the first line read, not the input's end.
-	in.start(done, b.stop, prog.setTotal)
+	in.start(done, b.stop, func(jobs int, err error) {
+		prog.setTotal(jobs)
+		if err != nil {
+			b.halt() // as a failed write does: calls waiting for a slot are not sent
+		}
+	})
 	requests := func(yield func(browseruse.ExecuteSkillRequest) bool) {
 		for {
 			l, ok := in.next(runCtx, b.stop)
@@ -154,11 +163,12 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 	}
 	prog.stop()
 	b.elapsed, b.refusals = time.Since(prog.start).Round(10*time.Millisecond), client.GateStats().Refusals
-	// Stopped, the batch does not take the jobs left: count them here.
-	// Lines never read are not counted.
-	jobs, skipped, ended := in.counts()
+	// Stopped, the batch does not take the lines left: count them here,
+	// bad lines too, since they have no record yet. Lines never read are
+	// not counted.
+	jobs, skipped, badLeft, ended := in.counts()
 	b.skipped, b.inputLeft, b.readErr = skipped, !ended, in.readErr()
-	b.notRun = jobs - b.ran - b.abandoned
+	b.notRun = jobs - b.ran - b.abandoned + badLeft
 	return b.finish()
 }
 
@@ -341,7 +351,7 @@ func (b *batchRun) summary() string {
 // openOut opens --out for appending, locked against other runs, and reads
 // the records already in it. The input file may not be the output: the
 // records would be appended to the input.
-func openOut(name, input string, key runKey) (*os.File, okRuns, int64, error) {
+func openOut(name, input string, stdin io.Reader, key runKey) (*os.File, okRuns, int64, error) {
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("--out: %w", err)
@@ -359,10 +369,15 @@ func openOut(name, input string, key runKey) (*os.File, okRuns, int64, error) {
 		// device would not keep the records.
 		return fail(fmt.Errorf("--out %s is not a regular file; leave --out out to write the records to stdout", name))
 	}
-	if input != "-" {
-		if in, err := os.Stat(input); err == nil && os.SameFile(in, out) {
-			return fail(fmt.Errorf("--out %s is the --batch input: the records would overwrite it", name))
-		}
+	var in os.FileInfo
+	switch f, isFile := stdin.(*os.File); {
+	case input != "-":
+		in, err = os.Stat(input)
+	case isFile:
+		in, err = f.Stat() // --batch - < out.jsonl
+	}
+	if in != nil && err == nil && os.SameFile(in, out) {
+		return fail(fmt.Errorf("--out %s is the --batch input: the records would overwrite it", name))
 	}
 	if err := lockOut(f); err != nil {
 		return fail(fmt.Errorf("--out %s: %w", name, err))

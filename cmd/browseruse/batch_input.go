@@ -33,13 +33,34 @@ type batchReader struct {
 }
 
 // openBatchInput opens the --batch file, or takes stdin for "-". It reads
-// nothing yet: that waits for start, once --out has been read.
-func openBatchInput(name string, stdin io.Reader) (*batchReader, func(), error) {
+// nothing yet: that waits for start, once --out has been read. ctx ends the
+// wait for a FIFO's writer, which opening one does.
+func openBatchInput(ctx context.Context, name string, stdin io.Reader) (*batchReader, func(), error) {
 	in := &batchReader{name: name, r: stdin, notify: make(chan struct{}, 1)}
 	if name == "-" {
 		return in, func() {}, nil
 	}
-	f, err := os.Open(name)
+	type opened struct {
+		f   *os.File
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		f, err := os.Open(name)
+		ch <- opened{f, err}
+	}()
+	var o opened
+	select {
+	case o = <-ch:
+	case <-ctx.Done(): // a Ctrl-C while no writer has opened the FIFO
+		go func() {
+			if o := <-ch; o.f != nil {
+				o.f.Close()
+			}
+		}()
+		return nil, nil, ctx.Err()
+	}
+	f, err := o.f, o.err
 	if err != nil {
 		return nil, nil, fmt.Errorf("--batch: %w", err)
 	}
@@ -53,12 +74,12 @@ func openBatchInput(name string, stdin io.Reader) (*batchReader, func(), error) 
 }
 
 // start reads the input in a goroutine of its own; onEnd gets the number
-// of jobs once the input has ended. A line is skipped when
+// of jobs once the input has ended, and the read error if one ended it. A line is skipped when
 // its hash has, in done, as many ok records as lines so far hold it. The
 // reading ends at the input's end, at a read error, or once stop closes;
 // a read from a pipe cannot be cancelled, so a goroutine waiting on one is
 // left blocked: the command exits soon after, which ends it.
-func (in *batchReader) start(done okRuns, stop <-chan struct{}, onEnd func(jobs int)) {
+func (in *batchReader) start(done okRuns, stop <-chan struct{}, onEnd func(jobs int, err error)) {
 	go func() {
 		br := bufio.NewReaderSize(in.r, 64<<10)
 		seen := map[string]int{} // lines so far with each hash
@@ -88,7 +109,7 @@ func (in *batchReader) start(done okRuns, stop <-chan struct{}, onEnd func(jobs 
 				in.mu.Lock()
 				jobs := in.jobs
 				in.mu.Unlock()
-				onEnd(jobs)
+				onEnd(jobs, err)
 				in.mu.Lock()
 				in.ended, in.err = true, err
 				in.mu.Unlock()
@@ -136,7 +157,10 @@ func (in *batchReader) next(ctx context.Context, stop <-chan struct{}) (l inputL
 			in.pending[0] = inputLine{} // let the params go once done with
 			in.pending = in.pending[1:]
 			if l.bad == "" {
-				in.taken = append(in.taken, l)
+				// What a record needs: the params go with the call.
+				kept := l
+				kept.params = nil
+				in.taken = append(in.taken, kept)
 			}
 			in.mu.Unlock()
 			return l, true
@@ -161,12 +185,18 @@ func (in *batchReader) job(i int) inputLine {
 	return in.taken[i]
 }
 
-// counts are the jobs read and the lines skipped so far, and whether the
-// input was read to its end.
-func (in *batchReader) counts() (jobs, skipped int, ended bool) {
+// counts are the jobs read and the lines skipped so far, the bad lines
+// read but never taken (the batch stopped first: they have no record),
+// and whether the input was read to its end.
+func (in *batchReader) counts() (jobs, skipped, badLeft int, ended bool) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	return in.jobs, in.skipped, in.ended
+	for _, l := range in.pending {
+		if l.bad != "" {
+			badLeft++
+		}
+	}
+	return in.jobs, in.skipped, badLeft, in.ended
 }
 
 // readErr is the error that ended the reading, as the command reports it;

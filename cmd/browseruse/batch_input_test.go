@@ -7,6 +7,9 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/browser-use/browseruse-go/browserusetest"
 )
 
 // failingReader yields its text, then fails.
@@ -31,5 +34,69 @@ func TestBatch_ReadErrorStopsWithExit2(t *testing.T) {
 	}
 	if n := strings.Count(stdout.String(), "\n"); n > 1 {
 		t.Errorf("%d records, want at most the one line read", n)
+	}
+}
+
+// stallingReader yields its text, then waits for fail to close, then fails.
+type stallingReader struct {
+	r    io.Reader
+	fail <-chan struct{}
+}
+
+func (s *stallingReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err == io.EOF {
+		<-s.fail
+		return 0, errors.New("input/output error")
+	}
+	return n, err
+}
+
+// After a read error nothing more is sent, as after a failed write: not
+// even the calls already dispatched and waiting for a session slot.
+func TestBatch_ReadErrorSendsNoCallWaitingForASlot(t *testing.T) {
+	srv := browserusetest.New(t)
+	srv.SetConcurrencyLimit(1)
+	srv.SetLatency(300 * time.Millisecond)
+	fail := make(chan struct{})
+	go func() {
+		// Five calls out: one runs, four are refused and wait in the gate.
+		for srv.Stats().Refusals < 4 {
+			time.Sleep(time.Millisecond)
+		}
+		close(fail)
+	}()
+	var stdout, stderr bytes.Buffer
+	c := &cli{stdin: &stallingReader{strings.NewReader(strings.Repeat("{\"X\": 1}\n", 5)), fail},
+		stdout: &stdout, stderr: &stderr, getenv: func(k string) string {
+			if k == "BROWSER_USE_API_KEY" {
+				return browserusetest.APIKey
+			}
+			return ""
+		}}
+	code := c.run(context.Background(), []string{"skills", "execute", skill, "--base-url", srv.URL, "--batch", "-", "--concurrency", "5"})
+	if code != exitUsage {
+		t.Fatalf("exit code %d, want %d:\n%s", code, exitUsage, stderr.String())
+	}
+	if n := srv.Stats().Executions; n != 1 {
+		t.Errorf("%d executions, want the one running when the read failed", n)
+	}
+}
+
+// For each line the batch took, the reader keeps what its record needs, not
+// its parameters: a batch fed by a long pipe must not hold all it read.
+func TestBatchReader_KeepsNoParametersOfLinesTaken(t *testing.T) {
+	in, closeInput, err := openBatchInput(context.Background(), "-", strings.NewReader("{\"X\": 1}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeInput()
+	in.start(okRuns{}, nil, func(int, error) {})
+	l, ok := in.next(context.Background(), nil)
+	if !ok || l.params["X"] == nil {
+		t.Fatalf("next = %+v, %v: want the line with its parameters", l, ok)
+	}
+	if kept := in.job(0); kept.params != nil || kept.n != 1 || kept.hash != l.hash {
+		t.Errorf("kept %+v, want line 1 and its hash, without parameters", kept)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -96,5 +97,63 @@ func TestBatch_InterruptBeforeTheFirstLineExits130(t *testing.T) {
 	}
 	if n := len(srv.Requests()); n != 0 || stdout.String() != "" {
 		t.Errorf("%d requests, records %q: want none", n, stdout.String())
+	}
+}
+
+// Opening a FIFO waits for its writer; a Ctrl-C meanwhile must still end
+// the command with 130, having sent nothing.
+func TestBatch_InterruptWhileAFIFOHasNoWriterExits130(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	inv, base := against(srv)
+	fifo := filepath.Join(t.TempDir(), "in.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ready := func(cmd *exec.Cmd) {
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Its signal handling is in place before it opens the input.
+		within(t, "the command to wait for the FIFO's writer", func() bool {
+			tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/wchan", cmd.Process.Pid))
+			for _, task := range tasks {
+				if b, _ := os.ReadFile(task); string(b) == "wait_for_partner" {
+					return true
+				}
+			}
+			return false
+		})
+	}
+	o := signalled(t, inv, os.Interrupt, ready, "skills", "execute", skill, "--base-url", base, "--batch", fifo)
+	o.wantFailure(t, exitInterrupted, "interrupted")
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests, want none", n)
+	}
+}
+
+// --batch - with stdin redirected from --out would send the records as
+// inputs and append to what it reads: refused, like --batch naming --out.
+func TestBatch_StdinFromOutIsRefused(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	inv, base := against(srv)
+	out := filepath.Join(t.TempDir(), "out.jsonl")
+	args := []string{"skills", "execute", skill, "--base-url", base, "--out", out}
+	inv.run(t, append(args, "--batch", batchInput(t, 2))...).want(t, exitOK)
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cmd := exec.Command(binary, append(args, "--batch", "-")...)
+	var stderr strings.Builder
+	cmd.Env, cmd.Stdin, cmd.Stderr = inv.env, f, &stderr
+	_ = cmd.Run()
+	if code := cmd.ProcessState.ExitCode(); code != exitUsage || !strings.Contains(stderr.String(), "is the --batch input") {
+		t.Errorf("exit code %d, want %d, and stderr saying why:\n%s", code, exitUsage, stderr.String())
+	}
+	if n := len(srv.Requests()); n != 2 {
+		t.Errorf("%d requests, want the first run's 2", n)
 	}
 }
