@@ -623,7 +623,7 @@ func within(t *testing.T, what string, cond func() bool) {
 }
 
 // wait waits for cmd to exit, at most a while, and returns its exit code.
-func wait(t *testing.T, cmd *exec.Cmd, stderr *syncBuffer) int {
+func wait(t *testing.T, cmd *exec.Cmd, stderr fmt.Stringer) int {
 	t.Helper()
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()

@@ -15,7 +15,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/browser-use/browseruse-go/browserusetest"
 )
@@ -488,16 +487,8 @@ func signalled(t *testing.T, inv invocation, sig os.Signal, ready func(*exec.Cmd
 	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	select {
-	case <-exited:
-	case <-time.After(time.Minute):
-		_ = cmd.Process.Kill()
-		<-exited
-		t.Fatalf("still running a minute after %v; stderr: %s", sig, stderr.String())
-	}
-	return outcome{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}
+	code := wait(t, cmd, &stderr)
+	return outcome{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 
 // whileWaitingForTheSkill starts cmd against srv and returns once the skill
