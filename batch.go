@@ -38,8 +38,8 @@ type BatchResult struct {
 	// Result is the skill's result when Err is nil.
 	Result *SkillResult
 	// Err is why the input failed: an [*APIError], a [*SkillError], a
-	// context error, or a [*NotAttemptedError] when the batch stopped
-	// before the call ran.
+	// context error, a transport error (no answer after the retries), or a
+	// [*NotAttemptedError] when the batch stopped before the call ran.
 	Err error
 	// Attempts is how many requests were sent for it, refusals included;
 	// 0 when none was.
@@ -114,7 +114,8 @@ func StopsBatch(err error) bool {
 // context's error; the inputs left are not read. Breaking out of the loop
 // cancels the calls in flight too, and returns once every call of the
 // batch has ended (and inputs has handed back control): nothing keeps
-// running behind the caller.
+// running behind the caller. A request already on its way when the loop
+// ends may still run, and be billed, at the API.
 //
 // inputs is read, and the calls run, in other goroutines. If inputs or a
 // call panics (a panicking transport given with [WithHTTPClient], say),

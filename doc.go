@@ -136,15 +136,15 @@
 // then. A refused call was not run, so it is sent again, even a POST: it
 // waits in line for a session freed by one of the client's own calls, or,
 // when the client has nothing in flight (the sessions are held elsewhere),
-// backs off for a quarter of the time it has been shut out (0.4 s to 4 s),
-// whatever [WithMaxRetryWait] says.
-// Refusals do not count against WithMaxRetries. The wait ends with the
-// context, or after [WithMaxSlotWait] without progress while the API
-// refuses, with an error matching [ErrTooManyRequests] that says how long it
-// waited and how many refusals it saw. [WithMaxConcurrency] sets the limit outright for those who know their
+// backs off for about a quarter of the time it has been shut out (0.2 s to
+// 4 s), whatever [WithMaxRetryWait] says. Refusals do not count against
+// WithMaxRetries. The wait ends with the context, or after [WithMaxSlotWait]
+// without progress while the API refuses, with an error matching
+// [ErrTooManyRequests] that says how long it waited and how many refusals it
+// saw. [WithMaxConcurrency] sets the limit outright for those who know their
 // plan; [WithoutSlotWait] returns a 429 at once (and, past
-// WithMaxConcurrency, fails a call unsent); [Client.GateStats] reports
-// the gate. Each refusal is logged at info level with in_flight and limit.
+// WithMaxConcurrency, fails a call unsent); [Client.GateStats] reports the
+// gate. Each refusal is logged at info level with in_flight and limit.
 //
 // # Running many skills
 //

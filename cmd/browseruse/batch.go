@@ -377,7 +377,7 @@ func openOut(name, input string, stdin io.Reader, key runKey) (*os.File, okRuns,
 		in, err = f.Stat() // --batch - < out.jsonl
 	}
 	if in != nil && err == nil && os.SameFile(in, out) {
-		return fail(fmt.Errorf("--out %s is the --batch input: the records would overwrite it", name))
+		return fail(fmt.Errorf("--out %s is the --batch input: the records would be appended to it", name))
 	}
 	if err := lockOut(f); err != nil {
 		return fail(fmt.Errorf("--out %s: %w", name, err))

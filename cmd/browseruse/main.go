@@ -70,10 +70,11 @@ Exit codes:
   5    the result could not be written to stdout
   130  interrupted (SIGINT, Ctrl-C)
   143  terminated (SIGTERM)
-With --batch: 0 every line ok, 1 some line failed, 2 also the input could
-not be read, 3 an API error (401, 402, the skill's 400 or 404) stopped the
-batch, 5 a record could not be written; after 2, 3, 130 or 143, rerun the
-same command to run the lines left.
+With --batch: 0 every line ok, 1 some line failed (its skill, its
+parameters, or no answer from the API), 2 also the input could not be read,
+3 an API error (401, 402, the skill's 400 or 404) stopped the batch, 5 a
+record could not be written; after 2, 3, 130 or 143, rerun the same command
+to run the lines left.
 `
 
 // cli is the command's view of its process, so tests and main share run.
