@@ -54,9 +54,9 @@ var ErrNotAttempted = errors.New("browseruse: not attempted")
 // NotAttemptedError reports an input of a batch that never ran because the
 // batch stopped first: it was not sent, or every request sent for it was
 // refused (429) or provably never reached the API, so sending it again
-// later bills it once. [BatchResult.Attempts] counts those requests. Cause is why it stopped: the
-// error of the input that ended the batch (matching, for instance,
-// [ErrInsufficientCredits]), or [ErrBatchStopped].
+// later bills it once. [BatchResult.Attempts] counts those requests. Cause
+// is why the batch stopped: the error of the input that ended it
+// (matching, for instance, [ErrInsufficientCredits]), or [ErrBatchStopped].
 type NotAttemptedError struct {
 	Cause error
 }
@@ -242,12 +242,12 @@ func (b *batch) run(ctx context.Context, c *Client, skillID uuid.UUID, inputs it
 	// Stop is watched for as long as a call may wait, not only while inputs
 	// are dispatched: with every input dispatched, calls still wait in the
 	// gate, and Stop must keep them from being sent.
-	if opts.Stop != nil {
+	if b.userStop != nil {
 		ended := make(chan struct{})
 		defer close(ended) // deferred before wg.Wait, so run after it
 		go func() {
 			select {
-			case <-opts.Stop:
+			case <-b.userStop:
 				b.stop(ErrBatchStopped)
 			case <-ended:
 			}
@@ -277,9 +277,7 @@ func (b *batch) dispatch(ctx context.Context, c *Client, skillID uuid.UUID, inpu
 		}
 		slot := false
 		select {
-		case <-b.userStop:
-			b.stop(ErrBatchStopped)
-		case <-b.stopped:
+		case <-b.stopped: // Stop too: run's watcher, or guard below, passes it on
 		case sem <- struct{}{}:
 			slot = true
 		case <-ctx.Done():
@@ -303,10 +301,10 @@ func (b *batch) dispatch(ctx context.Context, c *Client, skillID uuid.UUID, inpu
 			returned := false
 			defer b.catch(&returned)
 			start := time.Now()
+			// An answer that stops the batch (StopsBatch) has stopped it
+			// already: the policy calls sendGuard.stop before the call's
+			// slot can go to a call waiting for it.
 			res, attempts, err := c.executeCounted(callCtx, skillID, in)
-			if err != nil && StopsBatch(err) && !errors.Is(err, ErrNotAttempted) {
-				b.stop(err)
-			}
 			if !errors.Is(err, errPanicked) { // not sent; the panic is what the caller gets
 				results <- BatchResult{Index: i, Result: res, Err: err, Attempts: attempts, Duration: time.Since(start)}
 			}

@@ -407,7 +407,7 @@ func (p *policy) send(req *http.Request) (sent, error) {
 			return sent{attempts: attempt}, fmt.Errorf("%w; gave up waiting to retry: %w", final, ctx.Err())
 		case <-guard.stopped: // the call's batch stopped; nil outside one
 			t.Stop()
-			if unsent && err != nil {
+			if unsent {
 				return sent{attempts: attempt}, guard.err() // it never ran
 			}
 			return sent{attempts: attempt}, final

@@ -105,7 +105,7 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 	// batch even before it has read a line.
 	go b.watchSignals(sigs, watched)
 
-	prog := c.startProgress(-1, !a.verbose, client.GateStats)
+	prog := c.startProgress(!a.verbose, client.GateStats)
 	defer prog.stop()
 	b.mu.Lock()
 	b.prog = prog
@@ -370,11 +370,11 @@ func openOut(name, input string, stdin io.Reader, key runKey) (*os.File, okRuns,
 		return fail(fmt.Errorf("--out %s is not a regular file; leave --out out to write the records to stdout", name))
 	}
 	var in os.FileInfo
-	switch f, isFile := stdin.(*os.File); {
+	switch stdinFile, isFile := stdin.(*os.File); {
 	case input != "-":
 		in, err = os.Stat(input)
 	case isFile:
-		in, err = f.Stat() // --batch - < out.jsonl
+		in, err = stdinFile.Stat() // --batch - < out.jsonl
 	}
 	if in != nil && err == nil && os.SameFile(in, out) {
 		return fail(fmt.Errorf("--out %s is the --batch input: the records would be appended to it", name))

@@ -41,15 +41,15 @@ type progress struct {
 }
 
 // live asks for the bar; --verbose's log lines would tear it, so they get
-// plain lines too. total is -1 when not known yet: setTotal gives it.
-func (c *cli) startProgress(total int, live bool, stats func() browseruse.GateStats) *progress {
-	p := &progress{total: total, stats: stats, start: time.Now(), w: c.stderr,
+// plain lines too. The total is not known until the input has been read to
+// its end: setTotal gives it.
+func (c *cli) startProgress(live bool, stats func() browseruse.GateStats) *progress {
+	p := &progress{total: -1, stats: stats, start: time.Now(), w: c.stderr,
 		quit: make(chan struct{}), exited: make(chan struct{})}
-	if live && c.interactive && total != 0 {
+	if live && c.interactive {
 		p.live = mpb.New(mpb.WithOutput(c.stderr), mpb.WithWidth(24), mpb.WithRefreshRate(200*time.Millisecond))
-		// Created with its total when known, else 0, which mpb takes for a
-		// total to come (SetTotal).
-		p.bar = p.live.AddBar(int64(max(total, 0)),
+		// A total of 0 is mpb's "a total to come" (SetTotal).
+		p.bar = p.live.AddBar(0,
 			mpb.PrependDecorators(decor.Name("batch "), decor.Any(func(decor.Statistics) string { return p.counters() })),
 			mpb.AppendDecorators(decor.Any(func(decor.Statistics) string { return p.status() })),
 		)
