@@ -148,9 +148,11 @@ var errOtherRun = errors.New("holds records of another batch")
 // scanRecords reads the records already in f, a --out being resumed, and
 // counts the ok ones by input hash. Records of another skill or session
 // are refused (errOtherRun): taken as done, they would leave this run's
-// inputs never run. A last line without its newline is a
-// partial record, left by a write that was interrupted or failed: it is cut
-// off (torn reports its size), and its input line runs again.
+// inputs never run. A last line without its newline is a record whose
+// write was interrupted or failed, or one whose newline alone was lost (an
+// editor that strips it): a whole record is kept and given its newline
+// back; anything else is a partial record, cut off (torn reports its
+// size), and its input line runs again.
 func scanRecords(f *os.File, key runKey) (ok okRuns, torn int64, err error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, 0, err
@@ -160,34 +162,54 @@ func scanRecords(f *os.File, key runKey) (ok okRuns, torn int64, err error) {
 	var off int64
 	for n := 1; ; n++ {
 		line, err := r.ReadBytes('\n')
-		if err == io.EOF {
-			if len(line) > 0 {
-				return ok, int64(len(line)), f.Truncate(off)
-			}
-			return ok, 0, nil
-		}
-		if err != nil {
+		if err != nil && err != io.EOF {
 			return nil, 0, err
 		}
+		if len(line) == 0 {
+			return ok, 0, nil
+		}
+		rec, perr := parseRecord(line, n, key)
+		last := err == io.EOF // no newline after it
+		switch {
+		case last && errors.Is(perr, errNotRecords): // a write interrupted part-way
+			return ok, int64(len(line)), f.Truncate(off)
+		case perr != nil:
+			return nil, 0, perr
+		case last: // a whole record whose newline alone was lost
+			if _, err := f.Write([]byte("\n")); err != nil { // O_APPEND: at the end
+				return nil, 0, err
+			}
+		}
 		off += int64(len(line))
-		var rec struct {
-			Line        int    `json:"line"`
-			InputSha256 string `json:"inputSha256"`
-			SkillID     string `json:"skillId"`
-			SessionID   string `json:"sessionId"`
-			OK          bool   `json:"ok"`
-		}
-		if json.Unmarshal(line, &rec) != nil || rec.Line < 1 || len(rec.InputSha256) != 2*sha256.Size {
-			return nil, 0, fmt.Errorf("%w (line %d)", errNotRecords, n)
-		}
-		if rec.SkillID == "" {
-			return nil, 0, fmt.Errorf("%w: line %d names no skill (written by an older browseruse); give another --out", errOtherRun, n)
-		}
-		if got := (runKey{rec.SkillID, rec.SessionID}); got != key {
-			return nil, 0, fmt.Errorf("%w: line %d is of %v, this run is of %v; give another --out", errOtherRun, n, got, key)
-		}
 		if rec.OK {
 			ok[rec.InputSha256]++
 		}
+		if last {
+			return ok, 0, nil
+		}
 	}
+}
+
+// recordSeen is what resume reads of a record.
+type recordSeen struct {
+	Line        int    `json:"line"`
+	InputSha256 string `json:"inputSha256"`
+	SkillID     string `json:"skillId"`
+	SessionID   string `json:"sessionId"`
+	OK          bool   `json:"ok"`
+}
+
+// parseRecord reads line n of --out as a record of the run key.
+func parseRecord(line []byte, n int, key runKey) (recordSeen, error) {
+	var rec recordSeen
+	if json.Unmarshal(line, &rec) != nil || rec.Line < 1 || len(rec.InputSha256) != 2*sha256.Size {
+		return rec, fmt.Errorf("%w (line %d)", errNotRecords, n)
+	}
+	if rec.SkillID == "" {
+		return rec, fmt.Errorf("%w: line %d names no skill (written by an older browseruse); give another --out", errOtherRun, n)
+	}
+	if got := (runKey{rec.SkillID, rec.SessionID}); got != key {
+		return rec, fmt.Errorf("%w: line %d is of %v, this run is of %v; give another --out", errOtherRun, n, got, key)
+	}
+	return rec, nil
 }

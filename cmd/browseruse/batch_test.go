@@ -700,3 +700,32 @@ func TestBatch_InterruptWhileThePipeIsIdleExits130(t *testing.T) {
 		t.Errorf("%d requests over both runs, want %d: one per line", n, lines)
 	}
 }
+
+// A last record that lost only its newline (an editor stripped it) is a
+// whole record: resume keeps it, gives the newline back, and does not run
+// (and bill) its line again. Only a partial record is cut.
+func TestBatch_LastRecordWithoutItsNewlineIsKept(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	inv, base := against(srv)
+	in, out := batchInput(t, 3), filepath.Join(t.TempDir(), "out.jsonl")
+	args := []string{"skills", "execute", skill, "--base-url", base, "--batch", in, "--out", out}
+	inv.run(t, args...).want(t, exitOK)
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, bytes.TrimSuffix(b, []byte("\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := inv.run(t, args...)
+	o.want(t, exitOK)
+	if strings.Contains(o.stderr, "partial") {
+		t.Errorf("stderr calls a whole record partial:\n%s", o.stderr)
+	}
+	if n := len(srv.Requests()); n != 3 {
+		t.Errorf("%d requests, want the first run's 3", n)
+	}
+	recs := readRecords(t, out) // fails on a line left without its newline
+	wantEveryLineOKOnce(t, recs, 3)
+}
