@@ -57,6 +57,7 @@ The key is read from $BROWSER_USE_API_KEY.`,
 		// A skill id is not a file name; there is nothing to offer.
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.changed = cmd.Flags().Changed
 			return c.execute(cmd.Context(), &f, args)
 		},
 	}
@@ -64,7 +65,7 @@ The key is read from $BROWSER_USE_API_KEY.`,
 	_ = cmd.MarkFlagFilename("params-json", "json")
 	_ = cmd.MarkFlagFilename("batch", "jsonl", "json")
 	_ = cmd.MarkFlagFilename("out", "jsonl", "json")
-	for _, name := range []string{"session", "base-url", "timeout", "param", "concurrency"} {
+	for _, name := range []string{"session", "base-url", "timeout", "param", "concurrency", "fake-latency", "fake-limit", "fake-credits"} {
 		_ = cmd.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions)
 	}
 	return cmd
@@ -76,6 +77,9 @@ type executeFlags struct {
 	params     []string // -p key=value, in order: a repeated key's last value wins
 	paramsJSON string
 	session    string
+	// changed reports whether a flag was given, to tell an explicit value
+	// from the default.
+	changed func(name string) bool
 	runOptions
 }
 
@@ -87,6 +91,11 @@ type runOptions struct {
 	timeout time.Duration
 	fake    bool
 	verbose bool
+	// --fake's server: how long a skill takes, its limit of sessions at
+	// once (0: none) and its credits (< 0: unlimited).
+	fakeLatency time.Duration
+	fakeLimit   int
+	fakeCredits int
 	// batch mode: the input, "" for one call
 	batch       string
 	out         string
@@ -103,6 +112,9 @@ func (f *executeFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.baseURL, "base-url", "", "the API base `URL` (default $BROWSER_USE_BASE_URL,\nelse "+defaultBaseURL+")")
 	fs.DurationVar(&f.timeout, "timeout", 0, "give up after `DURATION`, retries included, e.g. 30s or 5m\n(default 0: no limit but the client's own per-attempt limit)")
 	fs.BoolVar(&f.fake, "fake", false, "run against a built-in fake of the API that checks requests\nagainst the spec and echoes the parameters; needs no key and no network")
+	fs.DurationVar(&f.fakeLatency, "fake-latency", 0, "with --fake: each skill takes `DURATION`, e.g. 2s, holding a session")
+	fs.IntVar(&f.fakeLimit, "fake-limit", 0, "with --fake: allow `N` sessions at once and answer 429 to one more,\nas a plan's limit does (default 0: no limit)")
+	fs.IntVar(&f.fakeCredits, "fake-credits", 0, "with --fake: run `N` skills, then answer 402 as an account out of\ncredits does (default: unlimited)")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log every HTTP attempt to stderr (never the key)")
 	fs.StringVar(&f.batch, "batch", "", "run the skill once per line of `FILE` (- for stdin), each line a JSON\nobject of parameters; records go to stdout, or to --out")
 	fs.StringVar(&f.out, "out", "", "with --batch: append the records to `FILE`; rerunning with the\nsame FILE skips the lines already ok in it")
@@ -153,8 +165,8 @@ func (f *executeFlags) resolve(ctx context.Context, args []string, stdin io.Read
 	if err := f.checkBatch(); err != nil {
 		return nil, err
 	}
-	if a.fake && a.baseURL != "" {
-		return nil, errors.New("--fake and --base-url cannot be combined: --fake runs its own server")
+	if err := f.checkFake(&a); err != nil {
+		return nil, err
 	}
 	if f.paramsJSON != "" {
 		all, err := readParamsJSON(ctx, f.paramsJSON, stdin)
@@ -192,6 +204,31 @@ func (f *executeFlags) checkBatch() error {
 		return errors.New("--out -: leave --out out to write the records to stdout")
 	case f.out != "" && f.out == f.batch:
 		return fmt.Errorf("--out %s is the --batch input: the records would overwrite it", f.out)
+	}
+	return nil
+}
+
+// checkFake checks --fake and the flags that shape its server, and sets
+// a's credits: unlimited unless --fake-credits is given.
+func (f *executeFlags) checkFake(a *executeArgs) error {
+	a.fakeCredits = -1
+	if f.changed("fake-credits") {
+		a.fakeCredits = f.fakeCredits
+	}
+	for _, name := range []string{"fake-latency", "fake-limit", "fake-credits"} {
+		if f.changed(name) && !f.fake {
+			return fmt.Errorf("--%s needs --fake", name)
+		}
+	}
+	switch {
+	case f.fake && f.baseURL != "":
+		return errors.New("--fake and --base-url cannot be combined: --fake runs its own server")
+	case f.fakeLatency < 0:
+		return fmt.Errorf("--fake-latency %v is negative", f.fakeLatency)
+	case f.fakeLimit < 0:
+		return fmt.Errorf("--fake-limit %d is negative", f.fakeLimit)
+	case a.fakeCredits < 0 && f.changed("fake-credits"):
+		return fmt.Errorf("--fake-credits %d is negative", f.fakeCredits)
 	}
 	return nil
 }
@@ -268,6 +305,9 @@ func (c *cli) newClient(a *executeArgs) (client *browseruse.Client, closeFn func
 	closeFn = func() {}
 	if a.fake {
 		srv := browserusetest.NewServer()
+		srv.SetLatency(a.fakeLatency)
+		srv.SetConcurrencyLimit(a.fakeLimit)
+		srv.SetCredits(a.fakeCredits)
 		closeFn = srv.Close
 		client, err = srv.Client(opts...)
 	} else {

@@ -30,6 +30,10 @@
 //
 //	go run ./cmd/browseruse skills execute --fake 3f1c6a52-6a3e-4c1e-9d55-0b6a8a1f2c10 -p X=10
 //
+// --fake-latency, --fake-limit and --fake-credits make that fake's skills
+// slow, its sessions limited (429) and its credits finite (402), to try a
+// batch's progress, waits, stops and resume offline.
+//
 // (go run reports every failure as exit status 1; build or install the
 // command to see the codes above.)
 //
