@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -36,10 +37,9 @@ type batchRun struct {
 
 	// wmu guards the writes and the counts of records: bad lines are
 	// recorded in the batch's goroutine, results in the caller's.
-	wmu                      sync.Mutex
-	ok, failed               int // recorded
-	unrecorded, unrecordedOK int // results a failed write lost
-	writeErr                 error
+	wmu      sync.Mutex
+	t        tally
+	writeErr error
 
 	skipped, notRun, abandoned int
 	inputLeft                  bool // stopped before the input's end: the rest was not read
@@ -105,14 +105,15 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 	// batch even before it has read a line.
 	go b.watchSignals(sigs, watched)
 
-	prog := c.startProgress(!a.verbose, client.GateStats)
-	defer prog.stop()
+	concurrency := cmp.Or(a.concurrency, browseruse.DefaultBatchConcurrency)
+	prog := c.startProgress(!a.verbose, concurrency, b.tally, client.GateStats)
+	defer prog.stop(true)
 	b.mu.Lock()
 	b.prog = prog
 	b.mu.Unlock()
 	// The batch starts with the first line read, not the input's end.
-	in.start(done, b.stop, func(jobs int, err error) {
-		prog.setTotal(jobs)
+	in.start(done, b.stop, func(lines int, err error) {
+		prog.setTotal(lines)
 		if err != nil {
 			b.halt() // as a failed write does: calls waiting for a slot are not sent
 		}
@@ -126,7 +127,7 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 			if l.bad != "" {
 				// Never sent: the failure is the input's, and it is
 				// recorded every run until the line is fixed.
-				b.record(record{Line: l.n, InputSha256: l.hash, Error: l.bad})
+				b.record(record{Line: l.n, InputSha256: l.hash, Error: l.bad}, false)
 				continue
 			}
 			if !yield(browseruse.ExecuteSkillRequest{Parameters: l.params, SessionID: a.req.SessionID}) {
@@ -139,13 +140,10 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 		l := in.job(r.Index)
 		var notAttempted *browseruse.NotAttemptedError
 		if errors.As(r.Err, &notAttempted) {
-			// Left unrecorded, so that a rerun sends it.
-			prog.add(r, false)
-			continue
+			continue // left unrecorded, so that a rerun sends it
 		}
 		if r.Err != nil && errors.Is(r.Err, context.Canceled) && b.abandoning() {
 			b.abandoned++
-			prog.add(r, false)
 			continue
 		}
 		rec := recordFor(l, r)
@@ -156,38 +154,57 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 			// input either.
 			b.halt()
 		}
-		prog.add(r, true)
 		// Counted once on disk: a result without its record runs again on
 		// resume, so the summary must not call it done.
-		b.record(rec)
+		b.record(rec, ranSkill(r))
+		prog.update()
 	}
-	prog.stop()
-	b.elapsed, b.refusals = time.Since(prog.start).Round(10*time.Millisecond), client.GateStats().Refusals
 	// Stopped, the batch does not take the lines left: count them here,
 	// bad lines too, since they have no record yet. Lines never read are
 	// not counted.
 	jobs, skipped, badLeft, ended := in.counts()
 	b.skipped, b.inputLeft, b.readErr = skipped, !ended, in.readErr()
 	b.notRun = jobs - b.ran - b.abandoned + badLeft
+	prog.stop(b.notRun > 0 || b.abandoned > 0 || b.inputLeft)
+	b.elapsed, b.refusals = time.Since(prog.start).Round(10*time.Millisecond), client.GateStats().Refusals
 	return b.finish()
 }
 
-// record writes rec and counts it. It runs in the batch's goroutine for a
-// bad line and in the caller's for a result, hence the lock.
-func (b *batchRun) record(rec record) {
+// record writes rec and counts it, billed when the API ran the skill for
+// it. It runs in the batch's goroutine for a bad line and in the caller's
+// for a result, hence the lock.
+func (b *batchRun) record(rec record, billed bool) {
 	b.wmu.Lock()
 	defer b.wmu.Unlock()
+	if billed {
+		b.t.billed++
+	}
 	switch {
 	case !b.write(rec):
-		b.unrecorded++
+		b.t.unrecorded++
 		if rec.OK {
-			b.unrecordedOK++
+			b.t.unrecordedOK++
 		}
 	case rec.OK:
-		b.ok++
+		b.t.ok++
 	default:
-		b.failed++
+		b.t.failed++
 	}
+}
+
+// tally is what the batch has recorded so far.
+func (b *batchRun) tally() tally {
+	b.wmu.Lock()
+	defer b.wmu.Unlock()
+	return b.t
+}
+
+// ranSkill reports whether the API ran the skill for r, which is what an
+// account is billed for: a success, or a skill that ran and failed. The API
+// does not say what a call cost, so this counts calls, not credits.
+func ranSkill(r browseruse.BatchResult) bool {
+	var skillErr *browseruse.SkillError
+	return r.Err == nil || errors.As(r.Err, &skillErr)
 }
 
 // write appends rec as one write(2) of the whole line. A failed write stops
@@ -274,6 +291,7 @@ func (b *batchRun) finish() error {
 		}
 	}
 	c := b.c
+	c.clearLine()
 	fmt.Fprintln(c.stderr, "browseruse: "+b.summary())
 	b.mu.Lock()
 	sig := b.signal
@@ -285,8 +303,8 @@ func (b *batchRun) finish() error {
 	switch {
 	case b.writeErr != nil:
 		fmt.Fprintln(c.stderr, "browseruse: writing the records:", b.writeErr)
-		if b.unrecorded > 0 {
-			fmt.Fprintf(c.stderr, "%d results could not be recorded (%d of them ok, so billed): their lines run again on resume.\n", b.unrecorded, b.unrecordedOK)
+		if b.t.unrecorded > 0 {
+			fmt.Fprintf(c.stderr, "%d results could not be recorded (%d of them ok, so billed): their lines run again on resume.\n", b.t.unrecorded, b.t.unrecordedOK)
 		}
 		fmt.Fprintln(c.stderr, "Sent no more calls. "+resume)
 		return exitError{exitWrite}
@@ -319,19 +337,19 @@ func (b *batchRun) finish() error {
 		}
 		fmt.Fprintln(c.stderr, resume)
 		return exitError{exitAPIError}
-	case b.failed > 0:
+	case b.t.failed > 0:
 		return exitError{exitSkillFailed}
 	}
 	return nil
 }
 
 func (b *batchRun) summary() string {
-	s := fmt.Sprintf("batch: %d ok, %d failed", b.ok, b.failed)
+	s := fmt.Sprintf("batch: %d ok, %d failed", b.t.ok, b.t.failed)
 	if b.skipped > 0 {
 		s += fmt.Sprintf(", %d skipped (ok in an earlier run)", b.skipped)
 	}
-	if b.unrecorded > 0 {
-		s += fmt.Sprintf(", %d not recorded", b.unrecorded)
+	if b.t.unrecorded > 0 {
+		s += fmt.Sprintf(", %d not recorded", b.t.unrecorded)
 	}
 	if b.notRun > 0 {
 		s += fmt.Sprintf(", %d not run", b.notRun)

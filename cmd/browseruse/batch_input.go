@@ -26,6 +26,7 @@ type batchReader struct {
 	pending []inputLine   // read, not yet taken: bad lines and jobs
 	taken   []inputLine   // jobs handed to the batch, by their index in it
 	jobs    int           // jobs read
+	bad     int           // bad lines read: recorded as failed, never sent
 	skipped int           // lines ok in an earlier run
 	ended   bool          // the input was read to its end, or failed
 	err     error         // the read error that ended it; nil at EOF
@@ -74,7 +75,8 @@ func openBatchInput(ctx context.Context, name string, stdin io.Reader) (*batchRe
 }
 
 // start reads the input in a goroutine of its own; onEnd gets the number
-// of jobs once the input has ended, and the read error if one ended it. A line is skipped when
+// of lines to run (jobs and bad lines: every line not skipped) once the
+// input has ended, and the read error if one ended it. A line is skipped when
 // its hash has, in done, as many ok records as lines so far hold it. The
 // reading ends at the input's end, at a read error, or once stop closes;
 // a read from a pipe cannot be cancelled, so a goroutine waiting on one is
@@ -94,6 +96,8 @@ func (in *batchReader) start(done okRuns, stop <-chan struct{}, onEnd func(jobs 
 				default:
 					if l.bad == "" {
 						in.jobs++
+					} else {
+						in.bad++
 					}
 					in.pending = append(in.pending, l)
 				}
@@ -107,9 +111,9 @@ func (in *batchReader) start(done okRuns, stop <-chan struct{}, onEnd func(jobs 
 				// The total first: once ended is set, the batch may end
 				// and stop the progress before a late total could show.
 				in.mu.Lock()
-				jobs := in.jobs
+				lines := in.jobs + in.bad
 				in.mu.Unlock()
-				onEnd(jobs, err)
+				onEnd(lines, err)
 				in.mu.Lock()
 				in.ended, in.err = true, err
 				in.mu.Unlock()

@@ -565,7 +565,7 @@ func TestBatch_PlainProgressLinesAndASummary(t *testing.T) {
 	if n := strings.Count(o.stdout, "\n"); n != 32 {
 		t.Errorf("%d records on stdout, want 32", n)
 	}
-	for _, says := range []string{"/32 done, ", " in flight, limit ", " refusals, ", "ETA ", "batch: 32 ok, 0 failed; "} {
+	for _, says := range []string{"/32 done, ", " in flight (--concurrency 10, learned limit ", " refusals (429), ", "ETA ", "batch: 32 ok, 0 failed; "} {
 		if !strings.Contains(o.stderr, says) {
 			t.Errorf("stderr does not say %q:\n%s", says, o.stderr)
 		}

@@ -45,6 +45,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -151,6 +152,19 @@ func stopped(ctx context.Context) (code int, what string, ok bool) {
 		return exitTerminated, "terminated", true
 	}
 	return exitInterrupted, "interrupted", true
+}
+
+// eraseLine returns a terminal's cursor to the start of its line and erases
+// the line.
+const eraseLine = "\r\033[K"
+
+// clearLine erases stderr's current line when it is a terminal, where the
+// terminal may have echoed ^C (or typed keys) after the bar's last redraw:
+// a message then starts on a clean line.
+func (c *cli) clearLine() {
+	if c.interactive {
+		fmt.Fprint(c.stderr, eraseLine)
+	}
 }
 
 func isTerminal(f *os.File) bool {

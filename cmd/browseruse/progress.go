@@ -1,13 +1,13 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"sync"
 	"time"
 
+	"github.com/vbauerster/cupwriter"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
@@ -19,18 +19,31 @@ import (
 // drown it. $BROWSERUSE_PROGRESS_INTERVAL overrides it.
 const defaultProgressInterval = 5 * time.Second
 
-// progress shows a batch's state on stderr: on a terminal a live bar drawn
-// by mpb, elsewhere a plain status line every few seconds. add is called
-// from the loop that reads the results; the drawing runs on its own
-// goroutine.
-type progress struct {
-	stats func() browseruse.GateStats
-	start time.Time
-	w     io.Writer
+// tally is what a batch has recorded so far. The bar and the summary both
+// read it, so they cannot disagree.
+type tally struct {
+	ok, failed   int // records written
+	unrecorded   int // results a failed write lost
+	unrecordedOK int // of which ok, so billed
+	billed       int // results of calls the API ran the skill for
+}
 
-	mu                    sync.Mutex
-	total                 int // -1 until known: the input is read as the batch runs
-	done, ok, failed, ran int
+// done is the lines this run has finished with.
+func (t tally) done() int { return t.ok + t.failed + t.unrecorded }
+
+// progress shows a batch's state on stderr: on a terminal a live bar drawn
+// by mpb, elsewhere a plain status line every few seconds. The drawing runs
+// on its own goroutine and reads the counts it shows from tally and stats.
+type progress struct {
+	tally       func() tally
+	stats       func() browseruse.GateStats
+	concurrency int // --concurrency
+	start       time.Time
+	w           io.Writer
+
+	mu      sync.Mutex
+	total   int  // lines to run: -1 until the input has been read to its end
+	stopped bool // the batch stopped before its end: no ETA
 
 	live *mpb.Progress // nil: plain lines
 	bar  *mpb.Bar
@@ -40,14 +53,15 @@ type progress struct {
 	exited   chan struct{}
 }
 
-// live asks for the bar; --verbose's log lines would tear it, so they get
-// plain lines too. The total is not known until the input has been read to
-// its end: setTotal gives it.
-func (c *cli) startProgress(live bool, stats func() browseruse.GateStats) *progress {
-	p := &progress{total: -1, stats: stats, start: time.Now(), w: c.stderr,
+// startProgress asks for the bar with live; --verbose's log lines would
+// tear it, so they get plain lines too. The total is not known until the
+// input has been read to its end: setTotal gives it.
+func (c *cli) startProgress(live bool, concurrency int, t func() tally, stats func() browseruse.GateStats) *progress {
+	p := &progress{total: -1, tally: t, stats: stats, concurrency: concurrency, start: time.Now(), w: c.stderr,
 		quit: make(chan struct{}), exited: make(chan struct{})}
 	if live && c.interactive {
-		p.live = mpb.New(mpb.WithOutput(c.stderr), mpb.WithWidth(24), mpb.WithRefreshRate(200*time.Millisecond))
+		p.live = mpb.New(mpb.WithConsoleWriter(newLineStartWriter(c.stderr)),
+			mpb.WithWidth(24), mpb.WithRefreshRate(200*time.Millisecond))
 		// A total of 0 is mpb's "a total to come" (SetTotal).
 		p.bar = p.live.AddBar(0,
 			mpb.PrependDecorators(decor.Name("batch "), decor.Any(func(decor.Statistics) string { return p.counters() })),
@@ -76,32 +90,35 @@ func (c *cli) startProgress(live bool, stats func() browseruse.GateStats) *progr
 	return p
 }
 
-// add counts one result; recorded is false for an input that was not run.
-func (p *progress) add(r browseruse.BatchResult, recorded bool) {
-	p.mu.Lock()
-	p.done++
-	if recorded {
-		if r.Err == nil {
-			p.ok++
-		} else {
-			p.failed++
-		}
-		if ranSkill(r) {
-			p.ran++
-		}
-	}
-	p.mu.Unlock()
-	if p.bar != nil {
-		p.bar.Increment()
-	}
+// lineStartWriter is mpb's terminal writer, returning to the start of the
+// line before each redraw. mpb moves the cursor up to its bar and erases
+// from there, and cursor-up keeps the column: after the terminal echoed ^C
+// (or anything else was typed) the redraw would start mid-line and leave
+// the echo's width of the old bar ("babrowseruse: interrupted").
+type lineStartWriter struct {
+	*cupwriter.Writer
+	out io.Writer
 }
 
-// ranSkill reports whether the API ran the skill for r, which is what an
-// account is billed for: a success, or a skill that ran and failed. The API
-// does not say what a call cost, so the status counts calls, not credits.
-func ranSkill(r browseruse.BatchResult) bool {
-	var skillErr *browseruse.SkillError
-	return r.Err == nil || errors.As(r.Err, &skillErr)
+func newLineStartWriter(out io.Writer) lineStartWriter {
+	// Only for a terminal (c.interactive): cupwriter finds its size through
+	// out, when out is the *os.File.
+	return lineStartWriter{Writer: cupwriter.New(out, true), out: out}
+}
+
+func (w lineStartWriter) Flush(lines int) error {
+	if _, err := io.WriteString(w.out, "\r"); err != nil {
+		return err
+	}
+	return w.Writer.Flush(lines)
+}
+
+// update moves the bar to the lines done; the batch calls it after each
+// record.
+func (p *progress) update() {
+	if p.bar != nil {
+		p.bar.SetCurrent(int64(p.tally().done()))
+	}
 }
 
 // setTotal gives the total once the input has been read to its end.
@@ -112,33 +129,46 @@ func (p *progress) setTotal(total int) {
 	if p.bar != nil {
 		p.bar.SetTotal(int64(total), false)
 		p.bar.EnableTriggerComplete() // full once done reaches it, as with a total known from the start
+		p.update()
 	}
 }
 
 // counters is done/total, with ? for a total not known yet.
 func (p *progress) counters() string {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.total < 0 {
-		return fmt.Sprintf("%d/?", p.done)
+	total := p.total
+	p.mu.Unlock()
+	done := p.tally().done()
+	if total < 0 {
+		return fmt.Sprintf("%d/?", done)
 	}
-	return fmt.Sprintf("%d/%d", p.done, p.total)
+	return fmt.Sprintf("%d/%d", done, total)
 }
 
-// status is everything but done/total: outcomes, the client's gate (calls
-// in flight, its current limit, the refusals it met), rate and ETA.
+// status is everything but done/total: the outcomes as the summary counts
+// them, rate and ETA, the calls in flight against --concurrency and the
+// limit the client's gate has learned (the account's, from its 429s; the
+// smallest plan's until then), the refusals met and the calls billed.
 func (p *progress) status() string {
 	p.mu.Lock()
-	total, done, ok, failed, ran := p.total, p.done, p.ok, p.failed, p.ran
+	total, stopped := p.total, p.stopped
 	p.mu.Unlock()
-	gs := p.stats()
+	t, gs := p.tally(), p.stats()
+	done := t.done()
 	rate := float64(done) / time.Since(p.start).Seconds()
-	eta := "?"
-	if done > 0 && total >= 0 {
-		eta = time.Duration(float64(total-done) / rate * float64(time.Second)).Round(time.Second).String()
+	eta := "ETA ?"
+	switch {
+	case stopped:
+		eta = "stopped"
+	case done > 0 && total >= 0:
+		eta = "ETA " + time.Duration(float64(total-done)/rate*float64(time.Second)).Round(time.Second).String()
 	}
-	return fmt.Sprintf("%d ok, %d failed, %d in flight, limit %d, %d refusals, %d billed calls, %.1f/s, ETA %s",
-		ok, failed, gs.InFlight, gs.Limit, gs.Refusals, ran, rate, eta)
+	s := fmt.Sprintf("%d ok, %d failed", t.ok, t.failed)
+	if t.unrecorded > 0 {
+		s += fmt.Sprintf(", %d not recorded", t.unrecorded)
+	}
+	return s + fmt.Sprintf(", %s, %.1f/s, %d in flight (--concurrency %d, learned limit %d), %d refusals (429), %d billed calls",
+		eta, rate, gs.InFlight, p.concurrency, gs.Limit, gs.Refusals, t.billed)
 }
 
 // say prints msg on stderr, above the bar when there is one.
@@ -151,9 +181,13 @@ func (p *progress) say(msg string) {
 }
 
 // stop ends the drawing and returns once it has: what follows on stderr
-// (the summary) is not overdrawn.
-func (p *progress) stop() {
+// (the summary) is not overdrawn. stopped says the batch ended before its
+// end, so the last state shows that instead of an ETA.
+func (p *progress) stop(stopped bool) {
 	p.stopOnce.Do(func() {
+		p.mu.Lock()
+		p.stopped = stopped
+		p.mu.Unlock()
 		close(p.quit)
 		if p.live != nil {
 			if !p.bar.Completed() {

@@ -34,11 +34,13 @@ func runSpinner(w io.Writer, label string, ticks <-chan time.Time, elapsed func(
 			select {
 			case <-s.stop:
 				if drawn {
-					fmt.Fprint(w, "\r\033[K") // leave the line clean for what follows
+					fmt.Fprint(w, eraseLine) // leave the line clean for what follows
 				}
 				return
 			case <-ticks:
-				fmt.Fprintf(w, "\r%c %s… %v", spinnerFrames[i%len(spinnerFrames)], label,
+				// Erased to its end after each frame: a frame shorter than
+				// the last ("5s" after "4.9s") would leave the old tail.
+				fmt.Fprintf(w, "\r%c %s… %v\033[K", spinnerFrames[i%len(spinnerFrames)], label,
 					elapsed().Truncate(100*time.Millisecond))
 				drawn = true
 			}
