@@ -629,3 +629,108 @@ func TestHardening_TLSRecordErrorAfterTheHandshakeIsNoProof(t *testing.T) {
 		t.Errorf("%v, the traced handshake's error, counts as sent", late)
 	}
 }
+
+// percentAll spells every byte of s as %XX.
+func percentAll(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		fmt.Fprintf(&b, "%%%02X", s[i])
+	}
+	return b.String()
+}
+
+// unescapeAll decodes every %XX and \uXXXX (of an ASCII byte) in s, again
+// and again until nothing changes: what a reader of s could recover.
+func unescapeAll(s string) string {
+	for {
+		var b strings.Builder
+		for i := 0; i < len(s); i++ {
+			var v int
+			if s[i] == '%' && i+2 < len(s) {
+				if _, err := fmt.Sscanf(s[i+1:i+3], "%02x", &v); err == nil {
+					b.WriteByte(byte(v))
+					i += 2
+					continue
+				}
+			}
+			if strings.HasPrefix(s[i:], `\u00`) && i+5 < len(s) {
+				if _, err := fmt.Sscanf(s[i+4:i+6], "%02x", &v); err == nil {
+					b.WriteByte(byte(v))
+					i += 5
+					continue
+				}
+			}
+			b.WriteByte(s[i])
+		}
+		if b.String() == s {
+			return s
+		}
+		s = b.String()
+	}
+}
+
+// keyFreeDecoded is keyFree for renderings once their escapes are decoded.
+func keyFreeDecoded(t *testing.T, what string, v any) {
+	t.Helper()
+	keyFree(t, what, v)
+	for _, s := range []string{fmt.Sprint(v), fmt.Sprintf("%+v", v), fmt.Sprintf("%#v", v)} {
+		if d := unescapeAll(s); strings.Contains(d, browseruseKey) {
+			t.Errorf("%s shows the key once unescaped: %s", what, s)
+		}
+	}
+}
+
+func TestHardening_PercentEscapedKeyInA401(t *testing.T) {
+	t.Parallel()
+	srv := newRawServer(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		key := percentAll(r.Header.Get(browseruse.KeyHeader))
+		w.Header().Set("X-Request-Id", key)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprintf(w, `{"detail":"invalid key %s"}`, key)
+	})
+	c := client(t, srv.URL, srv.Client(), browseruse.WithAPIKey(browseruseKey))
+	_, err := execute(t.Context(), c, nil)
+	var apiErr *browseruse.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("err = %v, want the 401", err)
+	}
+	keyFreeDecoded(t, "the 401", err)
+	keyFreeDecoded(t, "its fields", *apiErr)
+	if !strings.Contains(apiErr.Detail, "invalid key [redacted]") {
+		t.Errorf("Detail = %q, want the key redacted and the rest kept", apiErr.Detail)
+	}
+}
+
+func TestHardening_EscapedKeyInASuccess(t *testing.T) {
+	t.Parallel()
+	for name, spell := range map[string]func(key string) string{
+		"percent_every_byte": percentAll,
+		"percent_underscore": func(k string) string { return strings.ReplaceAll(k, "_", "%5F") },
+		// JSON escapes of the percent signs of a %-escape, and a %-escape of
+		// the backslash of a JSON escape.
+		"json_then_percent": func(k string) string { return strings.ReplaceAll(percentAll(k), "%", `\u0025`) },
+		"percent_then_json": func(k string) string { return `%5Cu0062` + k[1:] },
+		"mixed":             func(k string) string { return `\u0062%75` + strings.ReplaceAll(k[2:], "_", `\u005f`) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := newRawServer(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+				key := spell(r.Header.Get(browseruse.KeyHeader))
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprintf(w, `{"success":true,"result":{"echo":"%s"},"stderr":"key=%s","latencyMs":1}`, key, key)
+			})
+			c := client(t, srv.URL, srv.Client(), browseruse.WithAPIKey(browseruseKey))
+			res, err := execute(t.Context(), c, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			keyFreeDecoded(t, "the result", string(res.Result))
+			keyFreeDecoded(t, "the stderr", res.Stderr)
+			var v map[string]string
+			if err := res.Decode(&v); err != nil || v["echo"] != "[redacted]" || res.Stderr != "key=[redacted]" {
+				t.Errorf("result %v (%v), stderr %q: want the key redacted and the rest kept", v, err, res.Stderr)
+			}
+		})
+	}
+}

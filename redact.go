@@ -62,6 +62,9 @@ func redactHeader(h http.Header, key string) {
 }
 
 func redactString(s, key string) string {
+	if key == "" {
+		return s
+	}
 	spans := keySpans(s, key)
 	if spans == nil {
 		return s
@@ -86,25 +89,29 @@ func containsFold(s, substr string) bool {
 	return false
 }
 
-// keySpans finds every spelling of key in s, as [start, end) pairs: the key
-// itself, or the key with any of its bytes written as a JSON escape
-// ("\u0062u_..." or "\/"), which a JSON decoder turns back into the key. It
-// returns nil, without allocating, when there is none: the common case
-// costs a search for the key and for a backslash.
+// keySpans finds every spelling of key in s, as [start, end) pairs: any text
+// that reads as the key once its JSON escapes ("\u0062", "\/") and its
+// %-escapes ("%62") are decoded, in any mix and nested up to escapeRounds
+// deep ("%5Cu0062", "\u002562": a JSON escape %-escaped, a %-escape
+// JSON-escaped). It is the one place that knows the spellings: everything a
+// server supplies, and every error text, goes through it. It returns nil,
+// without allocating, when there is none: the common case costs a search
+// for the key, for a backslash and for a percent sign.
 func keySpans(s, key string) [][2]int {
-	lit := strings.Index(s, key)
-	if lit < 0 && strings.IndexByte(s, '\\') < 0 {
+	lit, bs, pc := strings.Index(s, key), strings.IndexByte(s, '\\'), strings.IndexByte(s, '%')
+	if lit < 0 && bs < 0 && pc < 0 {
 		return nil
 	}
 	var spans [][2]int
 	for next := 0; next < len(s); {
-		if lit >= 0 && lit < next {
-			if lit = strings.Index(s[next:], key); lit >= 0 {
-				lit += next
-			}
+		lit = indexFrom(s, key, next, lit)
+		bs = indexFrom(s, "\\", next, bs)
+		pc = indexFrom(s, "%", next, pc)
+		e := bs
+		if e < 0 || pc >= 0 && pc < e {
+			e = pc
 		}
-		b := strings.IndexByte(s[next:], '\\')
-		if b < 0 {
+		if e < 0 {
 			if lit < 0 {
 				break
 			}
@@ -112,17 +119,16 @@ func keySpans(s, key string) [][2]int {
 			next = lit + len(key)
 			continue
 		}
-		b += next
-		// A spelling with an escape starts at most len(key)-1 bytes before
-		// its first backslash.
-		from := max(next, b-len(key)+1)
+		// Before its first escape a spelling is the key's own bytes, so it
+		// starts at most len(key)-1 bytes before that escape.
+		from := max(next, e-len(key)+1)
 		if lit >= 0 && lit < from {
 			spans = append(spans, [2]int{lit, lit + len(key)})
 			next = lit + len(key)
 			continue
 		}
 		found := false
-		for i := from; i <= b; i++ {
+		for i := from; i <= e; i++ {
 			if n := keyAt(s, i, key); n > 0 {
 				spans = append(spans, [2]int{i, i + n})
 				next, found = i+n, true
@@ -130,94 +136,107 @@ func keySpans(s, key string) [][2]int {
 			}
 		}
 		if !found {
-			next = b + 1
+			next = e + 1
 		}
 	}
 	return spans
 }
 
+// indexFrom is the index of sub in s at or after next, given last, the
+// index found by an earlier search (-1: none after where it started).
+func indexFrom(s, sub string, next, last int) int {
+	if last < 0 || last >= next {
+		return last
+	}
+	if i := strings.Index(s[next:], sub); i >= 0 {
+		return next + i
+	}
+	return -1
+}
+
+// escapeRounds is how deeply escapes may nest in a spelling of the key:
+// JSON in %, % in JSON, and one more round for good measure.
+const escapeRounds = 3
+
 // keyAt is the length of the spelling of key that starts at s[i], 0 if none.
 func keyAt(s string, i int, key string) int {
+	if strings.HasPrefix(s[i:], key) {
+		return len(key)
+	}
 	j := i
 	for k := 0; k < len(key); k++ {
-		c := key[k]
-		switch {
-		case j >= len(s):
-			return 0
-		case s[j] == c:
-			j++
-		case s[j] != '\\' || j+1 >= len(s):
-			return 0
-		case s[j+1] == 'u' && j+6 <= len(s) && c < 0x80 && hexValue(s[j+2:j+6]) == int(c):
-			j += 6
-		case (s[j+1] == '/' || s[j+1] == '"' || s[j+1] == '\\') && s[j+1] == c:
-			j += 2
-		default:
+		c, n := decodedByte(s, j, escapeRounds)
+		if n == 0 || c != key[k] {
 			return 0
 		}
+		j += n
 	}
 	return j - i
 }
 
-// hexValue decodes four hex digits, -1 if they are not.
-func hexValue(h string) int {
-	v := 0
-	for i := 0; i < len(h); i++ {
-		c := h[i]
+// decodedByte is the first byte of s[j:] once its escapes are decoded
+// rounds times over, and how many bytes of s it takes up (0 at the end of
+// s). Each round reads the bytes the round below decoded, so the parts of
+// an escape may themselves be escaped. A \u escape is read only for an
+// ASCII character (the key's are), an invalid escape as its first byte.
+func decodedByte(s string, j, rounds int) (byte, int) {
+	if j >= len(s) {
+		return 0, 0
+	}
+	if rounds == 0 {
+		return s[j], 1
+	}
+	c, n := decodedByte(s, j, rounds-1)
+	switch c {
+	case '%':
+		if v, m := decodedHex(s, j+n, rounds-1, 2); v >= 0 {
+			return byte(v), n + m
+		}
+	case '\\':
+		e, m := decodedByte(s, j+n, rounds-1)
 		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c -= 'a' - 10
-		case 'A' <= c && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return -1
-		}
-		v = v<<4 | int(c)
-	}
-	return v
-}
-
-// showsKey reports whether s shows the key as redactString finds it, or
-// once its %-escapes are decoded, as a URL's reader would decode them.
-func showsKey(s, key string) bool {
-	if key == "" {
-		return false
-	}
-	return keySpans(s, key) != nil || strings.IndexByte(s, '%') >= 0 && keySpans(unescapePercent(s), key) != nil
-}
-
-// redactText is redactString for text that may be %-escaped: when the key
-// shows only once decoded, the decoded text is redacted and returned.
-func redactText(s, key string) string {
-	if key == "" {
-		return s
-	}
-	s = redactString(s, key)
-	if strings.IndexByte(s, '%') >= 0 {
-		if d := unescapePercent(s); keySpans(d, key) != nil {
-			return redactString(d, key)
-		}
-	}
-	return s
-}
-
-// unescapePercent decodes every valid %XX of s and keeps the rest as it is,
-// where url.PathUnescape would give up on the first invalid one.
-func unescapePercent(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) {
-			if v := hexValue("00" + s[i+1:i+3]); v >= 0 {
-				b.WriteByte(byte(v))
-				i += 2
-				continue
+		case e == '"' || e == '\\' || e == '/':
+			return e, n + m
+		case e == 'u':
+			if v, h := decodedHex(s, j+n+m, rounds-1, 4); v >= 0 && v < 0x80 {
+				return byte(v), n + m + h
 			}
 		}
-		b.WriteByte(s[i])
 	}
-	return b.String()
+	return c, n
+}
+
+// decodedHex reads digits hex digits through decodedByte: their value and
+// the bytes of s they take up; -1 if they are not all hex digits.
+func decodedHex(s string, j, rounds, digits int) (int, int) {
+	v, n := 0, 0
+	for range digits {
+		c, m := decodedByte(s, j+n, rounds)
+		d := hexDigit(c)
+		if m == 0 || d < 0 {
+			return -1, 0
+		}
+		v, n = v<<4|d, n+m
+	}
+	return v, n
+}
+
+// hexDigit is the value of the hex digit c, -1 if it is not one.
+func hexDigit(c byte) int {
+	switch {
+	case '0' <= c && c <= '9':
+		return int(c - '0')
+	case 'a' <= c && c <= 'f':
+		return int(c - 'a' + 10)
+	case 'A' <= c && c <= 'F':
+		return int(c - 'A' + 10)
+	}
+	return -1
+}
+
+// showsKey reports whether s shows the key in any spelling keySpans knows.
+func showsKey(s, key string) bool {
+	return key != "" && keySpans(s, key) != nil
 }
 
 func urlShowsKey(u *url.URL, key string) bool {
@@ -238,9 +257,9 @@ func headerShowsKey(h http.Header, key string) bool {
 // Location can set on a same-origin redirect.
 func redactURL(u *url.URL, key string) *url.URL {
 	c := *u
-	c.Path, c.RawPath = redactText(c.Path, key), ""
-	c.RawQuery = redactText(c.RawQuery, key)
-	c.Fragment, c.RawFragment = redactText(c.Fragment, key), ""
+	c.Path, c.RawPath = redactString(c.Path, key), ""
+	c.RawQuery = redactString(c.RawQuery, key)
+	c.Fragment, c.RawFragment = redactString(c.Fragment, key), ""
 	if c.User != nil && showsKey(c.User.String(), key) {
 		c.User = nil
 	}
@@ -289,21 +308,21 @@ func redactChain(err error, key string) error {
 	switch e := err.(type) {
 	case *url.Error:
 		c := *e
-		c.URL = redactText(c.URL, key)
+		c.URL = redactString(c.URL, key)
 		c.Err = redactChain(c.Err, key)
 		if !chainHolds(&c, key) {
 			return &c
 		}
 	case interface{ Unwrap() error }:
-		return redactedError{redactText(err.Error(), key), redactChain(e.Unwrap(), key)}
+		return redactedError{redactString(err.Error(), key), redactChain(e.Unwrap(), key)}
 	case interface{ Unwrap() []error }:
 		errs := slices.Clone(e.Unwrap())
 		for i := range errs {
 			errs[i] = redactChain(errs[i], key)
 		}
-		return redactedErrors{redactText(err.Error(), key), errs}
+		return redactedErrors{redactString(err.Error(), key), errs}
 	}
-	return redactedError{msg: redactText(err.Error(), key)}
+	return redactedError{msg: redactString(err.Error(), key)}
 }
 
 // redactedError stands for an error whose text held the key: it keeps
