@@ -492,6 +492,13 @@ func (p *policy) attempt(ctx context.Context, req *http.Request, header http.Hea
 	redirected = tr.wasRedirected() || resp.Request != nil && resp.Request.Response != nil
 	body, err = readBody(resp.Body, p.maxBody, resp.ContentLength)
 	resp.Body.Close()
+	if err != nil && provesNotExecuted(resp.StatusCode) {
+		// The status line already says the request did not run: what
+		// happened to the body changes nothing of that. What arrived of it
+		// is dropped: a cut body may end inside the key, where no spelling
+		// of it can be found.
+		return resp, p.redactResponse(resp, nil), false, redirected, nil
+	}
 	if err != nil {
 		if errors.Is(err, ErrResponseTooLarge) {
 			return nil, nil, false, redirected, fmt.Errorf("%w: status %d, more than %d bytes (see WithMaxResponseBytes)", ErrResponseTooLarge, resp.StatusCode, p.maxBody)
@@ -706,6 +713,16 @@ func retryableStatus(status int, idempotent bool) bool {
 		return idempotent
 	}
 	return false
+}
+
+// provesNotExecuted reports whether a response with status proves that the
+// server did not execute the request, whatever happens to its body: a 4xx
+// says the server would not process it (RFC 9110, 15.5), except a 408,
+// which may come after part of it arrived. Every 4xx the API documents is
+// such a refusal (429 too many sessions, 402 insufficient credits, 400,
+// 404, 422).
+func provesNotExecuted(status int) bool {
+	return status >= 400 && status <= 499 && status != http.StatusRequestTimeout
 }
 
 func isIdempotent(method string) bool {

@@ -962,3 +962,52 @@ func TestSecurity_PlainHTTPOnlyForLoopback(t *testing.T) {
 		}
 	}
 }
+
+// cutAnswer writes a response with status whose body stops at 18 of the 80
+// bytes it declares, then closes the connection.
+func cutAnswer(t *testing.T, w http.ResponseWriter, status int) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", "80")
+	w.Header().Set("Retry-After", "0")
+	w.WriteHeader(status)
+	io.WriteString(w, `{"detail":"slow do`)
+	http.NewResponseController(w).Flush()
+	resetConn(t, w)
+}
+
+func TestGate_ACutRefusalIsStillARefusal(t *testing.T) {
+	t.Parallel()
+	srv := newRawServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if n == 1 {
+			cutAnswer(t, w, http.StatusTooManyRequests)
+			return
+		}
+		writeOK(w)
+	})
+	c := client(t, srv.URL, srv.Client(), browseruse.WithMaxRetries(0), fastRetries)
+	if _, err := execute(t.Context(), c, nil); err != nil {
+		t.Fatalf("err = %v, want the cut 429 waited out and the call run", err)
+	}
+	if n := len(srv.requests()); n != 2 {
+		t.Errorf("server saw %d requests, want the refused one and the one that ran", n)
+	}
+	if s := c.GateStats(); s.Refusals != 1 {
+		t.Errorf("Stats() = %+v, want 1 refusal", s)
+	}
+}
+
+func TestResponse_ACutAnswerThatProvesNothingRanIsThatAnswer(t *testing.T) {
+	t.Parallel()
+	srv := newRawServer(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		cutAnswer(t, w, http.StatusPaymentRequired)
+	})
+	c := client(t, srv.URL, srv.Client(), fastRetries)
+	_, err := execute(t.Context(), c, nil)
+	var apiErr *browseruse.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusPaymentRequired || !browseruse.StopsBatch(err) {
+		t.Fatalf("err = %v, want the 402, which stops a batch", err)
+	}
+	if n := len(srv.requests()); n != 1 {
+		t.Errorf("server saw %d requests, want 1", n)
+	}
+}
