@@ -41,7 +41,8 @@
 // A result that does not fit the type is an [*APIError] wrapping the
 // json error. Results are decoded with encoding/json's semantics, values and
 // errors alike, several times faster than encoding/json (goccy/go-json, with
-// encoding/json deciding whenever goccy errs); [WithJSONUnmarshal] plugs in
+// encoding/json deciding whenever goccy errs, and decoding alone into the
+// few target types goccy accepts more of); [WithJSONUnmarshal] plugs in
 // another decoder. The generated client of [Client.API] decodes with
 // encoding/json.
 //
