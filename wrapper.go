@@ -263,6 +263,11 @@ type skillEnvelope[T any] struct {
 }
 
 func decodeSkillResponse[T any](p *policy, s sent) (*Result[T], error) {
+	if reusesBody[T](p) {
+		// What this returns, value or error, holds copies of what it needs
+		// from the body, so the body can serve a later call.
+		defer giveBody(s.body)
+	}
 	if err := p.checkSuccess(s, false); err != nil {
 		return nil, err
 	}
