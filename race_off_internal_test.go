@@ -1,0 +1,5 @@
+//go:build !race
+
+package browseruse
+
+const raceEnabled = false
