@@ -29,6 +29,12 @@ type BatchOptions struct {
 	// the gentle stop (a first Ctrl-C); cancelling the context is the hard
 	// one.
 	Stop <-chan struct{}
+	// CallTimeout, if positive, bounds each input's call from its dispatch
+	// to its answer, waits for a slot and retries included (what
+	// [BatchResult.Duration] measures): past it the input is yielded with
+	// an error matching context.DeadlineExceeded, and the batch goes on.
+	// 0 leaves each attempt to the client's [WithTimeout].
+	CallTimeout time.Duration
 }
 
 // BatchResult is the outcome of one input of a batch.
@@ -131,7 +137,7 @@ func (c *Client) ExecuteSkillBatch(ctx context.Context, skillID uuid.UUID, input
 	return func(yield func(BatchResult) bool) {
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		b := &batch{userStop: opts.Stop, stopped: make(chan struct{})}
+		b := &batch{userStop: opts.Stop, callTimeout: opts.CallTimeout, stopped: make(chan struct{})}
 		results := make(chan BatchResult)
 		// inputs runs in run's goroutine, not the caller's: run recovers a
 		// panic in it, which would otherwise kill the process, out of reach
@@ -162,10 +168,11 @@ func (c *Client) ExecuteSkillBatch(ctx context.Context, skillID uuid.UUID, input
 }
 
 type batch struct {
-	userStop <-chan struct{} // BatchOptions.Stop
-	once     sync.Once
-	stopped  chan struct{}
-	cause    error // set once, before stopped closes
+	userStop    <-chan struct{} // BatchOptions.Stop
+	callTimeout time.Duration   // BatchOptions.CallTimeout
+	once        sync.Once
+	stopped     chan struct{}
+	cause       error // set once, before stopped closes
 
 	// the first panic of inputs or of a call, set before results closes
 	mu         sync.Mutex
@@ -301,10 +308,16 @@ func (b *batch) dispatch(ctx context.Context, c *Client, skillID uuid.UUID, inpu
 			returned := false
 			defer b.catch(&returned)
 			start := time.Now()
+			ctx := callCtx
+			if b.callTimeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(callCtx, b.callTimeout)
+				defer cancel()
+			}
 			// An answer that stops the batch (StopsBatch) has stopped it
 			// already: the policy calls sendGuard.stop before the call's
 			// slot can go to a call waiting for it.
-			res, attempts, err := c.executeCounted(callCtx, skillID, in)
+			res, attempts, err := c.executeCounted(ctx, skillID, in)
 			if !errors.Is(err, errPanicked) { // not sent; the panic is what the caller gets
 				results <- BatchResult{Index: i, Result: res, Err: err, Attempts: attempts, Duration: time.Since(start)}
 			}

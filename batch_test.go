@@ -589,3 +589,30 @@ func TestExecuteSkillBatch_AGoexitInInputsOrACallReachesTheCaller(t *testing.T) 
 		}()
 	}
 }
+
+// CallTimeout gives up on a call that hangs; the batch goes on with the
+// other inputs.
+func TestExecuteSkillBatch_CallTimeoutBoundsEachCall(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	srv.Enqueue(browserusetest.Reply{Handler: func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }})
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 6
+	opts := browseruse.BatchOptions{Concurrency: 1, CallTimeout: 200 * time.Millisecond}
+	hung := 0
+	for _, r := range collect(t, c.ExecuteSkillBatch(t.Context(), skillID, inputs(n), opts), n) {
+		switch {
+		case r.Index == 0 && errors.Is(r.Err, context.DeadlineExceeded):
+			hung++
+		case r.Index > 0 && r.Err == nil:
+		default:
+			t.Errorf("input %d: %v", r.Index, r.Err)
+		}
+	}
+	if hung != 1 {
+		t.Errorf("the call that hung was not given up with a deadline error")
+	}
+}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -105,8 +104,7 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 	// batch even before it has read a line.
 	go b.watchSignals(sigs, watched)
 
-	concurrency := cmp.Or(a.concurrency, browseruse.DefaultBatchConcurrency)
-	prog := c.startProgress(!a.verbose, concurrency, b.tally, client.GateStats)
+	prog := c.startProgress(!a.verbose, a.concurrency, b.tally, client.GateStats)
 	defer prog.stop(true)
 	b.mu.Lock()
 	b.prog = prog
@@ -135,7 +133,7 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 			}
 		}
 	}
-	opts := browseruse.BatchOptions{Concurrency: a.concurrency, Stop: b.stop}
+	opts := browseruse.BatchOptions{Concurrency: a.concurrency, Stop: b.stop, CallTimeout: a.timeout}
 	for r := range client.ExecuteSkillBatch(runCtx, a.skillID, requests, opts) {
 		l := in.job(r.Index)
 		var notAttempted *browseruse.NotAttemptedError
@@ -147,6 +145,9 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 			continue
 		}
 		rec := recordFor(l, r)
+		if a.timeout > 0 && errors.Is(r.Err, context.DeadlineExceeded) {
+			rec.Error = fmt.Sprintf("no answer within --timeout %v: %s", a.timeout, rec.Error)
+		}
 		b.ran++
 		if browseruse.StopsBatch(r.Err) && b.stopErr == nil {
 			b.stopErr, b.stopLine = r.Err, l.n
@@ -324,7 +325,7 @@ func (b *batchRun) finish() error {
 		fmt.Fprintln(c.stderr, "Sent no more calls. "+resume)
 		return exitError{exitUsage}
 	case b.stopErr != nil:
-		fmt.Fprintf(c.stderr, "browseruse: stopped at line %d: %s\n", b.stopLine, escapeText(b.stopErr.Error()))
+		fmt.Fprintf(c.stderr, "browseruse: stopped at line %d: %s\n", b.stopLine, errText(b.stopErr))
 		var apiErr *browseruse.APIError
 		errors.As(b.stopErr, &apiErr)
 		switch apiErr.StatusCode {

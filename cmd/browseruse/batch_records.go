@@ -57,6 +57,10 @@ func parseLine(n int, raw []byte) (l inputLine, ok bool) {
 	}
 	sum := sha256.Sum256(raw)
 	l = inputLine{n: n, hash: hex.EncodeToString(sum[:])}
+	if len(raw) > maxParamsBytes {
+		l.bad = "not sent: the line is over " + maxParamsText + ", the most the command sends as parameters"
+		return l, true
+	}
 	v, err := decodeJSON(raw)
 	switch obj, ok := v.(map[string]any); {
 	case err != nil:
@@ -95,7 +99,7 @@ func recordFor(l inputLine, r browseruse.BatchResult) record {
 	case errors.As(r.Err, &apiErr):
 		rec.Status = apiErr.StatusCode
 	}
-	rec.Error = r.Err.Error()
+	rec.Error = inShellTerms(r.Err)
 	return rec
 }
 

@@ -412,8 +412,9 @@ func TestBatch_UsageErrorsExit2(t *testing.T) {
 		{[]string{"--batch", in, "--out", link}, "is the --batch input"}, // the same file by another name
 		{[]string{"--out", out}, "--out needs --batch"},
 		{[]string{"--concurrency", "4"}, "--concurrency needs --batch"},
-		{[]string{"--batch", in, "--concurrency", "-1"}, "negative"},
-		{[]string{"--batch", in, "--timeout", "5s"}, "--timeout"},
+		{[]string{"--concurrency", "10"}, "--concurrency needs --batch"}, // the default, but given
+		{[]string{"--batch", in, "--concurrency", "-1"}, "--concurrency -1: want at least 1"},
+		{[]string{"--batch", in, "--concurrency", "0"}, "--concurrency 0: want at least 1"},
 		{[]string{"--batch", filepath.Join(t.TempDir(), "missing")}, "--batch"},
 		{[]string{"--batch", in, "--out", os.DevNull}, "not a regular file"},
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // exitError ends the command with code once the command has said why on
@@ -28,6 +29,9 @@ func (c *cli) run(ctx context.Context, args []string) int {
 		_ = root.Help()
 		return exitUsage
 	}
+	if args[0] == cobra.ShellCompRequestCmd {
+		plainUsage(root)
+	}
 	root.SetArgs(legacyLongFlags(args))
 	cmd, err := root.ExecuteContextC(ctx)
 	var exit exitError
@@ -37,7 +41,7 @@ func (c *cli) run(ctx context.Context, args []string) int {
 	case errors.As(err, &exit):
 		return exit.code
 	}
-	fmt.Fprintln(c.stderr, "browseruse: "+strings.TrimRight(err.Error(), "\n"))
+	fmt.Fprintln(c.stderr, "browseruse: "+strings.TrimRight(errText(err), "\n"))
 	fmt.Fprintf(c.stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	return exitUsage
 }
@@ -64,8 +68,10 @@ Environment:
 	// No -v shorthand: in skills execute, -v is --verbose.
 	root.Flags().Bool("version", false, "print the command's and Go's versions")
 	root.SetVersionTemplate("{{.Version}}\n")
-	// Every help ends with the exit codes, which scripts branch on.
-	root.SetHelpTemplate(root.HelpTemplate() + exitCodesText)
+	// The help of the commands that run skills ends with the exit codes,
+	// which scripts branch on; version and completion keep cobra's own.
+	plain := root.HelpTemplate()
+	root.SetHelpTemplate(plain + exitCodesText)
 
 	skills := &cobra.Command{
 		Use:   "skills",
@@ -83,7 +89,10 @@ Environment:
 		},
 	}
 	skills.AddCommand(c.executeCommand())
-	root.AddCommand(skills, versionCommand(), completionCommand())
+	version, completion := versionCommand(), completionCommand()
+	version.SetHelpTemplate(plain)
+	completion.SetHelpTemplate(plain)
+	root.AddCommand(skills, version, completion)
 	return root
 }
 
@@ -100,19 +109,30 @@ func versionCommand() *cobra.Command {
 }
 
 // commandVersion is what version and --version print: the module version
-// the build recorded (a tag for go install ...@v1.2.3, "devel" for a build
-// from a checkout, with its revision when the build recorded one), and the
-// Go release that built it, which decides the TLS and HTTP/2 code in use.
+// the build recorded (a tag for go install ...@v1.2.3, a pseudo-version for
+// a build from a checkout that Go stamped from git), else "devel" with the
+// revision and whether the tree was modified when the build recorded them,
+// and the Go release that built it, which decides the TLS and HTTP/2 code
+// in use.
 func commandVersion(read func() (*debug.BuildInfo, bool)) string {
 	v, goVersion := "devel", runtime.Version()
 	if bi, ok := read(); ok {
 		if m := bi.Main.Version; m != "" && m != "(devel)" {
 			v = m
 		}
+		var rev, modified string
 		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && v == "devel" {
-				v += " (" + s.Value[:min(len(s.Value), 12)] + ")"
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value[:min(len(s.Value), 12)]
+			case "vcs.modified":
+				if s.Value == "true" {
+					modified = ", modified"
+				}
 			}
+		}
+		if v == "devel" && rev != "" {
+			v += " (" + rev + modified + ")"
 		}
 		if bi.GoVersion != "" {
 			goVersion = bi.GoVersion
@@ -136,7 +156,11 @@ bash, zsh, fish or powershell. For the current session:
   browseruse completion powershell | Out-String | Invoke-Expression
 
 To load it in every session, write it where your shell reads completions,
-for example: browseruse completion bash > /etc/bash_completion.d/browseruse`,
+for example: browseruse completion bash > /etc/bash_completion.d/browseruse
+
+The bash script needs the bash-completion package (version 2), which
+most Linux distributions install with bash; on macOS:
+brew install bash-completion@2, then follow its instructions.`,
 		ValidArgs: completionShells,
 		Args:      cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -158,6 +182,19 @@ for example: browseruse completion bash > /etc/bash_completion.d/browseruse`,
 			}
 			return nil
 		},
+	}
+}
+
+// plainUsage drops the backticks that name a flag's value in its usage
+// (`FILE`) from every flag of every command. pflag takes them out of the
+// help itself, but the completion scripts show descriptions as given, and
+// they ask the command for them through cobra's __complete.
+func plainUsage(cmd *cobra.Command) {
+	drop := func(f *pflag.Flag) { f.Usage = strings.ReplaceAll(f.Usage, "`", "") }
+	cmd.Flags().VisitAll(drop)
+	cmd.PersistentFlags().VisitAll(drop)
+	for _, sub := range cmd.Commands() {
+		plainUsage(sub)
 	}
 }
 

@@ -110,7 +110,7 @@ func (f *executeFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.session, "session", "", "reuse the session `UUID`, for IP persistence")
 	fs.BoolVar(&f.compact, "json", false, "print the result as compact JSON on one line")
 	fs.StringVar(&f.baseURL, "base-url", "", "the API base `URL` (default $BROWSER_USE_BASE_URL,\nelse "+defaultBaseURL+")")
-	fs.DurationVar(&f.timeout, "timeout", 0, "give up after `DURATION`, retries included, e.g. 30s or 5m\n(default 0: no limit but the client's own per-attempt limit)")
+	fs.DurationVar(&f.timeout, "timeout", 0, "give up on a call after `DURATION`, retries included, e.g. 30s or 5m;\nwith --batch, on each line's call, from its dispatch (default 0:\nno limit but the client's own on each attempt, "+browseruse.DefaultTimeout.String()+")")
 	fs.BoolVar(&f.fake, "fake", false, "run against a built-in fake of the API that checks requests\nagainst the spec and echoes the parameters; needs no key and no network")
 	fs.DurationVar(&f.fakeLatency, "fake-latency", 0, "with --fake: each skill takes `DURATION`, e.g. 2s, holding a session")
 	fs.IntVar(&f.fakeLimit, "fake-limit", 0, "with --fake: allow `N` sessions at once and answer 429 to one more,\nas a plan's limit does (default 0: no limit)")
@@ -118,7 +118,7 @@ func (f *executeFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log every HTTP attempt to stderr (never the key)")
 	fs.StringVar(&f.batch, "batch", "", "run the skill once per line of `FILE` (- for stdin), each line a JSON\nobject of parameters; records go to stdout, or to --out")
 	fs.StringVar(&f.out, "out", "", "with --batch: append the records to `FILE`; rerunning with the\nsame FILE skips the lines already ok in it")
-	fs.IntVar(&f.concurrency, "concurrency", 0, "with --batch: run at most `N` calls at once (default 10, the\nsmallest plan's limit; the client also keeps to the account's)")
+	fs.IntVar(&f.concurrency, "concurrency", browseruse.DefaultBatchConcurrency, "with --batch: run at most `N` calls at once (the smallest plan's\nlimit by default; the client also keeps to the account's)")
 }
 
 // executeArgs is a checked skills execute command line.
@@ -186,9 +186,9 @@ func (f *executeFlags) resolve(ctx context.Context, args []string, stdin io.Read
 // not mixed in: their parameters would apply to every line.
 func (f *executeFlags) checkBatch() error {
 	if f.batch == "" {
-		for name, set := range map[string]bool{"--out": f.out != "", "--concurrency": f.concurrency != 0} {
-			if set {
-				return fmt.Errorf("%s needs --batch FILE", name)
+		for _, name := range []string{"out", "concurrency"} {
+			if f.changed(name) {
+				return fmt.Errorf("--%s needs --batch FILE", name)
 			}
 		}
 		return nil
@@ -196,10 +196,8 @@ func (f *executeFlags) checkBatch() error {
 	switch {
 	case len(f.params) > 0 || f.paramsJSON != "":
 		return errors.New("--batch takes the parameters from its lines: drop -p and --params-json")
-	case f.timeout != 0:
-		return errors.New("--timeout applies to one call and cannot be combined with --batch")
-	case f.concurrency < 0:
-		return fmt.Errorf("--concurrency %d is negative", f.concurrency)
+	case f.concurrency < 1:
+		return fmt.Errorf("--concurrency %d: want at least 1 call at once", f.concurrency)
 	case f.out == "-":
 		return errors.New("--out -: leave --out out to write the records to stdout")
 	case f.out != "" && f.out == f.batch:
@@ -329,7 +327,7 @@ func (c *cli) newClient(a *executeArgs) (client *browseruse.Client, closeFn func
 	}
 	if err != nil {
 		closeFn()
-		fmt.Fprintln(c.stderr, err) // a bad --base-url or key: the user's to fix
+		fmt.Fprintln(c.stderr, "browseruse: "+errText(err)) // a bad --base-url or key: the user's to fix
 		return nil, nil, exitError{exitUsage}
 	}
 	return client, closeFn, nil
@@ -356,7 +354,7 @@ func (c *cli) reportError(ctx context.Context, a *executeArgs, err error) int {
 		skillErr *browseruse.SkillError
 		apiErr   *browseruse.APIError
 	)
-	msg := escapeText(err.Error())
+	msg := "browseruse: " + errText(err)
 	if code, what, ok := stopped(ctx); ok && errors.Is(err, context.Canceled) {
 		// Checked before API errors: a signal during the wait before a retry
 		// returns the last API error too, but the user asked to stop.

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"runtime"
 	"strings"
 	"syscall"
@@ -93,7 +94,7 @@ func (o outcome) want(t *testing.T, code int) {
 
 // wantFailure checks a failed run: the exit code, nothing on stdout (a
 // script reading it must not take an error for a result), and stderr saying
-// each of says.
+// each of says, in a shell user's terms.
 func (o outcome) wantFailure(t *testing.T, code int, says ...string) {
 	t.Helper()
 	o.want(t, code)
@@ -103,6 +104,23 @@ func (o outcome) wantFailure(t *testing.T, code int, says ...string) {
 	for _, w := range says {
 		if !strings.Contains(o.stderr, w) {
 			t.Errorf("stderr does not say %q:\n%s", w, o.stderr)
+		}
+	}
+	o.wantShellTerms(t)
+}
+
+var goOption = regexp.MustCompile(`\bWith(out)?[A-Z]\w*`)
+
+// wantShellTerms checks that stderr names no Go option, which a shell user
+// cannot set, and says "browseruse:" once a line at most.
+func (o outcome) wantShellTerms(t *testing.T) {
+	t.Helper()
+	if m := goOption.FindString(o.stderr); m != "" {
+		t.Errorf("stderr names the Go option %s:\n%s", m, o.stderr)
+	}
+	for line := range strings.Lines(o.stderr) {
+		if strings.Count(line, "browseruse: ") > 1 {
+			t.Errorf("stderr repeats the prefix: %q", line)
 		}
 	}
 }
@@ -313,6 +331,17 @@ func TestHelp_DocumentsExitCodes(t *testing.T) {
 				t.Errorf("%v: help does not document exit code %s:\n%s", args, line, o.stdout)
 			}
 		}
+	}
+	// Printing a script or a version runs no skill: their help has no table.
+	for _, args := range [][]string{{"completion", "--help"}, {"version", "--help"}, {"help", "completion"}} {
+		o := run(t, args...)
+		o.want(t, exitOK)
+		if strings.Contains(o.stdout, "Exit codes") {
+			t.Errorf("%v: the help shows the exit codes of skills execute:\n%s", args, o.stdout)
+		}
+	}
+	if o := run(t, "completion", "--help"); !strings.Contains(o.stdout, "bash-completion") {
+		t.Errorf("completion --help does not say bash needs bash-completion:\n%s", o.stdout)
 	}
 }
 
@@ -652,6 +681,10 @@ func TestCompletion_PrintsAScriptForEachShell(t *testing.T) {
 		o.want(t, exitOK)
 		if !strings.Contains(o.stdout, want) {
 			t.Errorf("completing %q offers %q, want %q among them", args, o.stdout, want)
+		}
+		// The shells show the descriptions as given.
+		if strings.Contains(o.stdout, "`") {
+			t.Errorf("completing %q: descriptions hold backticks: %q", args, o.stdout)
 		}
 	}
 }

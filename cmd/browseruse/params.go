@@ -54,12 +54,15 @@ func readParamsJSON(ctx context.Context, name string, stdin io.Reader) (map[stri
 	from := name
 	if name == "-" {
 		from = "stdin"
-		b, err = readAll(ctx, stdin)
+		b, err = readAll(ctx, io.LimitReader(stdin, maxParamsBytes+1))
 	} else {
-		b, err = os.ReadFile(name)
+		b, err = readParamsFile(name)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("--params-json: %w", err)
+	}
+	if len(b) > maxParamsBytes {
+		return nil, fmt.Errorf("--params-json: %s is over %s, the most the command sends as parameters", from, maxParamsText)
 	}
 	v, err := decodeJSON(b)
 	if err != nil {
@@ -70,6 +73,26 @@ func readParamsJSON(ctx context.Context, name string, stdin io.Reader) (map[stri
 		return nil, fmt.Errorf("--params-json: %s holds %s, want a JSON object such as {\"X\": 10}", from, jsonKind(v))
 	}
 	return obj, nil
+}
+
+// maxParamsBytes is the most the command sends as one call's parameters
+// (--params-json, a --batch line). The API documents no limit; this one
+// refuses a wrong file at once, where sending it would take seconds and
+// gigabytes of memory before the API (or the fake, echoing it) refused it.
+const (
+	maxParamsBytes = 10 << 20
+	maxParamsText  = "10 MiB"
+)
+
+// readParamsFile reads a file of parameters, or its first maxParamsBytes+1 bytes
+// when it is larger: enough to refuse it.
+func readParamsFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, maxParamsBytes+1))
 }
 
 // readAll reads r to the end unless ctx ends first. A read from a terminal
