@@ -55,3 +55,10 @@ func (b *retryBudget) refund(spent int) {
 	b.tokens = min(b.tokens+spent, budgetTokens)
 	b.mu.Unlock()
 }
+
+// available is how many tokens the bucket holds.
+func (b *retryBudget) available() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.tokens
+}

@@ -41,6 +41,7 @@ type settings struct {
 	maxSlotWait   time.Duration
 	noSlotWait    bool
 	unmarshal     func([]byte, any) error
+	observer      *Observer
 }
 
 // WithAPIKey sets the key sent as X-Browser-Use-API-Key. By default [New]

@@ -58,6 +58,7 @@ type policy struct {
 	noSlotWait   bool
 	budget       *retryBudget            // retries of everything else
 	unmarshal    func([]byte, any) error // WithJSONUnmarshal's; nil for unmarshalJSON
+	observer     *Observer               // WithObserver's; nil for none
 }
 
 // The policy is reachable from the generated client that API() returns (its

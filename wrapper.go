@@ -87,6 +87,7 @@ func New(opts ...Option) (*Client, error) {
 		noSlotWait:   s.noSlotWait,
 		budget:       newRetryBudget(),
 		unmarshal:    s.unmarshal,
+		observer:     s.observer,
 	}
 	server := base.String() + "/"
 	api, err := gen.NewClientWithResponses(server, gen.WithHTTPClient(p))
@@ -100,7 +101,9 @@ func New(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("browseruse: %w", err)
 	}
-	return &Client{policy: p, api: api, skillsURL: skills.String()}, nil
+	c := &Client{policy: p, api: api, skillsURL: skills.String()}
+	p.observer.attached(c)
+	return c, nil
 }
 
 func parseBaseURL(raw string, allowInsecure bool) (*url.URL, error) {
@@ -143,6 +146,12 @@ func (c *Client) API() *gen.ClientWithResponses { return c.api }
 // GateStats reports the client's gate on calls that start a browser session:
 // its current limit, the calls in flight and waiting, and the 429s seen.
 func (c *Client) GateStats() GateStats { return c.policy.gate.stats() }
+
+// RetryBudget reports how many tokens the client's retry budget holds, of
+// 500: a retry of a failure spends 5 (10 after a timeout), and a call that
+// gets an answer puts back what its retries spent, or 1. Below 5 the client
+// stops retrying (see [ErrRetryBudgetExhausted]).
+func (c *Client) RetryBudget() int { return c.policy.budget.available() }
 
 // BaseURL returns the API base URL the client sends to.
 func (c *Client) BaseURL() string { return c.policy.base.String() }
