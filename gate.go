@@ -264,6 +264,7 @@ type slotWait struct {
 	op       *operation
 	max      time.Duration
 	guard    sendGuard // a batch's say over the call; none outside a batch
+	obs      *Observer // told of each wait; nil for none
 	start    time.Time // first wait; zero until there is one
 	refusals int
 	last     error // the last 429
@@ -299,6 +300,7 @@ func (s *slotWait) acquire(ctx context.Context, first bool) error {
 	if w == nil {
 		return nil
 	}
+	defer s.obs.gateWait(ctx, s.obs.waitStart())
 	for {
 		exp, left := s.expired()
 		if exp {
@@ -326,6 +328,7 @@ func (s *slotWait) acquire(ctx context.Context, first bool) error {
 // sleep waits d while holding a slot, for a call refused when alone. A wait
 // that runs past WithMaxSlotWait is cut there, and the call ends.
 func (s *slotWait) sleep(ctx context.Context, d time.Duration) error {
+	defer s.obs.gateWait(ctx, s.obs.waitStart())
 	exp, left := s.expired()
 	if exp {
 		return s.err(nil)

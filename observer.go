@@ -154,9 +154,11 @@ func (o *Observer) callStart(ctx context.Context, call CallInfo) context.Context
 	return ctx
 }
 
-func (o *Observer) attempt(ctx context.Context, a AttemptInfo) {
+// attempt reports an attempt that began at start; the clock is read only
+// for a listener.
+func (o *Observer) attempt(ctx context.Context, attempt, status int, err error, start time.Time) {
 	if o != nil && o.Attempt != nil {
-		o.Attempt(ctx, a)
+		o.Attempt(ctx, AttemptInfo{Attempt: attempt, Status: status, Err: err, Duration: time.Since(start)})
 	}
 }
 
@@ -182,9 +184,11 @@ func (o *Observer) gateWait(ctx context.Context, start time.Time) {
 	}
 }
 
-func (o *Observer) retry(ctx context.Context, r RetryInfo) {
+// retry reports a retry of an attempt that failed with status (err nil)
+// or with err; its reason is worked out only for a listener.
+func (o *Observer) retry(ctx context.Context, attempt, status int, err error, unsent bool, wait time.Duration) {
 	if o != nil && o.Retry != nil {
-		o.Retry(ctx, r)
+		o.Retry(ctx, RetryInfo{Attempt: attempt, Reason: retryReason(status, err, unsent), Status: status, Wait: wait})
 	}
 }
 

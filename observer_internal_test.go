@@ -22,10 +22,10 @@ func TestObserver_NilDoesNothing(t *testing.T) {
 			t.Errorf("%+v: waitStart read the clock with nobody to tell", o)
 		}
 		o.attached(nil)
-		o.attempt(ctx, AttemptInfo{})
+		o.attempt(ctx, 1, 200, nil, time.Now())
 		o.refused(ctx, RefusalInfo{})
 		o.gateWait(ctx, time.Now())
-		o.retry(ctx, RetryInfo{})
+		o.retry(ctx, 1, 503, nil, false, time.Second)
 		o.callEnd(ctx, CallResult{})
 	}
 }

@@ -38,6 +38,14 @@ func (o *operation) String() string {
 	return o.Method + " " + o.Template
 }
 
+// template is the operation's path template, "" for no operation.
+func (o *operation) template() string {
+	if o == nil {
+		return ""
+	}
+	return o.Template
+}
+
 // expectsJSON reports whether status is a documented success for o and
 // whether its body must then be JSON.
 func (o *operation) expectsJSON(status int) (documented, isJSON bool) {

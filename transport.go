@@ -190,9 +190,10 @@ func jsonProblem(body []byte) error {
 // or context error otherwise. The caller's request is not modified: the key
 // goes on a copy of its header, so it never shows in req or in resp.Request
 // as the caller holds them.
-func (p *policy) send(req *http.Request) (sent, error) {
+func (p *policy) send(req *http.Request) (s sent, err error) {
 	ctx := req.Context()
-	op := p.routes.match(req.Method, strings.TrimPrefix(req.URL.Path, p.base.Path))
+	path := strings.TrimPrefix(req.URL.Path, p.base.Path)
+	op := p.routes.match(req.Method, path)
 	// Built only for an error: a name costs an allocation per call.
 	name := func() string {
 		if op != nil {
@@ -205,6 +206,12 @@ func (p *policy) send(req *http.Request) (sent, error) {
 	header := make(http.Header, len(req.Header)+2)
 	maps.Copy(header, req.Header)
 	header["User-Agent"] = userAgentFor(req.Header)
+	// Before the key goes in: the observer may add a trace context.
+	ctx = p.observer.callStart(ctx, CallInfo{Method: req.Method, Template: op.template(), Path: path, URL: req.URL, Header: header})
+	refusals, lastStatus := 0, 0
+	defer func() {
+		p.observer.callEnd(ctx, CallResult{Attempts: s.attempts, Refusals: refusals, Status: lastStatus, Err: err})
+	}()
 	if sameOrigin(req.URL, p.base) {
 		header[canonicalKeyHeader] = []string{string(p.key)}
 	}
@@ -225,7 +232,7 @@ func (p *policy) send(req *http.Request) (sent, error) {
 	// A value, not a pointer: no allocation per call.
 	// A call of a batch: the batch may stop it before it is sent.
 	guard, guarded := ctx.Value(sendGuardKey{}).(sendGuard)
-	slot := slotWait{g: p.gate, op: op, max: p.maxSlotWait, guard: guard}
+	slot := slotWait{g: p.gate, op: op, max: p.maxSlotWait, guard: guard, obs: p.observer}
 	// holding: a refused call backing off alone keeps its slot. refused: the
 	// last attempt was refused, so the call goes back to the head of the line.
 	holding, refused := false, false
@@ -283,6 +290,13 @@ func (p *policy) send(req *http.Request) (sent, error) {
 		}
 		start := time.Now()
 		resp, body, unsent, redirected, err := p.attempt(ctx, req, header, reqBody, getBody)
+		lastStatus = 0
+		if err == nil {
+			lastStatus = resp.StatusCode
+		} else {
+			err = p.redactError(err) // before anyone sees it
+		}
+		p.observer.attempt(ctx, attempt, lastStatus, err, start)
 		// After a redirect the request has reached the server, whatever
 		// happened to the request that followed it: a 429 or a refused dial
 		// of the GET after a POST's 303 says nothing about the POST, which
@@ -297,6 +311,8 @@ func (p *policy) send(req *http.Request) (sent, error) {
 			slot.refusals++
 			slot.last = apiErr
 			wait, inFlight, limit := p.gate.refused()
+			refusals = slot.refusals
+			p.observer.refused(ctx, RefusalInfo{Attempt: attempt, RetryAfter: apiErr.RetryAfter, Backoff: wait, InFlight: inFlight, Limit: limit})
 			holding = wait > 0
 			held = holding // a refused call not backing off alone gave its slot back
 			if p.noSlotWait {
@@ -372,10 +388,9 @@ func (p *policy) send(req *http.Request) (sent, error) {
 				p.budget.refund(spent)
 			}
 		case ctx.Err() != nil:
-			p.log(ctx, req, 0, attempt, start, p.redactError(err), -1)
+			p.log(ctx, req, 0, attempt, start, err, -1)
 			return sent{attempts: attempt}, withAttempts(fmt.Errorf("browseruse: %s: %w", name(), ctx.Err()), attempt)
 		default:
-			err = p.redactError(err)
 			final = withAttempts(fmt.Errorf("browseruse: %s: %w", name(), err), attempt)
 			// Only a request that cannot have reached the server is safe to
 			// send again, unless sending it twice is harmless anyway.
@@ -398,6 +413,7 @@ func (p *policy) send(req *http.Request) (sent, error) {
 		if wait < 0 {
 			return sent{attempts: attempt}, final
 		}
+		p.observer.retry(ctx, attempt, status, err, unsent, wait)
 		retries++
 		t := time.NewTimer(wait)
 		select {
