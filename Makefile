@@ -1,13 +1,17 @@
 # Developer entry points. `make test` is what CI runs (through .ci/run).
 SHELL := bash
 GO ?= go
+# Every package of the repository's modules (see go.work): the library, its
+# OpenTelemetry module and the command. In a workspace ./... stays in the
+# module of the current folder, so the nested modules are named too.
+PKGS := ./... ./otelbrowseruse/... ./cmd/browseruse/...
 
-.PHONY: run test generate check-generated vet unit contract fuzz bench drill drill-self sidebyside manyskills
+.PHONY: run test generate check-generated vet unit contract fuzz bench drill drill-self sidebyside manyskills tidy coredeps
 
 run: ## execute a skill: the real API with BROWSER_USE_API_KEY set, else the built-in fake
 	$(GO) run ./cmd/quickstart
 
-test: check-generated vet unit contract ## everything CI checks
+test: check-generated vet unit coredeps contract ## everything CI checks
 
 generate:
 	$(GO) generate ./...
@@ -23,11 +27,21 @@ check-generated:
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' | grep -v '^gen/'))" || { gofmt -l $$(git ls-files '*.go' | grep -v '^gen/'); echo "gofmt needed" >&2; exit 1; }
-	$(GO) vet ./...
+	$(GO) vet $(PKGS)
 
 # The contract suite is left to `contract`, which starts the Prism it needs.
 unit:
-	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v '/contract$$')
+	$(GO) test -race -count=1 $$($(GO) list $(PKGS) | grep -v '/contract$$')
+
+# A program that imports only the library lists no OpenTelemetry module in
+# `go list -m all`: those belong to otelbrowseruse's go.mod alone.
+coredeps:
+	@GO=$(GO) scripts/coredeps.sh
+
+# go mod tidy for each module; the nested ones need the replaces that
+# go.work holds for them (see the script).
+tidy:
+	@GO=$(GO) scripts/tidy.sh
 
 # Installs the pinned Prism into .prism/ on first use, mocks openapi/v2.json
 # on a free loopback port, and runs the suite in its folder so that its

@@ -46,6 +46,18 @@ func (c *cli) run(ctx context.Context, args []string) int {
 	return exitUsage
 }
 
+// exitCode is the exit status for what a command returned.
+func exitCode(err error) int {
+	var exit exitError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &exit):
+		return exit.code
+	}
+	return exitUsage
+}
+
 func (c *cli) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "browseruse",

@@ -48,7 +48,7 @@ Ctrl-C or an API error that stopped the batch (401, 402, the skill's 400 or
 404), run the same command again. An --out of another skill or --session is
 refused (exit 2). Progress and a summary go to stderr.
 
-The key is read from $BROWSER_USE_API_KEY.`,
+The key is read from $BROWSER_USE_API_KEY.` + telemetryHelp,
 		Example: `  browseruse skills execute --fake 3f1c6a52-6a3e-4c1e-9d55-0b6a8a1f2c10 -p X=10
   echo '{"query": "shoes"}' | browseruse skills execute "$SKILL" --params-json - --json | jq .
   browseruse skills execute "$SKILL" --batch inputs.jsonl --out results.jsonl --concurrency 50`,
@@ -91,6 +91,7 @@ type runOptions struct {
 	timeout time.Duration
 	fake    bool
 	verbose bool
+	otel    bool
 	// --fake's server: how long a skill takes, its limit of sessions at
 	// once (0: none) and its credits (< 0: unlimited).
 	fakeLatency time.Duration
@@ -116,6 +117,7 @@ func (f *executeFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.fakeLimit, "fake-limit", 0, "with --fake: allow `N` sessions at once and answer 429 to one more,\nas a plan's limit does (default 0: no limit)")
 	fs.IntVar(&f.fakeCredits, "fake-credits", 0, "with --fake: run `N` skills, then answer 402 as an account out of\ncredits does (default: unlimited)")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log every HTTP attempt to stderr (never the key)")
+	fs.BoolVar(&f.otel, "otel", false, "export traces and metrics over OTLP/HTTP to $OTEL_EXPORTER_OTLP_ENDPOINT\n(default http://localhost:4318); see OpenTelemetry below")
 	fs.StringVar(&f.batch, "batch", "", "run the skill once per line of `FILE` (- for stdin), each line a JSON\nobject of parameters; records go to stdout, or to --out")
 	fs.StringVar(&f.out, "out", "", "with --batch: append the records to `FILE`; rerunning with the\nsame FILE skips the lines already ok in it")
 	fs.IntVar(&f.concurrency, "concurrency", browseruse.DefaultBatchConcurrency, "with --batch: run at most `N` calls at once (the smallest plan's\nlimit by default; the client also keeps to the account's)")
@@ -126,6 +128,7 @@ type executeArgs struct {
 	skillID uuid.UUID
 	req     browseruse.ExecuteSkillRequest
 	runOptions
+	telemetry browseruse.Option // nil without telemetry
 }
 
 // resolve checks the command line and reads the parameters, from stdin for
@@ -233,7 +236,7 @@ func (f *executeFlags) checkFake(a *executeArgs) error {
 
 // execute runs skills execute. It returns an exitError once it has reported
 // the outcome on stderr, or a plain error for a usage error.
-func (c *cli) execute(ctx context.Context, f *executeFlags, args []string) error {
+func (c *cli) execute(ctx context.Context, f *executeFlags, args []string) (err error) {
 	a, err := f.resolve(ctx, args, c.stdin)
 	if code, what, ok := stopped(ctx); ok {
 		fmt.Fprintln(c.stderr, "browseruse: "+what)
@@ -241,6 +244,14 @@ func (c *cli) execute(ctx context.Context, f *executeFlags, args []string) error
 	}
 	if err != nil {
 		return err
+	}
+	tel, ctx, err := c.startTelemetry(ctx, a.otel, "browseruse skills execute")
+	if err != nil {
+		return err
+	}
+	defer func() { tel.end(exitCode(err)) }()
+	if tel != nil {
+		a.telemetry = tel.option
 	}
 	if a.batch != "" {
 		return c.executeBatch(ctx, a)
@@ -299,6 +310,9 @@ func (c *cli) newClient(a *executeArgs) (client *browseruse.Client, closeFn func
 	if a.verbose {
 		h := slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelDebug})
 		opts = append(opts, browseruse.WithLogger(slog.New(h)))
+	}
+	if a.telemetry != nil {
+		opts = append(opts, a.telemetry)
 	}
 	closeFn = func() {}
 	if a.fake {

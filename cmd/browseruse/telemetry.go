@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/propagation"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/browser-use/browseruse-go"
+	"github.com/browser-use/browseruse-go/otelbrowseruse"
+)
+
+// telemetryFlushTimeout bounds how long the command waits, as it ends, for
+// the last spans and metrics to reach the collector: a collector that is
+// down must not hold a finished command for the exporter's minute of
+// retries.
+const telemetryFlushTimeout = 3 * time.Second
+
+const telemetryHelp = `
+OpenTelemetry: with --otel, or when $OTEL_EXPORTER_OTLP_ENDPOINT (or its
+_TRACES_ or _METRICS_ form) is set, the command exports a span per call (and
+one for the command), and the client's metrics, over OTLP/HTTP to that
+endpoint (default http://localhost:4318). The standard OTEL_* variables
+apply: OTEL_SERVICE_NAME (default browseruse), OTEL_RESOURCE_ATTRIBUTES,
+OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_EXPORTER=none or
+OTEL_METRICS_EXPORTER=none to leave one out, OTEL_SDK_DISABLED=true for
+neither. Without them nothing is exported and nothing is set up.
+`
+
+// otelSignals is which signals the command exports.
+type otelSignals struct{ traces, metrics bool }
+
+// wantTelemetry reads the command line and the environment: what to
+// export, or an error for a setting the command cannot honour.
+func wantTelemetry(flag bool, getenv func(string) string) (otelSignals, error) {
+	if strings.EqualFold(strings.TrimSpace(getenv("OTEL_SDK_DISABLED")), "true") {
+		return otelSignals{}, nil
+	}
+	configured := false
+	for _, v := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"} {
+		if getenv(v) != "" {
+			configured = true
+		}
+	}
+	if !flag && !configured {
+		return otelSignals{}, nil
+	}
+	for _, v := range []string{"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL"} {
+		if p := getenv(v); p != "" && p != "http/protobuf" {
+			return otelSignals{}, fmt.Errorf("%s=%s: this command exports OTLP over HTTP only (http/protobuf)", v, p)
+		}
+	}
+	var s otelSignals
+	for _, sig := range []struct {
+		env string
+		on  *bool
+	}{{"OTEL_TRACES_EXPORTER", &s.traces}, {"OTEL_METRICS_EXPORTER", &s.metrics}} {
+		switch v := strings.TrimSpace(getenv(sig.env)); v {
+		case "", "otlp":
+			*sig.on = true
+		case "none":
+		default:
+			return otelSignals{}, fmt.Errorf("%s=%s: this command exports with otlp or none", sig.env, v)
+		}
+	}
+	return s, nil
+}
+
+// telemetry is the command's OpenTelemetry, once set up.
+type telemetry struct {
+	tp     *sdktrace.TracerProvider // nil: no traces
+	mp     *sdkmetric.MeterProvider // nil: no metrics
+	span   trace.Span               // the command's own span
+	option browseruse.Option
+}
+
+// startTelemetry sets up what wantTelemetry asked for, and starts the
+// command's span in the returned context. With nothing asked, it returns a
+// nil *telemetry and ctx as is: the client then runs without an observer.
+func (c *cli) startTelemetry(ctx context.Context, flag bool, name string) (*telemetry, context.Context, error) {
+	sig, err := wantTelemetry(flag, c.getenv)
+	if err != nil || sig == (otelSignals{}) {
+		return nil, ctx, err
+	}
+	// Errors while exporting come here: one line on stderr, not one per
+	// failed export, and never on stdout, which carries the results.
+	var once sync.Once
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		once.Do(func() { fmt.Fprintln(c.stderr, "browseruse: telemetry:", err) })
+	}))
+	res, err := resource.New(ctx,
+		resource.WithTelemetrySDK(),
+		resource.WithAttributes(attribute.String("service.name", "browseruse"), attribute.String("service.version", serviceVersion())),
+		resource.WithFromEnv(), // last, so OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win
+	)
+	if err != nil {
+		return nil, ctx, fmt.Errorf("OpenTelemetry resource: %w", err)
+	}
+	t := &telemetry{}
+	tel := []otelbrowseruse.Option{otelbrowseruse.WithPropagators(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))}
+	if sig.traces {
+		exp, err := otlptracehttp.New(ctx)
+		if err != nil {
+			return nil, ctx, fmt.Errorf("OTLP trace exporter: %w", err)
+		}
+		t.tp = sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
+		tel = append(tel, otelbrowseruse.WithTracerProvider(t.tp))
+	}
+	if sig.metrics {
+		exp, err := otlpmetrichttp.New(ctx)
+		if err != nil {
+			t.shutdown()
+			return nil, ctx, fmt.Errorf("OTLP metric exporter: %w", err)
+		}
+		t.mp = sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewPeriodicReader(exp)), sdkmetric.WithResource(res))
+		tel = append(tel, otelbrowseruse.WithMeterProvider(t.mp))
+	}
+	t.option = otelbrowseruse.WithTelemetry(tel...)
+	if t.tp != nil {
+		ctx, t.span = t.tp.Tracer("browseruse").Start(ctx, name)
+	}
+	return t, ctx, nil
+}
+
+// end ends the command's span, marked failed for a failed command, and
+// sends what is left, within telemetryFlushTimeout whatever ctx's state (a
+// signal may have cancelled it). A nil *telemetry does nothing.
+func (t *telemetry) end(code int) {
+	if t == nil {
+		return
+	}
+	if t.span != nil {
+		t.span.SetAttributes(attribute.Int("process.exit.code", code))
+		if code != exitOK {
+			t.span.SetStatus(codes.Error, fmt.Sprintf("exit status %d", code))
+		}
+		t.span.End()
+	}
+	t.shutdown()
+}
+
+func (t *telemetry) shutdown() {
+	ctx, cancel := context.WithTimeout(context.Background(), telemetryFlushTimeout)
+	defer cancel()
+	var err error
+	if t.tp != nil {
+		err = t.tp.Shutdown(ctx)
+	}
+	if t.mp != nil {
+		err = errors.Join(err, t.mp.Shutdown(ctx))
+	}
+	if err != nil {
+		otel.Handle(err)
+	}
+}
+
+// serviceVersion is the command's version, for the service.version
+// resource attribute.
+func serviceVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/browser-use/browseruse-go/browserusetest"
+)
+
+// collector is an OTLP/HTTP endpoint that keeps what it is sent, by path.
+type collector struct {
+	*httptest.Server
+	mu    sync.Mutex
+	posts map[string][][]byte
+}
+
+func newCollector(t *testing.T) *collector {
+	c := &collector{posts: map[string][][]byte{}}
+	c.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		c.mu.Lock()
+		c.posts[r.URL.Path] = append(c.posts[r.URL.Path], b)
+		c.mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}))
+	t.Cleanup(c.Close)
+	return c
+}
+
+// sent is everything posted to path, joined.
+func (c *collector) sent(path string) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return bytes.Join(c.posts[path], nil)
+}
+
+func (c *collector) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, p := range c.posts {
+		n += len(p)
+	}
+	return n
+}
+
+// With the standard endpoint variable set, a run exports its call's span
+// (a child of the command's) and the client's metrics, before it exits,
+// and prints the same result as without.
+func TestTelemetry_ExportsToTheConfiguredEndpoint(t *testing.T) {
+	col := newCollector(t)
+	env := []string{"OTEL_EXPORTER_OTLP_ENDPOINT=" + col.URL}
+	got := invocation{env: env}.run(t, "skills", "execute", "--fake", skill, "-p", "X=10", "--json")
+	want := run(t, "skills", "execute", "--fake", skill, "-p", "X=10", "--json")
+	if got.code != 0 || got.stdout != want.stdout {
+		t.Fatalf("with telemetry: exit %d, stdout %q, stderr %q; without: stdout %q", got.code, got.stdout, got.stderr, want.stdout)
+	}
+	traces := col.sent("/v1/traces")
+	for _, s := range []string{"POST /skills/{skill_id}/execute", "browseruse skills execute", "browseruse.attempts", "service.name"} {
+		if !bytes.Contains(traces, []byte(s)) {
+			t.Errorf("the traces exported have no %q", s)
+		}
+	}
+	metrics := col.sent("/v1/metrics")
+	for _, s := range []string{"browseruse.call.duration", "http.client.request.duration", "browseruse.gate.limit"} {
+		if !bytes.Contains(metrics, []byte(s)) {
+			t.Errorf("the metrics exported have no %q", s)
+		}
+	}
+	for path, body := range map[string][]byte{"traces": traces, "metrics": metrics} {
+		if bytes.Contains(body, []byte(browserusetest.APIKey)) {
+			t.Errorf("the %s exported hold the key", path)
+		}
+	}
+}
+
+// Without --otel or an endpoint, or with the SDK disabled, nothing is
+// exported: here the collector's address is in the environment under a
+// name the command does not read, or with OTEL_SDK_DISABLED.
+func TestTelemetry_NothingUnlessAsked(t *testing.T) {
+	col := newCollector(t)
+	for _, env := range [][]string{
+		{"OTEL_TRACES_ENDPOINT_UNUSED=" + col.URL},
+		{"OTEL_EXPORTER_OTLP_ENDPOINT=" + col.URL, "OTEL_SDK_DISABLED=true"},
+		{"OTEL_EXPORTER_OTLP_ENDPOINT=" + col.URL, "OTEL_TRACES_EXPORTER=none", "OTEL_METRICS_EXPORTER=none"},
+	} {
+		if got := (invocation{env: env}).run(t, "skills", "execute", "--fake", skill, "-p", "X=10"); got.code != 0 {
+			t.Fatalf("%v: exit %d: %s", env, got.code, got.stderr)
+		}
+	}
+	if n := col.count(); n != 0 {
+		t.Errorf("%d exports, want none", n)
+	}
+}
+
+// A collector that is down costs a warning, not the result or the exit
+// code.
+func TestTelemetry_CollectorDownIsAWarning(t *testing.T) {
+	col := newCollector(t)
+	col.Close()
+	got := invocation{env: []string{"OTEL_EXPORTER_OTLP_ENDPOINT=" + col.URL}}.run(t, "skills", "execute", "--fake", skill, "-p", "X=10", "--json")
+	if got.code != 0 || !strings.Contains(got.stdout, `"X"`) {
+		t.Fatalf("exit %d, stdout %q, stderr %q: want the result", got.code, got.stdout, got.stderr)
+	}
+	if !strings.Contains(got.stderr, "browseruse: telemetry:") {
+		t.Errorf("stderr %q does not say the export failed", got.stderr)
+	}
+}
+
+func TestWantTelemetry(t *testing.T) {
+	for _, tc := range []struct {
+		flag    bool
+		env     map[string]string
+		want    otelSignals
+		wantErr string
+	}{
+		{false, nil, otelSignals{}, ""},
+		{true, nil, otelSignals{true, true}, ""},
+		{false, map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318"}, otelSignals{true, true}, ""},
+		{false, map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://c:4318/v1/traces"}, otelSignals{true, true}, ""},
+		{true, map[string]string{"OTEL_METRICS_EXPORTER": "none"}, otelSignals{traces: true}, ""},
+		{true, map[string]string{"OTEL_SDK_DISABLED": "true"}, otelSignals{}, ""},
+		{false, map[string]string{"OTEL_TRACES_EXPORTER": "otlp"}, otelSignals{}, ""}, // no endpoint, no --otel
+		{true, map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, otelSignals{}, "http/protobuf"},
+		{true, map[string]string{"OTEL_TRACES_EXPORTER": "zipkin"}, otelSignals{}, "otlp or none"},
+	} {
+		got, err := wantTelemetry(tc.flag, func(k string) string { return tc.env[k] })
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("--otel=%v %v: err %v, want one saying %q", tc.flag, tc.env, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("--otel=%v %v: %+v, %v; want %+v", tc.flag, tc.env, got, err, tc.want)
+		}
+	}
+}
+
+// A protocol the command cannot speak is a usage error before anything
+// runs.
+func TestTelemetry_UnsupportedProtocolIsAUsageError(t *testing.T) {
+	got := invocation{env: []string{"OTEL_EXPORTER_OTLP_PROTOCOL=grpc"}}.run(t, "skills", "execute", "--otel", "--fake", skill)
+	if got.code != exitUsage || !strings.Contains(got.stderr, "http/protobuf") || got.stdout != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 naming http/protobuf", got.code, got.stdout, got.stderr)
+	}
+}
