@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -257,6 +258,7 @@ func TestTelemetry_RefusedTwiceThenAdmitted(t *testing.T) {
 	if got := gauge(t, rm, "browseruse.retry_budget.available"); got != 500 {
 		t.Errorf("browseruse.retry_budget.available = %d, want 500", got)
 	}
+	runtime.KeepAlive(c) // the gauges hold the client weakly
 
 	// Every request carried the call span's trace context.
 	for i, r := range srv.Requests() {
@@ -316,6 +318,7 @@ func TestTelemetry_RefusedConnectionIsARetryEvent(t *testing.T) {
 		// The retry spent 5 and the success gave them back.
 		t.Errorf("browseruse.retry_budget.available = %d, want 500", got)
 	}
+	runtime.KeepAlive(c)
 }
 
 func TestTelemetry_PaymentRequiredIsAnErrorSpan(t *testing.T) {
@@ -336,6 +339,35 @@ func TestTelemetry_PaymentRequiredIsAnErrorSpan(t *testing.T) {
 	if got, _ := attrOf(span.Attributes(), "error.type"); got.AsString() != "402" {
 		t.Errorf("error.type = %q, want \"402\"", got.AsString())
 	}
+}
+
+// The gauges hold their client weakly: a client the program dropped is not
+// kept alive by its metrics, and they stop.
+func TestTelemetry_GaugesStopWithTheClient(t *testing.T) {
+	srv := browserusetest.New(t)
+	rec := newRecorded(t)
+	rec.client(t, srv) // dropped at once
+	for range 20 {
+		runtime.GC()
+		if !hasMetric(rec.metrics(t), "browseruse.gate.limit") {
+			return
+		}
+	}
+	t.Error("the gauges still report a client the program dropped")
+}
+
+func hasMetric(rm metricdata.ResourceMetrics, name string) bool {
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name == name {
+				if g, ok := m.Data.(metricdata.Gauge[int64]); ok && len(g.DataPoints) == 0 {
+					return false
+				}
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // A call that waits for a slot behind another says so in an event.

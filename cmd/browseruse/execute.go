@@ -128,7 +128,7 @@ type executeArgs struct {
 	skillID uuid.UUID
 	req     browseruse.ExecuteSkillRequest
 	runOptions
-	telemetry browseruse.Option // nil without telemetry
+	tel *telemetry // nil without telemetry
 }
 
 // resolve checks the command line and reads the parameters, from stdin for
@@ -250,9 +250,7 @@ func (c *cli) execute(ctx context.Context, f *executeFlags, args []string) (err 
 		return err
 	}
 	defer func() { tel.end(exitCode(err)) }()
-	if tel != nil {
-		a.telemetry = tel.option
-	}
+	a.tel = tel
 	if a.batch != "" {
 		return c.executeBatch(ctx, a)
 	}
@@ -311,8 +309,8 @@ func (c *cli) newClient(a *executeArgs) (client *browseruse.Client, closeFn func
 		h := slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelDebug})
 		opts = append(opts, browseruse.WithLogger(slog.New(h)))
 	}
-	if a.telemetry != nil {
-		opts = append(opts, a.telemetry)
+	if a.tel != nil {
+		opts = append(opts, a.tel.option)
 	}
 	closeFn = func() {}
 	if a.fake {
@@ -343,6 +341,9 @@ func (c *cli) newClient(a *executeArgs) (client *browseruse.Client, closeFn func
 		closeFn()
 		fmt.Fprintln(c.stderr, "browseruse: "+errText(err)) // a bad --base-url or key: the user's to fix
 		return nil, nil, exitError{exitUsage}
+	}
+	if a.tel != nil {
+		a.tel.clients = append(a.tel.clients, client)
 	}
 	return client, closeFn, nil
 }

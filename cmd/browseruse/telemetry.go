@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -86,6 +87,9 @@ type telemetry struct {
 	mp     *sdkmetric.MeterProvider // nil: no metrics
 	span   trace.Span               // the command's own span
 	option browseruse.Option
+	// clients made with option, kept reachable until the last metrics are
+	// read: the gauges hold a client weakly, and stop once it is collected.
+	clients []*browseruse.Client
 }
 
 // startTelemetry sets up what wantTelemetry asked for, and starts the
@@ -151,6 +155,7 @@ func (t *telemetry) end(code int) {
 		t.span.End()
 	}
 	t.shutdown()
+	runtime.KeepAlive(t.clients)
 }
 
 func (t *telemetry) shutdown() {
