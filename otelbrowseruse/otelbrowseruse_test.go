@@ -400,7 +400,7 @@ func TestTelemetry_GateWaitIsAnEvent(t *testing.T) {
 }
 
 // The key is in nothing exported: the server below echoes it in every
-// error detail, as is and JSON-escaped, and every span name, attribute,
+// error detail, as is, JSON-escaped and %-escaped, and every span name, attribute,
 // event, status and metric attribute is scanned for it in any spelling.
 func TestTelemetry_KeyInNothingExported(t *testing.T) {
 	srv := browserusetest.New(t)
@@ -408,7 +408,8 @@ func TestTelemetry_KeyInNothingExported(t *testing.T) {
 	c := rec.client(t, srv)
 	key := browserusetest.APIKey
 	jsonEscaped := strings.ReplaceAll(key, "_", `\u005f`)
-	echo := []byte(`{"detail": "your key ` + key + " " + jsonEscaped + ` is out of credits"}`)
+	pctEscaped := strings.ReplaceAll(key, "_", "%5F")
+	echo := []byte(`{"detail": "your key ` + key + " " + jsonEscaped + " " + pctEscaped + ` is out of credits"}`)
 	jsonCT := http.Header{"Content-Type": {"application/json"}}
 	srv.Enqueue(
 		browserusetest.Reply{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"0"}, "Content-Type": {"application/json"}}, Body: echo},
