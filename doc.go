@@ -145,7 +145,8 @@
 // saw. [WithMaxConcurrency] sets the limit outright for those who know their
 // plan; [WithoutSlotWait] returns a 429 at once (and, past
 // WithMaxConcurrency, fails a call unsent); [Client.GateStats] reports the
-// gate. Each refusal is logged at info level with in_flight and limit.
+// gate. Each refusal is logged at debug level with in_flight, limit and
+// refusals_so_far (this call's, this one included).
 //
 // # Running many skills
 //
@@ -166,11 +167,12 @@
 // # Logging
 //
 // [WithLogger] takes a [log/slog.Logger] and logs one record per HTTP
-// attempt, with the method, path, status, attempt number and duration: at
-// debug level when it succeeded, at info level when it failed and will be
-// retried (retry_in says after how long), at warn level for the failure the
-// call returns. Failures carry the error. A logger at info level is silent
-// while all goes well. The API key is never logged, nor printed by %v of any value of this
+// attempt, with the method, path, status, attempt number and duration, all
+// at debug level: a failure that will be retried carries retry_in (after how
+// long), failures carry the error. What the client handles itself (a
+// refusal waited out, a retry) is no news to the application, and the
+// failure a call returns is its error, for the caller to report once: so a
+// logger at info level gets nothing from the client. The API key is never logged, nor printed by %v of any value of this
 // package.
 //
 // # Testing

@@ -192,8 +192,8 @@ func ExampleWithMaxRetries() {
 	// Output: <nil> 2
 }
 
-// WithLogger logs one line per HTTP attempt at debug level (warn when it
-// failed); the key is never among the attributes. Here time and duration are
+// WithLogger logs one line per HTTP attempt, at debug level whatever its
+// outcome; the key is never among the attributes. Here time and duration are
 // dropped so the output is stable.
 func ExampleWithLogger() {
 	srv := browserusetest.NewServer()

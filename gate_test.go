@@ -292,8 +292,10 @@ func TestGate_LogsEachRefusalWithTheLimit(t *testing.T) {
 			continue
 		}
 		refusals++
-		if r.Level != slog.LevelInfo || a["in_flight"].Kind() != slog.KindInt64 || a["limit"].Int64() != 1 {
-			t.Errorf("refusal logged at %v with %v, want info with in_flight and limit 1", r.Level, a)
+		if r.Level != slog.LevelDebug || a["in_flight"].Kind() != slog.KindInt64 || a["limit"].Int64() != 1 ||
+			a["refusals_so_far"].Int64() != int64(refusals) {
+			t.Errorf("refusal %d logged at %v with %v, want debug with in_flight, limit 1 and refusals_so_far %d",
+				refusals, r.Level, a, refusals)
 		}
 	}
 	if refusals != srv.Stats().Refusals || refusals == 0 {

@@ -68,8 +68,8 @@ func TestWithLogger_OneLinePerAttempt(t *testing.T) {
 		level   slog.Level
 		retried bool
 	}{
-		{http.StatusTooManyRequests, slog.LevelInfo, true}, // a retried attempt shows without debug logging
-		{http.StatusOK, slog.LevelDebug, false},            // a good one is only for debugging
+		{http.StatusTooManyRequests, slog.LevelDebug, true}, // waited out: no news to the application
+		{http.StatusOK, slog.LevelDebug, false},
 	} {
 		r, a := logged[i], attrs(logged[i])
 		if r.Level != want.level {
@@ -123,29 +123,50 @@ func TestWithLogger_NetworkFailureLogsTheError(t *testing.T) {
 			t.Errorf("record %d: attrs %v; want the error, status 0 and attempt %d", i, a, i+1)
 		}
 	}
-	// The attempt that is retried is a notice; the failure the caller gets
-	// is a warning.
-	if lvl := logged[0].Level; lvl != slog.LevelInfo {
-		t.Errorf("the retried attempt logged at %v, want info", lvl)
-	}
-	if lvl := logged[1].Level; lvl != slog.LevelWarn {
-		t.Errorf("the failure the call returned logged at %v, want warn", lvl)
+	// The retry is the client's business, and the failure is the caller's
+	// error to report: neither is logged above debug.
+	for i, r := range logged {
+		if r.Level != slog.LevelDebug {
+			t.Errorf("record %d logged at %v, want debug", i, r.Level)
+		}
 	}
 }
 
-func TestWithLogger_QuietAtInfoWhenAllGoesWell(t *testing.T) {
+// An application that logs at info and reports the errors it gets logs
+// each failure once: the client logs nothing at info or above, neither what
+// it waited out or retried nor what it returned.
+func TestWithLogger_QuietAtInfoWhateverTheOutcome(t *testing.T) {
 	t.Parallel()
 	srv := browserusetest.New(t)
 	var out bytes.Buffer
-	c, err := srv.Client(browseruse.WithLogger(slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelInfo}))))
+	c, err := srv.Client(browseruse.WithMaxRetryWait(time.Millisecond),
+		browseruse.WithLogger(slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelInfo}))))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.ExecuteSkill(t.Context(), skillID, browseruse.ExecuteSkillRequest{}); err != nil {
-		t.Fatal(err)
+	detail := func(s string) map[string]any { return map[string]any{"detail": s} }
+	badGateway := browserusetest.Reply{Status: http.StatusBadGateway, OffSpec: true, Body: []byte("bad gateway")}
+	for i, tc := range []struct {
+		replies []browserusetest.Reply
+		wantErr bool
+	}{
+		// a refusal waited out, then the fake's default success
+		{[]browserusetest.Reply{{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"0"}}, JSON: detail("slow down")}}, false},
+		{[]browserusetest.Reply{{Status: http.StatusPaymentRequired, JSON: detail("Insufficient credits")}}, true},
+		{[]browserusetest.Reply{{Status: http.StatusUnprocessableEntity, JSON: map[string]any{"detail": []any{}}}}, true},
+		{[]browserusetest.Reply{badGateway}, true}, // a POST that may have run: not re-sent
+	} {
+		srv.Enqueue(tc.replies...)
+		_, err := c.ExecuteSkill(t.Context(), skillID, browseruse.ExecuteSkillRequest{})
+		if (err != nil) != tc.wantErr {
+			t.Fatalf("call %d: err = %v, want an error %v", i+1, err, tc.wantErr)
+		}
+	}
+	if n := len(srv.Requests()); n != 5 {
+		t.Fatalf("%d requests, want 5: the script is off", n)
 	}
 	if out.Len() != 0 {
-		t.Errorf("a successful call logged at info level: %s", out.String())
+		t.Errorf("the client logged at info level or above:\n%s", out.String())
 	}
 }
 

@@ -185,9 +185,10 @@ func WithInsecureHTTP() Option {
 }
 
 // WithLogger logs one record per HTTP attempt with its method, path, status,
-// attempt number and duration: at debug level for a success, at info level
-// (with retry_in, the wait) for a failure that will be retried, and at warn
-// level for the failure the call returns. The key is never logged.
+// attempt number and duration, at debug level (with retry_in, the wait, for
+// a failure that will be retried): the client logs nothing at info or above,
+// since what it handles itself is no news and what it does not is the
+// call's error, for the caller to report. The key is never logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(s *settings) error {
 		s.logger = l

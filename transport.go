@@ -340,7 +340,7 @@ func (p *policy) send(req *http.Request) (s sent, err error) {
 				wait = max(wait, ra)
 			}
 			p.log(ctx, req, resp.StatusCode, attempt, start, nil, wait,
-				slog.Int("in_flight", inFlight), slog.Int("limit", limit), slog.Int("refusals", slot.refusals))
+				slog.Int("in_flight", inFlight), slog.Int("limit", limit), slog.Int("refusals_so_far", slot.refusals))
 			if wait > 0 {
 				if err := slot.sleep(ctx, wait); err != nil {
 					if holding {
@@ -761,23 +761,19 @@ func isIdempotent(method string) bool {
 	return false
 }
 
-// log writes one line per attempt: debug for a success, info for a failure
-// that will be retried (after retryIn), warn for the failure the call
-// returns. retryIn < 0 means no retry follows. Only the method, the path,
-// the status and the transport's error go in: never a header or a body.
+// log writes one line per attempt, at debug level whatever its outcome:
+// what the client handles itself (a refusal waited out, a retry) is no news
+// to the application, and the failure a call returns reaches the caller as
+// its error, to report once, not twice. retryIn < 0 means no retry follows.
+// Only the method, the path, the status and the transport's error go in:
+// never a header or a body.
 func (p *policy) log(ctx context.Context, req *http.Request, status, attempt int, start time.Time, err error, retryIn time.Duration, extra ...slog.Attr) {
 	if p.logger == nil {
 		return
 	}
-	level := slog.LevelDebug
-	switch {
-	case retryIn >= 0:
-		level = slog.LevelInfo
-	case err != nil || status >= 400:
-		level = slog.LevelWarn
-	}
+	const level = slog.LevelDebug
 	if !p.logger.Enabled(ctx, level) {
-		return // a service logging at info pays nothing for its successes
+		return // a service logging at info pays nothing for the client's lines
 	}
 	attrs := []slog.Attr{
 		slog.String("method", req.Method),
