@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/browser-use/browseruse-go"
 )
@@ -20,17 +22,18 @@ import (
 // span's name and first attributes, and the metrics' attributes. Built once
 // per operation, it saves each call building them again.
 type opAttrs struct {
-	name      string               // "{method} {url.template}"
-	span      []attribute.KeyValue // method, template, server.address, server.port
-	base      []attribute.KeyValue // the metrics' attributes: the same
-	set       attribute.Set        // base as a set
+	name      string                  // "{method} {url.template}"
+	start     []trace.SpanStartOption // kind client; method, template, server.address, server.port
+	base      []attribute.KeyValue    // the metrics' attributes: the same four
 	metricOpt metric.MeasurementOption
 	skillSeg  int // index of the {skill_id} segment in the template; -1 for none
+
+	mu       sync.RWMutex
+	byStatus map[int]metric.MeasurementOption // base with http.response.status_code, for answers that are no error
 }
 
 type opKey struct {
-	method, template, host string
-	port                   int
+	method, template, scheme, host string // host as in the URL, with its port if it has one
 }
 
 // opCache maps each operation to its opAttrs. Its keys are few: the spec's
@@ -38,8 +41,10 @@ type opKey struct {
 type opCache struct{ m sync.Map }
 
 func (c *opCache) get(info browseruse.CallInfo) *opAttrs {
-	host, port := serverOf(info.URL)
-	k := opKey{info.Method, info.Template, host, port}
+	k := opKey{method: info.Method, template: info.Template}
+	if info.URL != nil {
+		k.scheme, k.host = info.URL.Scheme, info.URL.Host
+	}
 	if v, ok := c.m.Load(k); ok {
 		return v.(*opAttrs)
 	}
@@ -48,11 +53,12 @@ func (c *opCache) get(info browseruse.CallInfo) *opAttrs {
 }
 
 func newOpAttrs(k opKey) *opAttrs {
-	o := &opAttrs{name: k.method, skillSeg: -1}
+	o := &opAttrs{name: k.method, skillSeg: -1, byStatus: map[int]metric.MeasurementOption{}}
+	host, port := serverOf(&url.URL{Scheme: k.scheme, Host: k.host})
 	o.base = []attribute.KeyValue{
 		attribute.String("http.request.method", k.method),
-		attribute.String("server.address", k.host),
-		attribute.Int("server.port", k.port),
+		attribute.String("server.address", host),
+		attribute.Int("server.port", port),
 	}
 	if k.template != "" {
 		o.name += " " + k.template
@@ -63,10 +69,42 @@ func newOpAttrs(k opKey) *opAttrs {
 			}
 		}
 	}
-	o.span = o.base
-	o.set = attribute.NewSet(o.base...)
-	o.metricOpt = metric.WithAttributeSet(o.set)
+	o.start = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(o.base...)}
+	o.metricOpt = metric.WithAttributeSet(attribute.NewSet(o.base...))
 	return o
+}
+
+// withStatus is the metrics' attributes of an answer with status that is
+// no error, built once per status.
+func (o *opAttrs) withStatus(status int) metric.MeasurementOption {
+	o.mu.RLock()
+	opt, ok := o.byStatus[status]
+	o.mu.RUnlock()
+	if ok {
+		return opt
+	}
+	kvs := append(slices.Clip(o.base), attribute.Int("http.response.status_code", status))
+	opt = metric.WithAttributeSet(attribute.NewSet(kvs...))
+	o.mu.Lock()
+	o.byStatus[status] = opt
+	o.mu.Unlock()
+	return opt
+}
+
+// measure is the metrics' attributes of an attempt or a call that ended
+// with status (0 for none) and errType ("" for no error).
+func (o *opAttrs) measure(status int, errType string) metric.MeasurementOption {
+	switch {
+	case errType == "" && status == 0:
+		return o.metricOpt
+	case errType == "":
+		return o.withStatus(status)
+	}
+	kvs := append(slices.Clip(o.base), attribute.String("error.type", errType))
+	if status > 0 {
+		kvs = append(kvs, attribute.Int("http.response.status_code", status))
+	}
+	return metric.WithAttributes(kvs...)
 }
 
 // skillID is the {skill_id} segment of path, "" when the operation has none.
@@ -74,15 +112,15 @@ func (o *opAttrs) skillID(path string) string {
 	if o.skillSeg < 0 {
 		return ""
 	}
-	segs := strings.Split(strings.Trim(path, "/"), "/")
-	if o.skillSeg >= len(segs) {
-		return ""
+	rest := strings.Trim(path, "/")
+	var seg string
+	for range o.skillSeg + 1 {
+		seg, rest, _ = strings.Cut(rest, "/")
 	}
-	id, err := url.PathUnescape(segs[o.skillSeg])
-	if err != nil {
-		return ""
+	if id, err := url.PathUnescape(seg); err == nil {
+		return id // no copy when nothing was escaped
 	}
-	return id
+	return ""
 }
 
 // serverOf is the host and port a URL names, the port made explicit.
@@ -90,14 +128,13 @@ func serverOf(u *url.URL) (string, int) {
 	if u == nil {
 		return "", 0
 	}
-	port, err := strconv.Atoi(u.Port())
-	if err != nil {
-		port = 443
-		if u.Scheme == "http" {
-			port = 80
-		}
+	if port, err := strconv.Atoi(u.Port()); err == nil {
+		return u.Hostname(), port
 	}
-	return u.Hostname(), port
+	if u.Scheme == "http" {
+		return u.Hostname(), 80
+	}
+	return u.Hostname(), 443
 }
 
 // fullURL is the request's URL without its query and fragment: the API's
@@ -106,8 +143,7 @@ func fullURL(info browseruse.CallInfo) string {
 	if info.URL == nil {
 		return ""
 	}
-	u := url.URL{Scheme: info.URL.Scheme, Host: info.URL.Host, Path: info.URL.Path, RawPath: info.URL.RawPath}
-	return u.String()
+	return info.URL.Scheme + "://" + info.URL.Host + info.URL.EscapedPath()
 }
 
 // errorType is the error.type of a failed call or attempt, from a fixed

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"runtime"
+	"slices"
 	"time"
 	"weak"
 
@@ -89,41 +90,20 @@ func newInstruments(mp metric.MeterProvider) instruments {
 
 // attempt records one attempt's duration.
 func (in *instruments) attempt(ctx context.Context, op *opAttrs, a browseruse.AttemptInfo) {
-	opt := op.metricOpt
-	if a.Status > 0 || a.Err != nil {
-		attrs := make([]attribute.KeyValue, len(op.base), len(op.base)+2)
-		copy(attrs, op.base)
-		if a.Status > 0 {
-			attrs = append(attrs, attribute.Int("http.response.status_code", a.Status))
-		}
-		if a.Err != nil || a.Status >= 400 {
-			attrs = append(attrs, attribute.String("error.type", errorType(a.Status, a.Err)))
-		}
-		opt = metric.WithAttributes(attrs...)
+	errType := ""
+	if a.Err != nil || a.Status >= 400 {
+		errType = errorType(a.Status, a.Err)
 	}
-	in.requestDuration.Record(ctx, a.Duration.Seconds(), opt)
+	in.requestDuration.Record(ctx, a.Duration.Seconds(), op.measure(a.Status, errType))
 }
 
 func (in *instruments) retry(ctx context.Context, op *opAttrs, reason string) {
-	attrs := make([]attribute.KeyValue, len(op.base), len(op.base)+1)
-	copy(attrs, op.base)
-	in.retries.Add(ctx, 1, metric.WithAttributes(append(attrs, attribute.String("browseruse.retry.reason", reason))...))
+	kvs := append(slices.Clip(op.base), attribute.String("browseruse.retry.reason", reason))
+	in.retries.Add(ctx, 1, metric.WithAttributes(kvs...))
 }
 
 func (in *instruments) callEnd(ctx context.Context, op *opAttrs, d time.Duration, status int, errType string) {
-	opt := op.metricOpt
-	if status > 0 || errType != "" {
-		attrs := make([]attribute.KeyValue, len(op.base), len(op.base)+2)
-		copy(attrs, op.base)
-		if status > 0 {
-			attrs = append(attrs, attribute.Int("http.response.status_code", status))
-		}
-		if errType != "" {
-			attrs = append(attrs, attribute.String("error.type", errType))
-		}
-		opt = metric.WithAttributes(attrs...)
-	}
-	in.callDuration.Record(ctx, d.Seconds(), opt)
+	in.callDuration.Record(ctx, d.Seconds(), op.measure(status, errType))
 }
 
 // observeClient registers the gauges of a client's gate and retry budget,

@@ -40,11 +40,14 @@ func (t *telemetry) observer() *browseruse.Observer {
 	}
 }
 
-// call is what a call's events share, kept in its context.
+// call is what a call's events share, kept in its context. attrs is room
+// for the span's attributes set after it starts, so that they need no
+// allocation of their own.
 type call struct {
 	start time.Time
 	span  trace.Span
 	op    *opAttrs
+	attrs [4]attribute.KeyValue
 }
 
 type callKey struct{}
@@ -60,15 +63,17 @@ const minGateWait = time.Millisecond
 
 func (t *telemetry) callStart(ctx context.Context, info browseruse.CallInfo) context.Context {
 	op := t.ops.get(info)
-	attrs := make([]attribute.KeyValue, 0, len(op.span)+2)
-	attrs = append(attrs, op.span...)
-	attrs = append(attrs, attribute.String("url.full", fullURL(info)))
-	if id := op.skillID(info.Path); id != "" {
-		attrs = append(attrs, attribute.String("browseruse.skill_id", id))
+	c := &call{start: time.Now(), op: op}
+	ctx, c.span = t.tracer.Start(ctx, op.name, op.start...)
+	if c.span.IsRecording() {
+		attrs := append(c.attrs[:0], attribute.String("url.full", fullURL(info)))
+		if id := op.skillID(info.Path); id != "" {
+			attrs = append(attrs, attribute.String("browseruse.skill_id", id))
+		}
+		c.span.SetAttributes(attrs...)
 	}
-	ctx, span := t.tracer.Start(ctx, op.name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
 	t.propagator.Inject(ctx, propagation.HeaderCarrier(info.Header))
-	return context.WithValue(ctx, callKey{}, &call{start: time.Now(), span: span, op: op})
+	return context.WithValue(ctx, callKey{}, c)
 }
 
 func (t *telemetry) attempt(ctx context.Context, a browseruse.AttemptInfo) {
@@ -128,10 +133,9 @@ func (t *telemetry) callEnd(ctx context.Context, r browseruse.CallResult) {
 	if c == nil {
 		return
 	}
-	attrs := []attribute.KeyValue{
+	attrs := append(c.attrs[:0],
 		attribute.Int("browseruse.attempts", r.Attempts),
-		attribute.Int("browseruse.refusals", r.Refusals),
-	}
+		attribute.Int("browseruse.refusals", r.Refusals))
 	if r.Status > 0 {
 		attrs = append(attrs, attribute.Int("http.response.status_code", r.Status))
 	}
