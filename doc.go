@@ -175,6 +175,17 @@
 // logger at info level gets nothing from the client. The API key is never logged, nor printed by %v of any value of this
 // package.
 //
+// # Telemetry
+//
+// The module github.com/browser-use/browseruse-go/otelbrowseruse records
+// OpenTelemetry traces and metrics of every call, its attempts, refusals,
+// waits for a slot and retries:
+//
+//	c, err := browseruse.New(otelbrowseruse.WithTelemetry())
+//
+// It is a module of its own, so this one takes no OpenTelemetry dependency;
+// it is built on [WithObserver], which anything else can use too.
+//
 // # Testing
 //
 // Package browserusetest runs a fake of the API in-process, like

@@ -117,7 +117,7 @@ func (f *executeFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.fakeLimit, "fake-limit", 0, "with --fake: allow `N` sessions at once and answer 429 to one more,\nas a plan's limit does (default 0: no limit)")
 	fs.IntVar(&f.fakeCredits, "fake-credits", 0, "with --fake: run `N` skills, then answer 402 as an account out of\ncredits does (default: unlimited)")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log every HTTP attempt to stderr (never the key)")
-	fs.BoolVar(&f.otel, "otel", false, "export traces and metrics over OTLP/HTTP to $OTEL_EXPORTER_OTLP_ENDPOINT\n(default http://localhost:4318); see OpenTelemetry below")
+	fs.BoolVar(&f.otel, "otel", false, "export traces and metrics over OTLP/HTTP to $OTEL_EXPORTER_OTLP_ENDPOINT\n(default http://localhost:4318); see OpenTelemetry above")
 	fs.StringVar(&f.batch, "batch", "", "run the skill once per line of `FILE` (- for stdin), each line a JSON\nobject of parameters; records go to stdout, or to --out")
 	fs.StringVar(&f.out, "out", "", "with --batch: append the records to `FILE`; rerunning with the\nsame FILE skips the lines already ok in it")
 	fs.IntVar(&f.concurrency, "concurrency", browseruse.DefaultBatchConcurrency, "with --batch: run at most `N` calls at once (the smallest plan's\nlimit by default; the client also keeps to the account's)")

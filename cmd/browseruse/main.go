@@ -37,6 +37,10 @@
 // (go run reports every failure as exit status 1; build or install the
 // command to see the codes above.)
 //
+// With --otel, or $OTEL_EXPORTER_OTLP_ENDPOINT set, the command exports a
+// span per call and the client's metrics over OTLP/HTTP (see skills execute
+// --help); without either, nothing.
+//
 // browseruse completion SHELL prints a completion script for bash, zsh, fish
 // or powershell; browseruse version (or --version) prints the command's and
 // Go's versions.
