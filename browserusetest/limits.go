@@ -1,8 +1,10 @@
 package browserusetest
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -39,10 +41,21 @@ const (
 type limits struct {
 	limit   int // 0: none
 	latency time.Duration
-	credits int // < 0: unlimited
-	active  int // admitted calls running
-	held    int // sessions held by HoldSessions
+	refusal time.Duration // SetRefusalLatency
+	queue   bool          // SetRefusalQueue
+	credits int           // < 0: unlimited
+	active  int           // admitted calls running
+	held    int           // sessions held by HoldSessions
+	queued  []*queuedCall // calls waiting for a session (SetRefusalQueue)
 	stats   Stats
+}
+
+// queuedCall is a call waiting for a session; ready is closed once one is
+// handed to it. Each call makes its own channel in its own goroutine, so a
+// test that drives the fake under testing/synctest can wait on it.
+type queuedCall struct {
+	ready   chan struct{}
+	granted bool
 }
 
 // SetConcurrencyLimit makes the fake refuse, with the spec's 429, a call that
@@ -61,6 +74,28 @@ func (s *Server) SetLatency(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lim.latency = d
+}
+
+// SetRefusalLatency makes a call refused for the concurrency limit get its
+// 429 d after it arrived instead of at once: the API's round trip to a
+// refusal (assume 30 to 300 ms), as distinct from a skill's latency. The
+// refusal is decided when the call arrives, unless [Server.SetRefusalQueue]
+// says otherwise. 0, the default, answers at once.
+func (s *Server) SetRefusalLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lim.refusal = max(d, 0)
+}
+
+// SetRefusalQueue makes the fake hold a call that finds every session taken
+// for up to the refusal latency, as a server that waits before it refuses
+// would: a call handed a freed session in that time runs (first come, first
+// served), the others get the 429 when the time runs out. Off, the default,
+// the refusal is decided on arrival.
+func (s *Server) SetRefusalQueue(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lim.queue = on
 }
 
 // SetCredits lets n more calls that start a session be admitted; after that
@@ -87,6 +122,7 @@ func (s *Server) HoldSessions(n int) (release func()) {
 		once.Do(func() {
 			s.mu.Lock()
 			s.lim.held -= n
+			s.handOff()
 			s.mu.Unlock()
 		})
 	}
@@ -108,29 +144,82 @@ func startsSession(op *v3.Operation) bool {
 // It returns the refusal to send, or the latency to wait and a release to
 // call before answering: the session ends before its answer leaves, as the
 // client sees it, so a client that sends its next call on an answer never
-// finds its own previous call still counted.
-func (s *Server) admit() (refusal int, latency time.Duration, release func()) {
+// finds its own previous call still counted. A 429 is returned once the
+// refusal latency has passed, or ctx has ended.
+func (s *Server) admit(ctx context.Context) (refusal int, latency time.Duration, release func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	l := &s.lim
 	l.stats.Requests++
-	switch {
-	case l.limit > 0 && l.active+l.held >= l.limit:
-		l.stats.Refusals++
-		return http.StatusTooManyRequests, 0, nil
-	case l.credits == 0:
+	if l.limit > 0 && l.active+l.held >= l.limit {
+		if !s.awaitSession(ctx) {
+			l.stats.Refusals++
+			return http.StatusTooManyRequests, 0, nil
+		}
+	} else {
+		l.active++
+	}
+	if l.credits == 0 {
+		l.active--
+		s.handOff()
 		l.stats.InsufficientCredits++
 		return http.StatusPaymentRequired, 0, nil
 	}
 	if l.credits > 0 {
 		l.credits--
 	}
-	l.active++
 	l.stats.Executions++
 	l.stats.MaxConcurrent = max(l.stats.MaxConcurrent, l.active+l.held)
 	return 0, l.latency, func() {
 		s.mu.Lock()
 		l.active--
+		s.handOff()
 		s.mu.Unlock()
+	}
+}
+
+// awaitSession spends the refusal latency of a call that found every
+// session taken, with s.mu held on entry and on return (not in between).
+// It reports whether a session was handed to the call meanwhile, which
+// only a queueing fake does (SetRefusalQueue).
+func (s *Server) awaitSession(ctx context.Context) bool {
+	l := &s.lim
+	if l.refusal <= 0 {
+		return false
+	}
+	var q *queuedCall
+	var ready chan struct{} // nil, never ready, unless queued
+	if l.queue {
+		q = &queuedCall{ready: make(chan struct{})}
+		l.queued = append(l.queued, q)
+		ready = q.ready
+	}
+	t := time.NewTimer(l.refusal)
+	s.mu.Unlock()
+	select {
+	case <-ready:
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	t.Stop()
+	s.mu.Lock()
+	if q == nil {
+		return false
+	}
+	if !q.granted {
+		l.queued = slices.DeleteFunc(l.queued, func(x *queuedCall) bool { return x == q })
+	}
+	return q.granted
+}
+
+// handOff gives freed sessions to queued calls, in order. s.mu is held.
+func (s *Server) handOff() {
+	l := &s.lim
+	for len(l.queued) > 0 && (l.limit == 0 || l.active+l.held < l.limit) {
+		q := l.queued[0]
+		l.queued = l.queued[1:]
+		q.granted = true
+		l.active++
+		close(q.ready)
 	}
 }

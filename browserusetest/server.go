@@ -245,7 +245,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 	var refusal *Reply // checked against the spec like any reply
 	if startsSession(op) {
-		status, latency, release := s.admit()
+		status, latency, release := s.admit(r.Context())
 		switch status {
 		case http.StatusTooManyRequests:
 			refusal = &Reply{Status: status, JSON: detail(TooManySessionsDetail)}
