@@ -18,11 +18,16 @@ import (
 //
 // Buffers come in size classes, four to each power of two from 64 KiB to
 // 8 MiB, so that a body leaves at most a fifth of its buffer unused, and a
-// buffer taken for one body fits the next body of about that size. Each
-// class is a sync.Pool, so that buffers left unused are freed by the
-// garbage collector within two collections. At most maxPooledBytes wait in
-// the pools at once: a buffer given back past that is left to the
-// collector, so a burst of large calls does not leave its buffers behind.
+// buffer taken for one body fits the next body of about that size. At most
+// maxPooledBytes wait to be taken again: a buffer given back past that is
+// left to the collector, so a burst of large calls does not leave its
+// buffers behind. A buffer not taken again within two collections is left
+// to the collector too, as sync.Pool does, so an idle client holds none.
+//
+// Not sync.Pool itself: its per-CPU slots hide a buffer given back on one
+// CPU from a call that runs on another after a collection, which cost a
+// quarter of the calls a new buffer when a collection ran every other call
+// (a 1 MB result each, at GOGC=100), and it has no bound on what it holds.
 const (
 	minClassShift  = 16 // 64 KiB, the first class: maxPrealloc
 	maxClassShift  = 23 // 8 MiB, the last class: larger bodies are not pooled
@@ -30,20 +35,23 @@ const (
 	maxPooledBytes = 32 << 20
 )
 
-var (
-	bodyPools   [numClasses]sync.Pool // of *pooledBody
-	pooledBytes atomic.Int64          // the bytes of the buffers in bodyPools
-	// givenHook, set by tests, sees every buffer given back, whole: they
-	// scribble over it, so that a value still pointing into it shows it.
-	givenHook atomic.Pointer[func([]byte)]
-)
-
-// pooledBody is a buffer waiting in a pool. Its cleanup takes its bytes off
-// pooledBytes if the collector frees it there, so that the count stays true.
-type pooledBody struct {
-	b       []byte
-	cleanup runtime.Cleanup
+// bodyPool holds the buffers given back, by class.
+var bodyPool struct {
+	mu    sync.Mutex
+	free  [numClasses][]freeBody // stacks: the last given back is taken first
+	bytes int                    // of every buffer in free
+	epoch uint32                 // collections seen since the first buffer was given back
+	watch sync.Once              // starts watchCollections
 }
+
+type freeBody struct {
+	b     []byte
+	epoch uint32 // bodyPool.epoch when b was given back
+}
+
+// givenHook, set by tests, sees every buffer given back, whole: they
+// scribble over it, so that a value still pointing into it shows it.
+var givenHook atomic.Pointer[func([]byte)]
 
 // sizeClass returns the index and size of the smallest class of at least n
 // bytes; ok is false when n is larger than the last class.
@@ -59,24 +67,29 @@ func sizeClass(n int) (i, size int, ok bool) {
 	return (e-minClassShift)*4 + q, 1<<e + q<<(e-2), true
 }
 
-// takeBody returns an empty pooled buffer of at least n bytes, or nil if no
-// buffer of that class is free. It never allocates one.
+// takeBody returns an empty buffer of at least n bytes that was given back,
+// or nil if none of that class is free. It never allocates one.
 func takeBody(n int) []byte {
 	i, _, ok := sizeClass(n)
 	if !ok {
 		return nil
 	}
-	p, _ := bodyPools[i].Get().(*pooledBody)
-	if p == nil {
+	bp := &bodyPool
+	bp.mu.Lock()
+	defer bp.mu.Unlock()
+	free := bp.free[i]
+	if len(free) == 0 {
 		return nil
 	}
-	p.cleanup.Stop()
-	pooledBytes.Add(-int64(cap(p.b)))
-	return p.b
+	b := free[len(free)-1].b
+	free[len(free)-1] = freeBody{}
+	bp.free[i] = free[:len(free)-1]
+	bp.bytes -= cap(b)
+	return b
 }
 
-// newBody returns an empty buffer of at least n bytes: from 64 KiB on, a
-// pooled one if one is free, else a new one of its class's size, which can
+// newBody returns an empty buffer of at least n bytes: from 64 KiB on, one
+// given back if one is free, else a new one of its class's size, which can
 // be given back; a smaller one is allocated to the byte.
 func newBody(n int) []byte {
 	if n < 1<<minClassShift {
@@ -110,17 +123,51 @@ func giveBody(buf []byte) {
 	if h := givenHook.Load(); h != nil {
 		(*h)(buf[:cap(buf)])
 	}
-	if pooledBytes.Add(int64(size)) > maxPooledBytes {
-		pooledBytes.Add(-int64(size))
+	bp := &bodyPool
+	bp.watch.Do(watchCollections)
+	bp.mu.Lock()
+	defer bp.mu.Unlock()
+	if bp.bytes+size > maxPooledBytes {
 		return
 	}
-	p := &pooledBody{b: buf[:0]}
-	p.cleanup = runtime.AddCleanup(p, unpooled, size)
-	bodyPools[i].Put(p)
+	bp.free[i] = append(bp.free[i], freeBody{buf[:0], bp.epoch})
+	bp.bytes += size
 }
 
-// unpooled is the cleanup of a pooled buffer the collector freed.
-func unpooled(size int) { pooledBytes.Add(-int64(size)) }
+// collected is called after each collection: it leaves to the collector
+// the buffers given back before the previous one and not taken since.
+func collected() {
+	bp := &bodyPool
+	bp.mu.Lock()
+	defer bp.mu.Unlock()
+	bp.epoch++
+	for i, free := range bp.free {
+		kept := free[:0]
+		for _, f := range free {
+			if bp.epoch-f.epoch < 2 {
+				kept = append(kept, f)
+			} else {
+				bp.bytes -= cap(f.b)
+			}
+		}
+		clear(free[len(kept):])
+		bp.free[i] = kept
+	}
+}
+
+// watchCollections calls collected after the next collection, and so on
+// after each one: the cleanup of an object that nothing refers to runs once
+// a collection has found it unreachable, and arms the next one.
+func watchCollections() {
+	runtime.AddCleanup(new(collection), func(struct{}) {
+		collected()
+		watchCollections()
+	}, struct{}{})
+}
+
+// collection is the object whose cleanup marks a collection. It holds a
+// pointer so that it is not a tiny allocation, whose cleanup may never run.
+type collection struct{ _ *byte }
 
 // reusesBody reports whether an Execute Skill body decoded into T can be
 // given back once decoded: nothing decoded may point into it. The client's

@@ -3,5 +3,6 @@
 package browseruse
 
 // raceEnabled: under the race detector, sync.Pool drops a quarter of what
-// it is given, at random, so tests of what pooling saves skip.
+// it is given, at random (goccy's pool of decoding buffers among them), so
+// tests of the bytes a call allocates skip.
 const raceEnabled = true
