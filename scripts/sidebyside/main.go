@@ -6,7 +6,9 @@
 //	go run ./scripts/sidebyside drive -url http://127.0.0.1:PORT/api/v2 -size large -conc 16 -dur 5s
 //
 // The driver prints one line of JSON: calls, seconds, calls/s and the CPU
-// time of its own process per call, which drive.mjs prints the same way.
+// time of its own process per call, which drive.mjs prints the same way,
+// and the bytes it allocated per call and the collections it ran, which do
+// not depend on the machine's load (nor on GOGC, for the bytes).
 package main
 
 import (
@@ -18,6 +20,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -167,6 +170,8 @@ func drive(args []string) error {
 	var calls atomic.Int64
 	var firstErr error
 	var once sync.Once
+	var mem0, mem1 runtime.MemStats
+	runtime.ReadMemStats(&mem0)
 	cpu0, start := cpuTime(), time.Now()
 	deadline := start.Add(*dur)
 	var wg sync.WaitGroup
@@ -183,11 +188,13 @@ func drive(args []string) error {
 	}
 	wg.Wait()
 	secs, cpu := time.Since(start).Seconds(), cpuTime()-cpu0
+	runtime.ReadMemStats(&mem1)
 	if firstErr != nil {
 		return firstErr
 	}
 	n := calls.Load()
-	fmt.Printf(`{"calls":%d,"seconds":%.2f,"callsPerSec":%.1f,"cpuMsPerCall":%.3f}`+"\n",
-		n, secs, float64(n)/secs, cpu.Seconds()*1000/float64(n))
+	fmt.Printf(`{"calls":%d,"seconds":%.2f,"callsPerSec":%.1f,"cpuMsPerCall":%.3f,"allocKBPerCall":%.1f,"gcs":%d}`+"\n",
+		n, secs, float64(n)/secs, cpu.Seconds()*1000/float64(n),
+		float64(mem1.TotalAlloc-mem0.TotalAlloc)/1024/float64(n), mem1.NumGC-mem0.NumGC)
 	return nil
 }
