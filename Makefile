@@ -6,7 +6,7 @@ GO ?= go
 # module of the current folder, so the nested modules are named too.
 PKGS := ./... ./otelbrowseruse/... ./cmd/browseruse/...
 
-.PHONY: run test generate check-generated vet unit contract fuzz bench drill drill-self sidebyside manyskills tidy coredeps
+.PHONY: run test generate check-generated vet unit contract fuzz bench drill drill-self sidebyside manyskills tidy coredeps gatechart
 
 run: ## execute a skill: the real API with BROWSER_USE_API_KEY set, else the built-in fake
 	$(GO) run ./cmd/quickstart
@@ -32,6 +32,11 @@ vet:
 # The contract suite is left to `contract`, which starts the Prism it needs.
 unit:
 	$(GO) test -race -count=1 $$($(GO) list $(PKGS) | grep -v '/contract$$')
+
+# docs/gate.svg: the manyskills workload run in-process against the fake,
+# each client's gate sampled every 10 ms and drawn. About 8 s.
+gatechart:
+	$(GO) run ./scripts/gatechart -o docs/gate.svg
 
 # A program that imports only the library lists no OpenTelemetry module in
 # `go list -m all`: those belong to otelbrowseruse's go.mod alone.
