@@ -63,7 +63,7 @@ units() { "$GO" test -count=1 $("$GO" list ./... | grep -v '/contract$'); }
 # The packages whose exported API a spec change can alter: gen/ itself and
 # every library package that imports it, since an alias or a signature
 # there carries the generated type to the caller.
-mod="$("$GO" list -m)"
+mod="$(GOWORK=off "$GO" list -m)" # the library; go.work would list its nested modules too
 # shellcheck disable=SC2016 # a Go template, not a shell expansion
 pkgs="$mod/gen$("$GO" list -f '{{if ne .Name "main"}}{{range .Imports}}{{if eq . "'"$mod"'/gen"}}{{" "}}{{$.ImportPath}}{{end}}{{end}}{{end}}' ./... | tr -d '\n')"
 export_api() { # export_api DIR: apidiff's export data of each package, into DIR
