@@ -1,0 +1,5 @@
+//go:build !race
+
+package browseruse_test
+
+const raceAllocs = 0
