@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -280,4 +282,27 @@ func snippet(body []byte) string {
 		s += "…"
 	}
 	return s
+}
+
+// maxRetryAfter is what a Retry-After too long for a Duration reads as:
+// still far longer than any cap, so the call returns instead of waiting.
+const maxRetryAfter = time.Duration(math.MaxInt64)
+
+// parseRetryAfter reads delay-seconds (RFC 9110: digits only) or an HTTP date.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if strings.Trim(v, "0123456789") == "" {
+		s, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || s > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter, true // only digits, so the error is overflow
+		}
+		return time.Duration(s) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
 }
