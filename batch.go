@@ -276,7 +276,7 @@ func (b *batch) run(ctx context.Context, c *Client, skillID uuid.UUID, inputs it
 // inputs end or the batch stops.
 func (b *batch) dispatch(ctx context.Context, c *Client, skillID uuid.UUID, inputs iter.Seq[ExecuteSkillRequest],
 	results chan<- BatchResult, sem chan struct{}, wg *sync.WaitGroup) {
-	callCtx := context.WithValue(ctx, sendGuardKey{}, sendGuard{stopped: b.stopped, err: b.guard, stop: b.stop})
+	guard := &sendGuard{done: b.stopped, check: b.guard, halt: b.stop}
 	i := 0
 	for in := range inputs {
 		if ctx.Err() != nil {
@@ -308,16 +308,16 @@ func (b *batch) dispatch(ctx context.Context, c *Client, skillID uuid.UUID, inpu
 			returned := false
 			defer b.catch(&returned)
 			start := time.Now()
-			ctx := callCtx
+			callCtx := ctx
 			if b.callTimeout > 0 {
 				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(callCtx, b.callTimeout)
+				callCtx, cancel = context.WithTimeout(ctx, b.callTimeout)
 				defer cancel()
 			}
 			// An answer that stops the batch (StopsBatch) has stopped it
-			// already: the policy calls sendGuard.stop before the call's
+			// already: the policy calls sendGuard.stopOn before the call's
 			// slot can go to a call waiting for it.
-			res, attempts, err := c.executeCounted(ctx, skillID, in)
+			res, attempts, err := c.executeCounted(callCtx, skillID, in, guard)
 			if !errors.Is(err, errPanicked) { // not sent; the panic is what the caller gets
 				results <- BatchResult{Index: i, Result: res, Err: err, Attempts: attempts, Duration: time.Since(start)}
 			}
@@ -327,28 +327,57 @@ func (b *batch) dispatch(ctx context.Context, c *Client, skillID uuid.UUID, inpu
 	}
 }
 
-// sendGuardKey carries a batch's sendGuard to the policy.
-type sendGuardKey struct{}
-
 // sendGuard is how a batch that stopped keeps its calls from being sent:
-// the policy checks err right before each request goes out, and a call
-// waiting for a slot, in line or backing off, gives up when stopped closes.
+// the policy checks it right before each request goes out, and a call
+// waiting for a slot, in line or backing off, gives up when it stops. The
+// batch hands it to the policy with each call; a nil guard (a call outside
+// a batch) never stops anything.
 type sendGuard struct {
-	stopped <-chan struct{}
-	err     func() error // nil until stopped closes
-	// stop stops the batch: the policy calls it on an answer that stops
+	done  <-chan struct{} // closed when the batch stops
+	check func() error    // nil until done closes
+	// halt stops the batch: the policy calls it on an answer that stops
 	// it (StopsBatch) or on a panic, before the call's slot is given back
 	// to a call waiting for it.
-	stop func(cause error)
+	halt func(cause error)
+}
+
+// err is why the call must not be sent: nil unless the batch stopped.
+func (g *sendGuard) err() error {
+	if g == nil {
+		return nil
+	}
+	return g.check()
+}
+
+// stopped is closed when the batch stops; nil (never ready) outside one.
+func (g *sendGuard) stopped() <-chan struct{} {
+	if g == nil {
+		return nil
+	}
+	return g.done
+}
+
+// stop stops the batch for cause.
+func (g *sendGuard) stop(cause error) {
+	if g != nil {
+		g.halt(cause)
+	}
+}
+
+// stopOn stops the batch if err means no other call of it can succeed.
+func (g *sendGuard) stopOn(err error) {
+	if g != nil && StopsBatch(err) {
+		g.halt(err)
+	}
 }
 
 // executeCounted is ExecuteSkill that also says how many requests it sent.
-func (c *Client) executeCounted(ctx context.Context, skillID uuid.UUID, req ExecuteSkillRequest) (*SkillResult, int, error) {
+func (c *Client) executeCounted(ctx context.Context, skillID uuid.UUID, req ExecuteSkillRequest, guard *sendGuard) (*SkillResult, int, error) {
 	hreq, err := c.newExecuteSkillRequest(ctx, skillID, req)
 	if err != nil {
 		return nil, 0, fmt.Errorf("browseruse: ExecuteSkill: encoding request: %w", err)
 	}
-	s, err := c.policy.send(hreq)
+	s, err := c.policy.send(hreq, guard)
 	if err != nil {
 		return nil, s.attempts, err
 	}

@@ -1,10 +1,7 @@
 package browseruse
 
 import (
-	"context"
-	"fmt"
 	"math/rand/v2"
-	"strings"
 	"sync"
 	"time"
 )
@@ -71,7 +68,8 @@ type GateStats struct {
 }
 
 type gate struct {
-	ceiling int // WithMaxConcurrency; 0: none
+	ceiling int   // WithMaxConcurrency; 0: none
+	clock   clock // zero: the wall clock; a test's fake
 
 	mu         sync.Mutex
 	limit      int
@@ -177,7 +175,7 @@ func (g *gate) done(ok bool) {
 	defer g.mu.Unlock()
 	if ok {
 		g.shutOut = time.Time{}
-		g.progress = time.Now()
+		g.progress = g.clock.Now()
 		// Only a full gate learns anything: a client using 3 of its 10 slots
 		// has not shown that 11 would be accepted.
 		if full := g.inFlight >= g.limit || len(g.waiters) > 0; full && (g.ceiling == 0 || g.limit < g.ceiling) {
@@ -215,7 +213,7 @@ func (g *gate) refused() (wait time.Duration, inFlight, limit int) {
 	defer g.mu.Unlock()
 	g.refusals++
 	prev := g.refusedAt
-	g.refusedAt = time.Now()
+	g.refusedAt = g.clock.Now()
 	g.grown = 0
 	if g.probing {
 		g.probeScale = min(g.probeScale*2, probeScaleMax)
@@ -253,152 +251,4 @@ func (g *gate) lastProgress() (succeeded, refused time.Time) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.progress, g.refusedAt
-}
-
-// slotWait tracks one call's time in the gate, against WithMaxSlotWait.
-// The bound is on waiting without progress while the API refuses: a call
-// queued behind this client's own long skills is not failed for it, whether
-// they keep succeeding or are all still running, since nothing was refused.
-type slotWait struct {
-	g        *gate
-	op       *operation
-	max      time.Duration
-	guard    sendGuard // a batch's say over the call; none outside a batch
-	obs      *Observer // told of each wait; nil for none
-	start    time.Time // first wait; zero until there is one
-	refusals int
-	last     error // the last 429
-}
-
-// expired reports whether the call has waited maxSlotWait since it started
-// waiting or since the client last made progress, whichever is later, with
-// the API refusing a call in that window, and how long until it may have if
-// not. Without a refusal the wait is for the client's own calls to end:
-// queueing, not a lockout.
-func (s *slotWait) expired() (bool, time.Duration) {
-	if s.start.IsZero() {
-		s.start = time.Now()
-	}
-	from := s.start
-	succeeded, refused := s.g.lastProgress()
-	if succeeded.After(from) {
-		from = succeeded
-	}
-	left := s.max - time.Since(from)
-	if refused.Before(from) {
-		// Look again once the window is full, or soon after, in case a
-		// refusal comes.
-		return false, max(left, min(s.max, time.Second))
-	}
-	return left <= 0, left
-}
-
-// acquire waits for a slot. first: the call was refused and goes to the
-// head of the line.
-func (s *slotWait) acquire(ctx context.Context, first bool) error {
-	w := s.g.take(first)
-	if w == nil {
-		return nil
-	}
-	defer s.obs.gateWait(ctx, s.obs.waitStart())
-	for {
-		exp, left := s.expired()
-		if exp {
-			s.g.abandon(w)
-			return s.err(nil)
-		}
-		t := time.NewTimer(left)
-		select {
-		case <-w.ready:
-			t.Stop()
-			return nil
-		case <-ctx.Done():
-			t.Stop()
-			s.g.abandon(w)
-			return s.err(ctx.Err())
-		case <-s.guard.stopped: // nil outside a batch: never
-			t.Stop()
-			s.g.abandon(w)
-			return s.guard.err()
-		case <-t.C:
-		}
-	}
-}
-
-// sleep waits d while holding a slot, for a call refused when alone. A wait
-// that runs past WithMaxSlotWait is cut there, and the call ends.
-func (s *slotWait) sleep(ctx context.Context, d time.Duration) error {
-	defer s.obs.gateWait(ctx, s.obs.waitStart())
-	exp, left := s.expired()
-	if exp {
-		return s.err(nil)
-	}
-	t := time.NewTimer(min(d, left))
-	defer t.Stop()
-	select {
-	case <-t.C:
-		if exp, _ := s.expired(); exp {
-			return s.err(nil)
-		}
-		return nil
-	case <-ctx.Done():
-		return s.err(ctx.Err())
-	case <-s.guard.stopped:
-		return s.guard.err()
-	}
-}
-
-func (s *slotWait) err(cause error) error {
-	return &slotError{op: s.op.String(), waited: time.Since(s.start), refusals: s.refusals, max: s.max, last: s.last, cause: cause}
-}
-
-// slotError ends a call that never got a slot. It matches
-// [ErrTooManyRequests] once the API refused the call (or the wait ran out),
-// and the context's error when that is what ended it.
-type slotError struct {
-	op       string
-	waited   time.Duration
-	refusals int
-	max      time.Duration
-	last     error
-	cause    error
-}
-
-func (e *slotError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "browseruse: %s: ", e.op)
-	if e.cause != nil {
-		fmt.Fprintf(&b, "gave up waiting for a session slot after %v", e.waited.Round(time.Millisecond))
-	} else {
-		fmt.Fprintf(&b, "no session slot after waiting %v, %v of them without progress (see WithMaxSlotWait)",
-			e.waited.Round(time.Millisecond), e.max)
-	}
-	fmt.Fprintf(&b, "; %d refusal", e.refusals)
-	if e.refusals != 1 {
-		b.WriteString("s")
-	}
-	if e.last != nil {
-		b.WriteString(" (429); last: ")
-		b.WriteString(e.last.Error())
-	}
-	if e.cause != nil {
-		b.WriteString(": ")
-		b.WriteString(e.cause.Error())
-	}
-	return b.String()
-}
-
-func (e *slotError) Is(target error) bool {
-	return target == ErrTooManyRequests && (e.refusals > 0 || e.cause == nil)
-}
-
-func (e *slotError) Unwrap() []error {
-	var errs []error
-	if e.last != nil {
-		errs = append(errs, e.last)
-	}
-	if e.cause != nil {
-		errs = append(errs, e.cause)
-	}
-	return errs
 }

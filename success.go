@@ -14,7 +14,7 @@ import (
 // way the generated ...WithResponse method then returns the documented
 // success payload or an error, never a response with every field nil.
 func (p *policy) Do(req *http.Request) (*http.Response, error) {
-	s, err := p.send(req)
+	s, err := p.send(req, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -12,18 +12,44 @@ import (
 	"time"
 )
 
+// outcome is what one attempt came to: a response whose body was read and
+// cleared of the key, or the error that ended the exchange.
+type outcome struct {
+	resp *http.Response // nil when err is set
+	body []byte
+	err  error
+	// unsent reports that the attempt failed provably before the request
+	// could reach the server (see [unsent]); otherwise the server may have
+	// seen it, and a request that is not idempotent is never sent again.
+	unsent bool
+	// redirected reports that a redirect was followed: the server answered
+	// the request, so it reached the server whatever happened after.
+	redirected bool
+	start      time.Time
+}
+
+// status is the answer's status code; 0 when there was none.
+func (o *outcome) status() int {
+	if o.resp == nil {
+		return 0
+	}
+	return o.resp.StatusCode
+}
+
+// ok reports a 2xx answer.
+func (o *outcome) ok() bool {
+	return o.err == nil && o.resp.StatusCode >= 200 && o.resp.StatusCode <= 299
+}
+
 // attempt sends req once and reads the whole response body within the
-// per-attempt timeout. unsent reports that the attempt failed provably before
-// the request could reach the server (see [unsent]); otherwise the server
-// may have seen it, and a request that is not idempotent is never sent again.
-// redirected reports that a redirect was followed: the server answered the
-// request, so it reached the server whatever happened after.
-// What the server sent back is cleared of the key before it is returned.
+// per-attempt timeout. What the server sent back, and an error that quotes
+// it, is cleared of the key before it is returned.
 //
 // The request sent is a copy of req with header and reqBody: the caller's
 // request keeps its own, without the key.
 func (p *policy) attempt(ctx context.Context, req *http.Request, header http.Header, reqBody io.ReadCloser,
-	getBody func() (io.ReadCloser, error)) (resp *http.Response, body []byte, isUnsent, redirected bool, err error) {
+	getBody func() (io.ReadCloser, error)) (o outcome) {
+	o.start = p.clock.Now()
 	tr := &connTrace{Context: ctx}
 	tr.GotConn = tr.gotConn
 	tr.TLSHandshakeDone = tr.handshakeDone
@@ -43,33 +69,36 @@ func (p *policy) attempt(ctx context.Context, req *http.Request, header http.Hea
 	}
 	out := req.WithContext(actx) // the one copy of the request per attempt
 	out.Header, out.Body, out.GetBody = header, reqBody, getBody
-	resp, err = p.hc.Do(out)
+	resp, err := p.hc.Do(out)
 	if err != nil {
 		if errors.Is(err, ErrCrossOriginRedirect) {
 			err = originOnly(err)
 		}
-		redirected = tr.wasRedirected()
-		return nil, nil, !redirected && unsent(err, tr.failedHandshake()), redirected, timedOut(err)
+		o.redirected = tr.wasRedirected()
+		o.unsent = !o.redirected && unsent(err, tr.failedHandshake())
+		o.err = p.redactError(timedOut(err))
+		return o
 	}
 	// A transport of the caller's may fill Request.Response itself; the
 	// trace is what this client's CheckRedirect recorded.
-	redirected = tr.wasRedirected() || resp.Request != nil && resp.Request.Response != nil
-	body, err = readBody(resp.Body, p.maxBody, resp.ContentLength)
+	o.redirected = tr.wasRedirected() || resp.Request != nil && resp.Request.Response != nil
+	body, err := readBody(resp.Body, p.maxBody, resp.ContentLength)
 	resp.Body.Close()
-	if err != nil && provesNotExecuted(resp.StatusCode) {
+	switch {
+	case err != nil && provesNotExecuted(resp.StatusCode):
 		// The status line already says the request did not run: what
 		// happened to the body changes nothing of that. What arrived of it
 		// is dropped: a cut body may end inside the key, where no spelling
 		// of it can be found.
-		return resp, p.redactResponse(resp, nil), false, redirected, nil
+		o.resp, o.body = resp, p.redactResponse(resp, nil)
+	case errors.Is(err, ErrResponseTooLarge):
+		o.err = p.redactError(fmt.Errorf("%w: status %d, more than %d bytes (see WithMaxResponseBytes)", ErrResponseTooLarge, resp.StatusCode, p.maxBody))
+	case err != nil:
+		o.err = p.redactError(timedOut(fmt.Errorf("reading response body (status %d): %w", resp.StatusCode, err)))
+	default:
+		o.resp, o.body = resp, p.redactResponse(resp, body)
 	}
-	if err != nil {
-		if errors.Is(err, ErrResponseTooLarge) {
-			return nil, nil, false, redirected, fmt.Errorf("%w: status %d, more than %d bytes (see WithMaxResponseBytes)", ErrResponseTooLarge, resp.StatusCode, p.maxBody)
-		}
-		return nil, nil, false, redirected, timedOut(fmt.Errorf("reading response body (status %d): %w", resp.StatusCode, err))
-	}
-	return resp, p.redactResponse(resp, body), false, redirected, nil
+	return o
 }
 
 // defaultTransport is shared by every client built without WithHTTPClient,

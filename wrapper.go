@@ -236,7 +236,7 @@ func ExecuteSkillAs[T any](ctx context.Context, c *Client, skillID uuid.UUID, re
 	if err != nil {
 		return nil, fmt.Errorf("browseruse: ExecuteSkill: encoding request: %w", err)
 	}
-	s, err := c.policy.send(hreq)
+	s, err := c.policy.send(hreq, nil)
 	if err != nil {
 		return nil, err
 	}
