@@ -131,6 +131,14 @@ func (p *policy) slot(op *operation, guard *sendGuard) slot {
 	return slot{g: p.gate, op: op, max: p.maxSlotWait, noWait: p.noSlotWait, guard: guard, obs: p.observer}
 }
 
+// redactResponse is [redactResponse] with the client's key.
+func (p *policy) redactResponse(resp *http.Response, body []byte) []byte {
+	return redactResponse(string(p.key), resp, body)
+}
+
+// redactError is [redactError] with the client's key.
+func (p *policy) redactError(err error) error { return redactError(string(p.key), err) }
+
 // newAPIError is the package's newAPIError, for the policy's responses,
 // which [policy.redactResponse] has already cleared of the key.
 func (p *policy) newAPIError(resp *http.Response, body []byte, op *operation) *APIError {

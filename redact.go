@@ -21,8 +21,7 @@ const redacted = "[redacted]"
 // redactResponse redacts resp, the responses to the redirects that led to
 // it, and body, which it returns (a copy when anything was taken out: the
 // caller may hand the original to nobody else).
-func (p *policy) redactResponse(resp *http.Response, body []byte) []byte {
-	key := string(p.key)
+func redactResponse(key string, resp *http.Response, body []byte) []byte {
 	if key == "" {
 		return body
 	}
@@ -276,8 +275,7 @@ func redactURL(u *url.URL, key string) *url.URL {
 // that holds it becomes one with its text alone. Errors that do not hold
 // the key are kept as they are, so errors.Is still finds a sentinel such as
 // io.ErrUnexpectedEOF or context.DeadlineExceeded below a rewritten one.
-func (p *policy) redactError(err error) error {
-	key := string(p.key)
+func redactError(key string, err error) error {
 	if key == "" || !chainHolds(err, key) {
 		return err
 	}

@@ -273,34 +273,6 @@ func (c schemas) kindsOf(s *schema, depth int) kinds {
 	return k
 }
 
-// successBody is the body [policy.Do] hands to the generated parser: the
-// bytes read and, for when they do not decode into the operation's documented
-// type, ParseFailed. The generated Parse functions call it for any failure
-// (see api/templates/client-with-responses.tmpl), and return its error.
-type successBody struct {
-	bytes.Reader
-	// fail builds the policy's error. A closure rather than the policy
-	// itself: the caller keeps this body in the response, and a closure is
-	// opaque to reflection, so a pretty-printer dumping the response cannot
-	// reach the key through it.
-	fail func(error) error
-}
-
-func newSuccessBody(p *policy, s sent) *successBody {
-	b := &successBody{fail: func(err error) error {
-		return p.rejected(s, fmt.Errorf("success body does not fit the documented schema: %w", err))
-	}}
-	b.Reset(s.body)
-	return b
-}
-
-// Close does nothing: the response was read, and closed, by the policy.
-func (b *successBody) Close() error { return nil }
-
-// ParseFailed makes a body the generated types cannot hold an [*APIError]
-// keeping the status, like any other 2xx that is not the documented success.
-func (b *successBody) ParseFailed(err error) error { return b.fail(err) }
-
 // The skip functions take valid JSON and an index at the start of a token and
 // return the index just past it.
 
