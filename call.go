@@ -80,7 +80,7 @@ func (c *call) abandon() {
 		return
 	}
 	c.slot.abandon()
-	c.p.observer.callEnd(c.ctx, CallResult{Refusals: c.slot.refusals, Status: c.status})
+	c.p.observer.callEnd(c.ctx, CallResult{Attempts: c.attempts, Refusals: c.slot.refusals, Status: c.status, Err: errAbandoned})
 }
 
 // name is the operation, for errors; built only for one, since a name

@@ -117,9 +117,15 @@ type CallResult struct {
 	Refusals int
 	// Status is the last response's status code, 0 when there was none.
 	Status int
-	// Err is the error the call returns, nil on success.
+	// Err is the error the call returns, nil on success. A call that
+	// panicked (a WithHTTPClient transport may) or whose goroutine exited
+	// returns nothing; its Err says so.
 	Err error
 }
+
+// errAbandoned is CallResult.Err for a call that never returned: the
+// observer must not take it for a success.
+var errAbandoned = errors.New("browseruse: the call panicked or its goroutine exited")
 
 // WithObserver has the client report what each of its calls does to o (see
 // [Observer]). A later WithObserver replaces an earlier one; nil removes it.

@@ -370,6 +370,29 @@ func hasMetric(rm metricdata.ResourceMetrics, name string) bool {
 	return false
 }
 
+type panicking struct{}
+
+func (panicking) RoundTrip(*http.Request) (*http.Response, error) { panic("transport bug") }
+
+// A call whose transport panics ends its span, as an error: a span left
+// open, or ended as a success, would hide the panic.
+func TestTelemetry_APanicEndsTheSpanAsAnError(t *testing.T) {
+	srv := browserusetest.New(t)
+	rec := newRecorded(t)
+	c := rec.client(t, srv, browseruse.WithHTTPClient(&http.Client{Transport: panicking{}}))
+	func() {
+		defer func() { _ = recover() }()
+		_, _ = c.ExecuteSkill(context.Background(), skillID, browseruse.ExecuteSkillRequest{})
+	}()
+	span := rec.onlySpan(t)
+	if span.Status().Code != codes.Error || !strings.Contains(span.Status().Description, "panicked") {
+		t.Errorf("span status %+v, want an error saying the call panicked", span.Status())
+	}
+	if got, _ := attrOf(span.Attributes(), "browseruse.attempts"); got.AsInt64() != 1 {
+		t.Errorf("browseruse.attempts = %v, want 1", got.Emit())
+	}
+}
+
 // A call that waits for a slot behind another says so in an event.
 func TestTelemetry_GateWaitIsAnEvent(t *testing.T) {
 	srv := browserusetest.New(t)
