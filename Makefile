@@ -39,7 +39,8 @@ gatechart:
 	$(GO) run ./scripts/gatechart -o docs/gate.svg
 
 # A program that imports only the library lists no OpenTelemetry module in
-# `go list -m all`: those belong to otelbrowseruse's go.mod alone.
+# `go list -m all`: those belong to otelbrowseruse's go.mod alone. And the
+# nested modules carry no replace, which go install ...@latest refuses.
 coredeps:
 	@GO=$(GO) scripts/coredeps.sh
 

@@ -3,12 +3,21 @@
 # builds such a program's go.mod in a temporary folder (outside the
 # workspace) and fails if `go list -m all` lists a module of FORBIDDEN, a
 # regular expression: by default OpenTelemetry's, which only otelbrowseruse
-# may bring in. Prints the module count.
+# may bring in. Prints the module count. Also fails if a nested module's
+# go.mod has a replace directive.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 go=${GO:-go}
 forbidden=${FORBIDDEN:-'^go\.opentelemetry\.io/'}
 root=$PWD
+# The nested modules must carry no replace: `go install ...@version` refuses
+# a module that does, and go.work holds the ones development needs.
+for m in otelbrowseruse/go.mod cmd/browseruse/go.mod; do
+	if grep -Eq '^[[:space:]]*replace([[:space:]]|\(|$)' "$m"; then
+		echo "$m has a replace directive: go install ...@latest would refuse the module; put it in go.work" >&2
+		exit 1
+	fi
+done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cat >"$tmp/main.go" <<'GO'
