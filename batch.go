@@ -54,6 +54,23 @@ type BatchResult struct {
 	Duration time.Duration
 }
 
+// BatchResultAs is the outcome of one input of a batch run by
+// [ExecuteSkillBatchAs], its result decoded into T.
+type BatchResultAs[T any] struct {
+	// Index is the input's position in the sequence, from 0.
+	Index int
+	// Result is the skill's result when Err is nil.
+	Result *Result[T]
+	// Err is why the input failed, as in [BatchResult]; a result that does
+	// not fit T is an [*APIError] wrapping the decode error.
+	Err error
+	// Attempts is how many requests were sent for it, refusals included;
+	// 0 when none was.
+	Attempts int
+	// Duration is the time from dispatch to the answer, slot waits included.
+	Duration time.Duration
+}
+
 // ErrNotAttempted is matched by a [*NotAttemptedError].
 var ErrNotAttempted = errors.New("browseruse: not attempted")
 
@@ -114,7 +131,9 @@ func StopsBatch(err error) bool {
 // 404 does, since no other input could succeed: nothing more is sent,
 // calls in flight finish and are yielded, and every input left is yielded
 // with a [*NotAttemptedError] (the sequence is read to its end for that).
-// Closing opts.Stop stops the batch the same way.
+// Closing opts.Stop stops the batch the same way. A skillID of uuid.Nil
+// names no skill: nothing is sent, and every input is yielded with a
+// [*NotAttemptedError] whose Cause says so.
 //
 // Cancelling ctx ends the calls in flight, which are yielded with the
 // context's error; the inputs left are not read. Breaking out of the loop
@@ -135,10 +154,32 @@ func StopsBatch(err error) bool {
 // batch as break does before it leaves.
 func (c *Client) ExecuteSkillBatch(ctx context.Context, skillID uuid.UUID, inputs iter.Seq[ExecuteSkillRequest], opts BatchOptions) iter.Seq[BatchResult] {
 	return func(yield func(BatchResult) bool) {
+		for r := range ExecuteSkillBatchAs[json.RawMessage](ctx, c, skillID, inputs, opts) {
+			br := BatchResult{Index: r.Index, Err: r.Err, Attempts: r.Attempts, Duration: r.Duration}
+			if r.Result != nil {
+				br.Result = c.skillResult(r.Result)
+			}
+			if !yield(br) {
+				return
+			}
+		}
+	}
+}
+
+// ExecuteSkillBatchAs runs a batch as [Client.ExecuteSkillBatch] does and
+// decodes each result straight into T, as [ExecuteSkillAs] does, so no
+// result needs a Decode of its own:
+//
+//	for r := range browseruse.ExecuteSkillBatchAs[Product](ctx, c, skillID, inputs, browseruse.BatchOptions{}) {
+//		if r.Err != nil { log.Printf("input %d: %v", r.Index, r.Err); continue }
+//		fmt.Println(r.Index, r.Result.Value.Title)
+//	}
+func ExecuteSkillBatchAs[T any](ctx context.Context, c *Client, skillID uuid.UUID, inputs iter.Seq[ExecuteSkillRequest], opts BatchOptions) iter.Seq[BatchResultAs[T]] {
+	return func(yield func(BatchResultAs[T]) bool) {
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		b := &batch{userStop: opts.Stop, callTimeout: opts.CallTimeout, stopped: make(chan struct{})}
-		results := make(chan BatchResult)
+		b := &batch[T]{userStop: opts.Stop, callTimeout: opts.CallTimeout, stopped: make(chan struct{})}
+		results := make(chan BatchResultAs[T])
 		// inputs runs in run's goroutine, not the caller's: run recovers a
 		// panic in it, which would otherwise kill the process, out of reach
 		// of the caller's recover.
@@ -167,7 +208,8 @@ func (c *Client) ExecuteSkillBatch(ctx context.Context, skillID uuid.UUID, input
 	}
 }
 
-type batch struct {
+// batch is one run of ExecuteSkillBatchAs, decoding results into T.
+type batch[T any] struct {
 	userStop    <-chan struct{} // BatchOptions.Stop
 	callTimeout time.Duration   // BatchOptions.CallTimeout
 	once        sync.Once
@@ -193,7 +235,7 @@ var errGoexit = errors.New("browseruse: ExecuteSkillBatch: inputs or a call call
 // catch, deferred in each goroutine of a batch, keeps the first panic (or
 // runtime.Goexit: the goroutine ended without returning) for the caller
 // and stops the batch.
-func (b *batch) catch(returned *bool) {
+func (b *batch[T]) catch(returned *bool) {
 	v := recover()
 	if v == nil {
 		if *returned {
@@ -209,13 +251,13 @@ func (b *batch) catch(returned *bool) {
 	b.stop(errPanicked)
 }
 
-func (b *batch) hasPanicked() bool {
+func (b *batch[T]) hasPanicked() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.panicked
 }
 
-func (b *batch) stop(cause error) {
+func (b *batch[T]) stop(cause error) {
 	b.once.Do(func() {
 		b.cause = cause
 		close(b.stopped)
@@ -226,7 +268,7 @@ func (b *batch) stop(cause error) {
 // the batch has stopped, a call still waiting for a slot is not sent. It
 // reads Stop itself rather than wait for the watcher in run to pass it on: a
 // call scheduled before the watcher would be sent after Stop.
-func (b *batch) guard() error {
+func (b *batch[T]) guard() error {
 	select {
 	case <-b.userStop: // nil: never
 		b.stop(ErrBatchStopped)
@@ -240,8 +282,8 @@ func (b *batch) guard() error {
 	}
 }
 
-func (b *batch) run(ctx context.Context, c *Client, skillID uuid.UUID, inputs iter.Seq[ExecuteSkillRequest],
-	opts BatchOptions, results chan<- BatchResult) {
+func (b *batch[T]) run(ctx context.Context, c *Client, skillID uuid.UUID, inputs iter.Seq[ExecuteSkillRequest],
+	opts BatchOptions, results chan<- BatchResultAs[T]) {
 	n := opts.Concurrency
 	if n <= 0 {
 		n = DefaultBatchConcurrency
@@ -260,6 +302,10 @@ func (b *batch) run(ctx context.Context, c *Client, skillID uuid.UUID, inputs it
 			}
 		}()
 	}
+	if skillID == uuid.Nil {
+		// No input can run: each is yielded not attempted, with why.
+		b.stop(errNilSkillID)
+	}
 	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -274,8 +320,8 @@ func (b *batch) run(ctx context.Context, c *Client, skillID uuid.UUID, inputs it
 
 // dispatch starts a call per input, up to cap(sem) at once, until the
 // inputs end or the batch stops.
-func (b *batch) dispatch(ctx context.Context, c *Client, skillID uuid.UUID, inputs iter.Seq[ExecuteSkillRequest],
-	results chan<- BatchResult, sem chan struct{}, wg *sync.WaitGroup) {
+func (b *batch[T]) dispatch(ctx context.Context, c *Client, skillID uuid.UUID, inputs iter.Seq[ExecuteSkillRequest],
+	results chan<- BatchResultAs[T], sem chan struct{}, wg *sync.WaitGroup) {
 	guard := &sendGuard{done: b.stopped, check: b.guard, halt: b.stop}
 	i := 0
 	for in := range inputs {
@@ -297,7 +343,7 @@ func (b *batch) dispatch(ctx context.Context, c *Client, skillID uuid.UUID, inpu
 			if slot {
 				<-sem
 			}
-			results <- BatchResult{Index: i, Err: err}
+			results <- BatchResultAs[T]{Index: i, Err: err}
 			i++
 			continue
 		}
@@ -317,9 +363,9 @@ func (b *batch) dispatch(ctx context.Context, c *Client, skillID uuid.UUID, inpu
 			// An answer that stops the batch (StopsBatch) has stopped it
 			// already: the policy calls sendGuard.stopOn before the call's
 			// slot can go to a call waiting for it.
-			res, attempts, err := c.executeCounted(callCtx, skillID, in, guard)
+			res, attempts, err := executeCounted[T](callCtx, c, skillID, in, guard)
 			if !errors.Is(err, errPanicked) { // not sent; the panic is what the caller gets
-				results <- BatchResult{Index: i, Result: res, Err: err, Attempts: attempts, Duration: time.Since(start)}
+				results <- BatchResultAs[T]{Index: i, Result: res, Err: err, Attempts: attempts, Duration: time.Since(start)}
 			}
 			returned = true
 		}(i, in)
@@ -371,8 +417,12 @@ func (g *sendGuard) stopOn(err error) {
 	}
 }
 
-// executeCounted is ExecuteSkill that also says how many requests it sent.
-func (c *Client) executeCounted(ctx context.Context, skillID uuid.UUID, req ExecuteSkillRequest, guard *sendGuard) (*SkillResult, int, error) {
+// executeCounted is ExecuteSkillAs that also says how many requests it
+// sent; guard is the batch's, nil for a call of its own.
+func executeCounted[T any](ctx context.Context, c *Client, skillID uuid.UUID, req ExecuteSkillRequest, guard *sendGuard) (*Result[T], int, error) {
+	if err := checkIDs(skillID, req); err != nil {
+		return nil, 0, err
+	}
 	hreq, err := c.newExecuteSkillRequest(ctx, skillID, req)
 	if err != nil {
 		return nil, 0, fmt.Errorf("browseruse: ExecuteSkill: encoding request: %w", err)
@@ -381,9 +431,6 @@ func (c *Client) executeCounted(ctx context.Context, skillID uuid.UUID, req Exec
 	if err != nil {
 		return nil, s.attempts, err
 	}
-	r, err := decodeSkillResponse[json.RawMessage](c.policy, s)
-	if err != nil {
-		return nil, s.attempts, err
-	}
-	return &SkillResult{Result: r.Value, LatencyMs: r.LatencyMs, Stderr: r.Stderr}, s.attempts, nil
+	r, err := decodeSkillResponse[T](c.policy, s)
+	return r, s.attempts, err
 }

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/browser-use/browseruse-go"
 	"github.com/browser-use/browseruse-go/browserusetest"
 )
@@ -614,5 +616,57 @@ func TestExecuteSkillBatch_CallTimeoutBoundsEachCall(t *testing.T) {
 	}
 	if hung != 1 {
 		t.Errorf("the call that hung was not given up with a deadline error")
+	}
+}
+
+// ExecuteSkillBatchAs decodes each result into the caller's type, paired
+// with its input's index; a result that does not fit is that input's
+// error, and the others go on.
+func TestExecuteSkillBatchAs_YieldsTypedResultsByIndex(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	srv.Enqueue(browserusetest.Reply{JSON: map[string]any{"success": true, "result": "not an echo"}})
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type echo struct {
+		Parameters struct{ I int }
+	}
+	const n = 12
+	ok, misfit := 0, 0
+	for r := range browseruse.ExecuteSkillBatchAs[echo](t.Context(), c, skillID, inputs(n), browseruse.BatchOptions{Concurrency: 1}) {
+		var apiErr *browseruse.APIError
+		switch {
+		case r.Err == nil && r.Result.Value.Parameters.I == r.Index && r.Attempts == 1:
+			ok++
+		case r.Index == 0 && errors.As(r.Err, &apiErr) && r.Result == nil:
+			misfit++ // the first call got the string
+		default:
+			t.Errorf("input %d: result %+v, err %v", r.Index, r.Result, r.Err)
+		}
+	}
+	if ok != n-1 || misfit != 1 {
+		t.Errorf("%d typed results and %d misfits, want %d and 1", ok, misfit, n-1)
+	}
+}
+
+// uuid.Nil is what a skill ID never set holds: the batch sends nothing and
+// says why for every input.
+func TestExecuteSkillBatch_NilSkillIDSendsNothing(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 5
+	for _, r := range collect(t, c.ExecuteSkillBatch(t.Context(), uuid.Nil, inputs(n), browseruse.BatchOptions{}), n) {
+		if !errors.Is(r.Err, browseruse.ErrNotAttempted) || !strings.Contains(r.Err.Error(), "skill ID is uuid.Nil") {
+			t.Errorf("input %d: %v, want not attempted because the skill ID is uuid.Nil", r.Index, r.Err)
+		}
+	}
+	if got := len(srv.Requests()); got != 0 {
+		t.Errorf("%d requests sent", got)
 	}
 }

@@ -154,7 +154,8 @@
 // gate and yields each result as it completes, with its input's index. An
 // input's own failure does not stop the batch; a 401, a 402, or the skill's
 // 400 or 404 does, and the inputs left are reported as not attempted
-// ([ErrNotAttempted]).
+// ([ErrNotAttempted]). [ExecuteSkillBatchAs] is the same batch with each
+// result decoded into the caller's type, as [ExecuteSkillAs] does.
 //
 // # Timeouts and limits
 //

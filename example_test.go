@@ -251,3 +251,31 @@ func ExampleClient_ExecuteSkillBatch() {
 	// 3 failed: browseruse: POST /skills/{skill_id}/execute: 402 Payment Required: Insufficient credits
 	// 4 not attempted
 }
+
+// ExecuteSkillBatchAs decodes each result into your type as it is read;
+// here the fake echoes each input's parameters.
+func ExampleExecuteSkillBatchAs() {
+	srv := browserusetest.NewServer()
+	defer srv.Close()
+	c, _ := srv.Client()
+
+	type echo struct {
+		Parameters struct {
+			Page int `json:"page"`
+		} `json:"parameters"`
+	}
+	reqs := make([]browseruse.ExecuteSkillRequest, 3)
+	for i := range reqs {
+		reqs[i].Parameters = map[string]any{"page": 10 * (i + 1)}
+	}
+	pages := make([]int, len(reqs))
+	for r := range browseruse.ExecuteSkillBatchAs[echo](context.Background(), c, uuid.New(), slices.Values(reqs), browseruse.BatchOptions{}) {
+		if r.Err != nil {
+			fmt.Println(r.Index, r.Err)
+			continue
+		}
+		pages[r.Index] = r.Result.Value.Parameters.Page
+	}
+	fmt.Println(pages)
+	// Output: [10 20 30]
+}

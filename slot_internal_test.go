@@ -2,6 +2,7 @@ package browseruse
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -248,7 +249,7 @@ func TestSlot_Outlasts(t *testing.T) {
 func TestSlot_BatchGuard(t *testing.T) {
 	t.Parallel()
 	s, g, _ := newTestSlot(1, time.Minute)
-	b := &batch{stopped: make(chan struct{})}
+	b := &batch[json.RawMessage]{stopped: make(chan struct{})}
 	s.guard = &sendGuard{done: b.stopped, check: b.guard, halt: b.stop}
 	holder := *s
 	if err := holder.acquire(context.Background()); err != nil {

@@ -165,7 +165,7 @@ func (c *Client) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
 
 // ExecuteSkillRequest is the body of an Execute Skill call: the parameters
 // for the skill's handler and, optionally, a session to reuse for IP
-// persistence.
+// persistence (SessionID; nil for none).
 type ExecuteSkillRequest = gen.ExecuteSkillRequest
 
 // SkillResult is a successful skill execution.
@@ -224,7 +224,11 @@ func (c *Client) ExecuteSkill(ctx context.Context, skillID uuid.UUID, req Execut
 	if err != nil {
 		return nil, err
 	}
-	return &SkillResult{Result: r.Value, LatencyMs: r.LatencyMs, Stderr: r.Stderr, unmarshal: c.policy.unmarshal}, nil
+	return c.skillResult(r), nil
+}
+
+func (c *Client) skillResult(r *Result[json.RawMessage]) *SkillResult {
+	return &SkillResult{Result: r.Value, LatencyMs: r.LatencyMs, Stderr: r.Stderr, unmarshal: c.policy.unmarshal}
 }
 
 // ExecuteSkillAs runs a skill like [Client.ExecuteSkill] and decodes its result
@@ -232,15 +236,25 @@ func (c *Client) ExecuteSkill(ctx context.Context, skillID uuid.UUID, req Execut
 // the fast path for large results. A result that does not fit T is an
 // [*APIError] wrapping the decode error.
 func ExecuteSkillAs[T any](ctx context.Context, c *Client, skillID uuid.UUID, req ExecuteSkillRequest) (*Result[T], error) {
-	hreq, err := c.newExecuteSkillRequest(ctx, skillID, req)
-	if err != nil {
-		return nil, fmt.Errorf("browseruse: ExecuteSkill: encoding request: %w", err)
+	r, _, err := executeCounted[T](ctx, c, skillID, req, nil)
+	return r, err
+}
+
+// The zero UUID names no skill and no session: it is what an ID that was
+// never set holds, so it is refused before anything is sent.
+var (
+	errNilSkillID   = errors.New("browseruse: ExecuteSkill: the skill ID is uuid.Nil (all zeros), which names no skill: pass a skill's ID, such as uuid.MustParse(\"3f1c6a52-6a3e-4c1e-9d55-0b6a8a1f2c10\")")
+	errNilSessionID = errors.New("browseruse: ExecuteSkill: the session ID is uuid.Nil (all zeros), which names no session: leave SessionID nil for none")
+)
+
+func checkIDs(skillID uuid.UUID, req ExecuteSkillRequest) error {
+	switch {
+	case skillID == uuid.Nil:
+		return errNilSkillID
+	case req.SessionID != nil && *req.SessionID == uuid.Nil:
+		return errNilSessionID
 	}
-	s, err := c.policy.send(hreq, nil)
-	if err != nil {
-		return nil, err
-	}
-	return decodeSkillResponse[T](c.policy, s)
+	return nil
 }
 
 // newExecuteSkillRequest builds the request gen.NewExecuteSkillRequest builds

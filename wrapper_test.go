@@ -386,6 +386,33 @@ func TestExecuteSkill_InvalidSessionIDIsRefusedBySpec(t *testing.T) {
 	}
 }
 
+// uuid.Nil is what an ID never set holds: as a skill or session ID it is
+// refused, saying so, before anything is sent.
+func TestExecuteSkill_NilIDsAreRefused(t *testing.T) {
+	t.Parallel()
+	c, srv := setup(t)
+	nilSession := uuid.Nil
+	for _, tc := range []struct {
+		skill uuid.UUID
+		req   browseruse.ExecuteSkillRequest
+		says  string
+	}{
+		{uuid.Nil, browseruse.ExecuteSkillRequest{}, "skill ID is uuid.Nil"},
+		{skillID, browseruse.ExecuteSkillRequest{SessionID: &nilSession}, "session ID is uuid.Nil"},
+	} {
+		_, err := c.ExecuteSkill(t.Context(), tc.skill, tc.req)
+		if err == nil || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("err = %v, want it to say %q", err, tc.says)
+		}
+		if _, err := browseruse.ExecuteSkillAs[any](t.Context(), c, tc.skill, tc.req); err == nil || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("ExecuteSkillAs: err = %v, want it to say %q", err, tc.says)
+		}
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}
+
 func TestAPI_ReturnsPayloadOrError(t *testing.T) {
 	t.Parallel()
 	c, srv := setup(t)

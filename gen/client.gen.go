@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
@@ -23,7 +24,7 @@ type ExecuteSkillRequest struct {
 	Parameters map[string]interface{} `json:"parameters,omitempty"`
 
 	// SessionID Optional session ID (UUID) for IP persistence.
-	SessionID *openapi_types.UUID `json:"sessionId,omitempty"`
+	SessionID *uuid.UUID `json:"sessionId,omitempty"`
 }
 
 // ExecuteSkillResponse Response from executing a skill.

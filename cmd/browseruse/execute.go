@@ -147,6 +147,9 @@ func (f *executeFlags) resolve(ctx context.Context, args []string, stdin io.Read
 	if a.skillID, err = uuid.Parse(args[0]); err != nil {
 		return nil, fmt.Errorf("skill id %q is not a UUID (like 3f1c6a52-6a3e-4c1e-9d55-0b6a8a1f2c10)", args[0])
 	}
+	if a.skillID == uuid.Nil {
+		return nil, fmt.Errorf("skill id %s is the nil UUID, which names no skill", args[0])
+	}
 	params := make(map[string]any, len(f.params))
 	for _, p := range f.params {
 		k, v, err := parseParam(p)
@@ -159,6 +162,9 @@ func (f *executeFlags) resolve(ctx context.Context, args []string, stdin io.Read
 		id, err := uuid.Parse(f.session)
 		if err != nil {
 			return nil, fmt.Errorf("--session %q is not a UUID", f.session)
+		}
+		if id == uuid.Nil {
+			return nil, fmt.Errorf("--session %s is the nil UUID, which names no session: leave --session out for none", f.session)
 		}
 		a.req.SessionID = &id
 	}

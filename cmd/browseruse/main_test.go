@@ -296,6 +296,8 @@ func TestExecute_UsageErrorsExit2(t *testing.T) {
 		{"JSON that is not an object", nil, "", []string{"--fake", skill, "--params-json", array}, []string{"holds an array", "want a JSON object"}},
 		{"missing params file", nil, "", []string{"--fake", skill, "--params-json", filepath.Join(dir, "nope.json")}, []string{"--params-json", "nope.json"}},
 		{"session not a UUID", nil, "", []string{"--fake", skill, "--session", "abc"}, []string{`--session "abc" is not a UUID`}},
+		{"nil skill id", nil, "", []string{"--fake", "00000000-0000-0000-0000-000000000000"}, []string{"the nil UUID, which names no skill"}},
+		{"nil session", nil, "", []string{"--fake", skill, "--session", "00000000-0000-0000-0000-000000000000"}, []string{"names no session"}},
 		{"missing key", nil, "", []string{skill, "-p", "X=10"}, []string{"BROWSER_USE_API_KEY is not set", "--fake"}},
 		{"unknown flag", nil, "", []string{"--fake", skill, "--nope"}, []string{"-nope"}},
 		{"bad timeout", nil, "", []string{"--fake", skill, "--timeout", "soon"}, []string{"-timeout"}},
