@@ -39,8 +39,9 @@ gatechart:
 	$(GO) run ./scripts/gatechart -o docs/gate.svg
 
 # A program that imports only the library lists no OpenTelemetry module in
-# `go list -m all`: those belong to otelbrowseruse's go.mod alone. And the
-# nested modules carry no replace, which go install ...@latest refuses.
+# `go list -m all`, nor one of the tools or of the command: those belong to
+# the go.mods of otelbrowseruse, tools and cmd/browseruse. And the nested
+# modules carry no replace, which go install ...@latest refuses.
 coredeps:
 	@GO=$(GO) scripts/coredeps.sh
 

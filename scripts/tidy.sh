@@ -11,6 +11,8 @@ placeholder=v0.0.0-00010101000000-000000000000
 root=github.com/browser-use/browseruse-go
 
 GOWORK=off $go mod tidy
+# The tools require nothing of this repository.
+(cd tools && GOWORK=off $go mod tidy)
 for dir in otelbrowseruse cmd/browseruse; do
 	[[ -f $dir/go.mod ]] || continue
 	(
