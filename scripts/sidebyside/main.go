@@ -4,6 +4,7 @@
 //
 //	go run ./scripts/sidebyside serve -addr 127.0.0.1:0
 //	go run ./scripts/sidebyside drive -url http://127.0.0.1:PORT/api/v2 -size large -conc 16 -dur 5s
+//	go run ./scripts/sidebyside drive -url ... -size large -cpuprofile cpu.out  # then go tool pprof
 //
 // The driver prints one line of JSON: calls, seconds, calls/s and the CPU
 // time of its own process per call, which drive.mjs prints the same way,
@@ -21,6 +22,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -132,6 +134,7 @@ func drive(args []string) error {
 	size := fs.String("size", "small", "small or large")
 	conc := fs.Int("conc", 1, "concurrent callers")
 	dur := fs.Duration("dur", 5*time.Second, "how long to call")
+	prof := fs.String("cpuprofile", "", "write a CPU profile of the timed calls to this file")
 	_ = fs.Parse(args)
 
 	c, err := browseruse.New(browseruse.WithAPIKey("bu_sidebyside"), browseruse.WithBaseURL(*base))
@@ -167,6 +170,17 @@ func drive(args []string) error {
 		}
 	}
 
+	if *prof != "" {
+		f, err := os.Create(*prof)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var calls atomic.Int64
 	var firstErr error
 	var once sync.Once
