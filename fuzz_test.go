@@ -465,8 +465,28 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 		})
 		sameDecodeInto(t, data, func() *fzTagged { p := &fzTagged{Name: "in"}; return &fzTagged{Any: &p} })
 		sameDecodeInto(t, data, func() *[]fzProduct { return &[]fzProduct{{ID: 1, Name: "a"}, {ID: 2}} })
+		sameDecodeInto(t, data, func() *[]int { return &[]int{1} })
+		// ,string on types that decode themselves, and an Unmarshaler that
+		// shows a second call.
+		sameDecode[fzStringMethods](t, data)
 	})
 }
+
+// fzStringMethods has ,string on Unmarshalers of scalar kind, which goccy
+// and encoding/json read differently, and an Unmarshaler that appends.
+type fzStringMethods struct {
+	T   fzTextKey       `json:"t,string"`
+	PT  *fzTextKey      `json:"pt,string"`
+	U   fzUpper         `json:"u,string"`
+	PU  *fzUpper        `json:"pu,string"`
+	R   json.RawMessage `json:"r,string"`
+	Acc fzAppender      `json:"acc"`
+	F   float32         `json:"f"`
+}
+
+type fzAppender []string
+
+func (a *fzAppender) UnmarshalJSON(b []byte) error { *a = append(*a, string(b)); return nil }
 
 func sameDecode[T any](t *testing.T, data []byte) {
 	t.Helper()
@@ -481,7 +501,7 @@ func sameDecodeInto[T any](t *testing.T, data []byte, fresh func() *T) {
 	if (gotErr == nil) != (wantErr == nil) || (gotErr != nil && gotErr.Error() != wantErr.Error()) {
 		t.Fatalf("%T from %q: error %v, encoding/json says %v", want, data, gotErr, wantErr)
 	}
-	if gotErr == nil && !reflect.DeepEqual(got, want) {
+	if !reflect.DeepEqual(got, want) { // after an error too
 		t.Fatalf("%T from %q:\n got %#v\nwant %#v", want, data, *got, *want)
 	}
 }

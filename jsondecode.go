@@ -4,6 +4,8 @@ import (
 	"encoding"
 	"encoding/json"
 	"reflect"
+	"slices"
+	"strings"
 	"sync"
 
 	gojson "github.com/goccy/go-json"
@@ -17,22 +19,28 @@ import (
 // encoding/json does (see fastDecodes); into any other, encoding/json
 // decodes alone. Wherever goccy succeeds it gives encoding/json's value,
 // which FuzzDecodeMatchesEncodingJSON holds it to (invalid UTF-8, duplicate
-// and case-folded names, ,string, Unmarshalers, embedding, number ranges,
-// map keys, values already filled). Its errors differ, and it refuses a few
-// inputs that encoding/json takes (a float32 at its very maximum): on any
-// error or panic, encoding/json decodes again and has the last word, so the
-// caller sees exactly its value and error. A document that fails costs two
-// decodes; a call that fails that way is rare.
+// and case-folded names, ,string, embedding, number ranges, map keys). Its
+// errors differ, and it refuses a few inputs that encoding/json takes (a
+// float32 at its very maximum): on any error or panic, encoding/json has the
+// last word. It decodes into the target set back to zero, so what goccy
+// wrote before it failed is gone and the caller sees exactly encoding/json's
+// value and error. That holds because goccy only ever starts from a zero
+// value and runs no code of the caller's (see fastDecodes): everything it
+// wrote hangs off the target. A document that fails costs two decodes; a
+// call that fails that way is rare.
 func unmarshalJSON(data []byte, v any) (err error) {
 	if !fastDecodes(v) {
 		return json.Unmarshal(data, v)
 	}
+	target := reflect.ValueOf(v).Elem()
 	defer func() {
 		if recover() != nil {
+			target.SetZero()
 			err = json.Unmarshal(data, v)
 		}
 	}()
 	if gojson.Unmarshal(data, v) != nil {
+		target.SetZero()
 		return json.Unmarshal(data, v)
 	}
 	return nil
@@ -40,45 +48,28 @@ func unmarshalJSON(data []byte, v any) (err error) {
 
 // The verdict on a target type, cached: the walk runs once per type, so the
 // hot path costs a map lookup and allocates nothing.
-type typeVerdict uint8
-
-const (
-	fastType      typeVerdict = 1 << iota // goccy treats it as encoding/json does
-	fillableIface                         // it can hold an interface the caller filled
-)
-
-var typeVerdicts sync.Map // reflect.Type -> typeVerdict
+var fastTypes sync.Map // reflect.Type -> bool
 
 // fastDecodes reports whether goccy may decode into v. It may not where its
-// acceptance is wider than encoding/json's: map keys other than strings,
-// integers and TextUnmarshalers (goccy takes float, bool, array... keys
-// that encoding/json refuses), kinds JSON cannot fill (complex, chan, func).
-// Nor may it into a value holding an interface the caller filled:
-// encoding/json decodes through a pointer held there, by rules of its own
-// (null into an any holding a **T sets the *T to nil and keeps the any).
+// acceptance is wider than encoding/json's: map keys other than strings and
+// integers (goccy takes float, bool, array... keys that encoding/json
+// refuses), kinds JSON cannot fill (complex, chan, func). Nor where a
+// method of the caller's (UnmarshalJSON, UnmarshalText) would run: if goccy
+// then failed, encoding/json would run it a second time. Nor into a value
+// that is not zero: goccy reuses what it holds (a slice's backing array, a
+// pointer in an any) by rules of its own, and what it wrote there before
+// failing could not be undone.
 func fastDecodes(v any) bool {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return false // encoding/json's InvalidUnmarshalError
 	}
 	t := rv.Type().Elem()
-	verdict, ok := typeVerdicts.Load(t)
+	fast, ok := fastTypes.Load(t)
 	if !ok {
-		verdict, _ = typeVerdicts.LoadOrStore(t, judge(t))
+		fast, _ = fastTypes.LoadOrStore(t, !callsMethods(t) && fastKinds(t, map[reflect.Type]bool{}))
 	}
-	tv := verdict.(typeVerdict)
-	return tv&fastType != 0 && (tv&fillableIface == 0 || rv.Elem().IsZero())
-}
-
-func judge(t reflect.Type) typeVerdict {
-	var tv typeVerdict
-	if fastKinds(t, map[reflect.Type]bool{}) {
-		tv |= fastType
-	}
-	if holdsIface(t, map[reflect.Type]bool{}) {
-		tv |= fillableIface
-	}
-	return tv
+	return fast.(bool) && rv.Elem().IsZero()
 }
 
 var (
@@ -93,8 +84,8 @@ func fastKinds(t reflect.Type, seen map[reflect.Type]bool) bool {
 		return true // being judged further up
 	}
 	seen[t] = true
-	if t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType) {
-		return true // it decodes itself
+	if hasMethod(t) {
+		return true // json.RawMessage, time.Time: they decode themselves
 	}
 	switch t.Kind() {
 	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
@@ -107,7 +98,8 @@ func fastKinds(t reflect.Type, seen map[reflect.Type]bool) bool {
 		return mapKey(t.Key()) && fastKinds(t.Elem(), seen)
 	case reflect.Struct:
 		for i := range t.NumField() {
-			if !fastKinds(t.Field(i).Type, seen) {
+			f := t.Field(i)
+			if !fastKinds(f.Type, seen) || stringTag(f) {
 				return false
 			}
 		}
@@ -126,24 +118,19 @@ func mapKey(k reflect.Type) bool {
 	return reflect.PointerTo(k).Implements(textUnmarshalerType)
 }
 
-// holdsIface reports whether a value of type t can hold an interface that
-// decoding goes through: one reached through fields, elements and pointers,
-// not through a map (each map value is decoded into a fresh one).
-func holdsIface(t reflect.Type, seen map[reflect.Type]bool) bool {
-	if seen[t] {
-		return false
-	}
-	seen[t] = true
-	switch t.Kind() {
-	case reflect.Interface:
-		return true
-	case reflect.Pointer, reflect.Slice, reflect.Array:
-		return holdsIface(t.Elem(), seen)
-	case reflect.Struct:
-		for i := range t.NumField() {
-			if holdsIface(t.Field(i).Type, seen) {
-				return true
-			}
+// stringTag reports whether f has the ,string option. goccy reads it more
+// loosely than encoding/json ("+0" into a float64), and applies it to types
+// that decode themselves where encoding/json does not.
+func stringTag(f reflect.StructField) bool {
+	_, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+	return slices.Contains(strings.Split(opts, ","), "string")
+}
+
+// hasMethod reports whether t or *t has an UnmarshalJSON or UnmarshalText.
+func hasMethod(t reflect.Type) bool {
+	for _, m := range []reflect.Type{t, reflect.PointerTo(t)} {
+		if m.Implements(unmarshalerType) || m.Implements(textUnmarshalerType) {
+			return true
 		}
 	}
 	return false

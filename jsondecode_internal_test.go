@@ -1,7 +1,9 @@
 package browseruse
 
 import (
+	"encoding/json"
 	"testing"
+	"time"
 )
 
 // The type check in front of goccy is cached: after the first call for a
@@ -23,7 +25,17 @@ func TestFastDecodes_ByType(t *testing.T) {
 	}{
 		{"struct", new(fzProduct), true},
 		{"map_of_any", new(map[string]any), true},
-		{"text_keys", new(map[fzTextKey]int), true},
+		{"text_keys", new(map[fzTextKey]int), false}, // the caller's UnmarshalText
+		{"unmarshaler", new(fzMethods), false},
+		{"string_tag_on_raw", new(struct {
+			R json.RawMessage `json:"r,string"`
+		}), false},
+		{"string_tag", new(fzString), false},
+		{"raw_and_time", new(struct {
+			R json.RawMessage
+			T time.Time
+		}), true},
+		{"filled_slice", &[]int{1}, false},
 		{"int_keys", new(map[uint8]bool), true},
 		{"recursive", new(fzTagged), true},
 		{"float_keys", new(map[float64]int), false},

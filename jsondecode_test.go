@@ -1,12 +1,17 @@
 package browseruse_test
 
 import (
+	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/browser-use/browseruse-go"
+	"github.com/google/uuid"
 )
 
 // sameAsEncodingJSON decodes data into a fresh value from fresh, through
@@ -51,4 +56,123 @@ func TestDecode_NullIntoAnAnyHoldingAPointerToAPointer(t *testing.T) {
 	if pp, ok := (*got).(**T); !ok || *pp != nil {
 		t.Errorf("v = %#v, want it kept, with the *T it points at set to nil", *got)
 	}
+}
+
+// appender is a json.Unmarshaler with an effect a second call would show:
+// each call appends what it was given.
+type appender []string
+
+func (a *appender) UnmarshalJSON(b []byte) error { *a = append(*a, string(b)); return nil }
+
+type withAppender struct {
+	Tags appender `json:"tags"`
+	F    float32  `json:"f"`
+}
+
+// A document the fast decoder refuses but encoding/json takes (a float32 at
+// its maximum), or that both refuse: the caller's UnmarshalJSON runs once,
+// and the value is encoding/json's, error or not.
+func TestDecode_CallersUnmarshalerRunsOnce(t *testing.T) {
+	t.Parallel()
+	for _, data := range []string{
+		`{"tags":"x","f":3.4028235e38}`,
+		`{"tags":"x","f":"notanumber"}`,
+	} {
+		sameAsEncodingJSON(t, data, func() *withAppender { return new(withAppender) })
+	}
+}
+
+func TestExecuteSkillAs_CallersUnmarshalerRunsOnce(t *testing.T) {
+	t.Parallel()
+	const result = `{"tags":"x","f":3.4028235e38}`
+	c := clientAnswering(t, `{"success":true,"result":`+result+`,"latencyMs":1}`)
+	r, err := browseruse.ExecuteSkillAs[withAppender](context.Background(), c, uuid.New(), browseruse.ExecuteSkillRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want withAppender
+	if err := json.Unmarshal([]byte(result), &want); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(r.Value, want) {
+		t.Errorf("ExecuteSkillAs gives %+v, encoding/json %+v", r.Value, want)
+	}
+}
+
+// What the fast decoder wrote before it failed is not left behind: an
+// overflowing number in an any leaves it nil, as encoding/json does.
+func TestDecode_ValueAfterAnErrorIsEncodingJSONs(t *testing.T) {
+	t.Parallel()
+	type S struct {
+		A any
+		B int
+	}
+	sameAsEncodingJSON(t, `{"A":1e400,"B":2}`, func() *S { return new(S) })
+	type F struct {
+		M map[string]int
+		S []struct{ A int }
+		F float32
+	}
+	sameAsEncodingJSON(t, `{"M":{"a":1},"S":[{"A":1},{"A":"x"}],"F":1}`, func() *F { return new(F) })
+	sameAsEncodingJSON(t, `{"M":{"a":1},"S":[{"A":1}],"F":1} junk`, func() *F { return new(F) })
+}
+
+// A filled value: encoding/json's rules for what it reuses hold.
+func TestDecode_IntoAFilledValue(t *testing.T) {
+	t.Parallel()
+	got := []int{1}
+	if err := (&browseruse.SkillResult{Result: json.RawMessage(`[]`)}).Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	want := []int{1}
+	_ = json.Unmarshal([]byte(`[]`), &want)
+	if len(got) != 0 || cap(got) != cap(want) {
+		t.Errorf("[] into []int{1}: len %d cap %d, encoding/json gives len %d cap %d", len(got), cap(got), len(want), cap(want))
+	}
+}
+
+// code and count are a string-kind TextUnmarshaler and an int-kind
+// json.Unmarshaler: ,string on them is encoding/json's business alone.
+type code string
+
+func (c *code) UnmarshalText(b []byte) error { *c = code("code:" + string(b)); return nil }
+
+type count int
+
+func (c *count) UnmarshalJSON(b []byte) error { *c = count(len(b)); return nil }
+
+func TestDecode_StringTagOnAnUnmarshaler(t *testing.T) {
+	t.Parallel()
+	type S struct {
+		C  code   `json:"c,string"`
+		PC *code  `json:"pc,string"`
+		N  count  `json:"n,string"`
+		PN *count `json:"pn,string"`
+	}
+	for _, data := range []string{
+		`{"c":"x"}`, `{"c":"\"x\""}`, `{"pc":"\"x\""}`, `{"pc":"x"}`,
+		`{"n":"12"}`, `{"n":"\"abc\""}`, `{"n":12}`, `{"pn":"null"}`, `{"pn":null}`,
+	} {
+		sameAsEncodingJSON(t, data, func() *S { return new(S) })
+	}
+	// goccy reads a quoted "+0" as a number; encoding/json refuses it.
+	type F struct {
+		F float64 `json:"f,string"`
+	}
+	sameAsEncodingJSON(t, `{"f":"+0"}`, func() *F { return new(F) })
+}
+
+// clientAnswering is a client of a server that answers every call with body.
+func clientAnswering(t *testing.T, body string) *browseruse.Client {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := browseruse.New(browseruse.WithAPIKey("bu_k"), browseruse.WithBaseURL(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
