@@ -734,3 +734,33 @@ func TestHardening_EscapedKeyInASuccess(t *testing.T) {
 		})
 	}
 }
+
+// A header or trailer name is text the server supplies too: spelled with
+// %-escapes (canonicalizing keeps a name that starts with one), it is
+// redacted as a value is.
+func TestHardening_PercentEscapedKeyInAHeaderName(t *testing.T) {
+	t.Parallel()
+	srv := newRawServer(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		name := percentAll(r.Header.Get(browseruse.KeyHeader))
+		w.Header()[name] = []string{"1"}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, okSkill)
+		w.(http.Flusher).Flush() // chunked, so that trailers can follow
+		w.Header()[http.TrailerPrefix+name] = []string{"2"}
+	})
+	c := client(t, srv.URL, srv.Client(), browseruse.WithAPIKey(browseruseKey))
+	resp, err := c.API().ExecuteSkillWithResponse(t.Context(), skillID, browseruse.ExecuteSkillRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, h := range []http.Header{resp.HTTPResponse.Header, resp.HTTPResponse.Trailer} {
+		for name, vs := range h {
+			keyFreeDecoded(t, "a header name", name)
+			got[name+"="+strings.Join(vs, ",")] = true
+		}
+	}
+	if !got["[redacted]=1"] || !got["[redacted]=2"] {
+		t.Errorf("headers and trailers %v: want the names redacted and their values kept", got)
+	}
+}

@@ -53,7 +53,7 @@ func redactHeader(h http.Header, key string) {
 		for i, v := range vs {
 			vs[i] = redactString(v, key)
 		}
-		if containsFold(name, key) { // header names are case-insensitive
+		if nameShowsKey(name, key) {
 			delete(h, name)
 			h[redacted] = append(h[redacted], vs...)
 		}
@@ -77,6 +77,18 @@ func redactString(s, key string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// nameShowsKey reports whether a header or trailer name shows the key in
+// any spelling keySpans knows, in any letter case: names are
+// case-insensitive, and canonicalizing one changes the case of its letters.
+// A name without escapes is compared as it is, so that the common case
+// allocates nothing.
+func nameShowsKey(name, key string) bool {
+	if !strings.ContainsAny(name, `%\`) {
+		return containsFold(name, key)
+	}
+	return showsKey(strings.ToLower(name), strings.ToLower(key))
 }
 
 func containsFold(s, substr string) bool {
@@ -245,7 +257,7 @@ func urlShowsKey(u *url.URL, key string) bool {
 
 func headerShowsKey(h http.Header, key string) bool {
 	for name, vs := range h {
-		if showsKey(name, key) || slices.ContainsFunc(vs, func(v string) bool { return showsKey(v, key) }) {
+		if nameShowsKey(name, key) || slices.ContainsFunc(vs, func(v string) bool { return showsKey(v, key) }) {
 			return true
 		}
 	}
