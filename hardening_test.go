@@ -643,30 +643,36 @@ func percentAll(s string) string {
 // and again until nothing changes: what a reader of s could recover.
 func unescapeAll(s string) string {
 	for {
-		var b strings.Builder
-		for i := 0; i < len(s); i++ {
-			var v int
-			if s[i] == '%' && i+2 < len(s) {
-				if _, err := fmt.Sscanf(s[i+1:i+3], "%02x", &v); err == nil {
-					b.WriteByte(byte(v))
-					i += 2
-					continue
-				}
-			}
-			if strings.HasPrefix(s[i:], `\u00`) && i+5 < len(s) {
-				if _, err := fmt.Sscanf(s[i+4:i+6], "%02x", &v); err == nil {
-					b.WriteByte(byte(v))
-					i += 5
-					continue
-				}
-			}
-			b.WriteByte(s[i])
-		}
-		if b.String() == s {
+		u := unescapeOnce(s)
+		if u == s {
 			return s
 		}
-		s = b.String()
+		s = u
 	}
+}
+
+// unescapeOnce decodes every %XX and \uXXXX (of an ASCII byte) in s once.
+func unescapeOnce(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		var v int
+		if s[i] == '%' && i+2 < len(s) {
+			if _, err := fmt.Sscanf(s[i+1:i+3], "%02x", &v); err == nil {
+				b.WriteByte(byte(v))
+				i += 2
+				continue
+			}
+		}
+		if strings.HasPrefix(s[i:], `\u00`) && i+5 < len(s) {
+			if _, err := fmt.Sscanf(s[i+4:i+6], "%02x", &v); err == nil {
+				b.WriteByte(byte(v))
+				i += 5
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // keyFreeDecoded is keyFree for renderings once their escapes are decoded.
@@ -762,5 +768,61 @@ func TestHardening_PercentEscapedKeyInAHeaderName(t *testing.T) {
 	}
 	if !got["[redacted]=1"] || !got["[redacted]=2"] {
 		t.Errorf("headers and trailers %v: want the names redacted and their values kept", got)
+	}
+}
+
+// showsKeyWithin reports whether s shows the key once decoded up to rounds
+// times: what the README promises no shown text does, for three rounds.
+func showsKeyWithin(s string, rounds int) bool {
+	for range rounds + 1 {
+		if strings.Contains(s, browseruseKey) {
+			return true
+		}
+		s = unescapeOnce(s)
+	}
+	return false
+}
+
+// A body is redacted before JSON decoding, and what a caller sees is
+// decoded: a spelling three rounds deep in the decoded text (%252562 for
+// "b") is four rounds deep in the body, its first % written \u0025.
+func TestHardening_KeyThreeRoundsDeepOnceDecoded(t *testing.T) {
+	t.Parallel()
+	spell := func(key string) string { return `\u0025252562` + key[1:] }
+	for name, tt := range map[string]struct {
+		status int
+		body   string // %s is the spelling
+		call   func(c *browseruse.Client) []string
+	}{
+		"detail": {http.StatusUnauthorized, `{"detail":"invalid key %s"}`, func(c *browseruse.Client) []string {
+			_, err := execute(t.Context(), c, nil)
+			return []string{fmt.Sprint(err), fmt.Sprintf("%+v", err)}
+		}},
+		"result": {http.StatusOK, `{"success":true,"result":"%[1]s","stderr":"%[1]s","latencyMs":1}`, func(c *browseruse.Client) []string {
+			r, err := browseruse.ExecuteSkillAs[string](t.Context(), c, skillID, browseruse.ExecuteSkillRequest{})
+			if err != nil {
+				return []string{err.Error()}
+			}
+			return []string{r.Value, r.Stderr}
+		}},
+		"decode_error": {http.StatusOK, `{"success":true,"result":{"%s":1},"latencyMs":1}`, func(c *browseruse.Client) []string {
+			_, err := browseruse.ExecuteSkillAs[map[int]int](t.Context(), c, skillID, browseruse.ExecuteSkillRequest{})
+			return []string{fmt.Sprint(err)}
+		}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := newRawServer(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(tt.status)
+				fmt.Fprintf(w, tt.body, spell(r.Header.Get(browseruse.KeyHeader)))
+			})
+			c := client(t, srv.URL, srv.Client(), browseruse.WithAPIKey(browseruseKey), browseruse.WithMaxRetries(0))
+			for _, s := range tt.call(c) {
+				if showsKeyWithin(s, 3) {
+					t.Errorf("shows the key within three rounds: %s", s)
+				}
+			}
+		})
 	}
 }
