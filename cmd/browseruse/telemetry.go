@@ -81,6 +81,15 @@ func wantTelemetry(flag bool, getenv func(string) string) (otelSignals, error) {
 	return s, nil
 }
 
+// endpointSet says whether the environment names the endpoint for signal
+// (TRACES or METRICS). Without one the exporter's default is localhost:4318
+// over https; the command's default, as its help says, is plain
+// http://localhost:4318, what a local collector listens on. An endpoint
+// that is set keeps its own scheme.
+func endpointSet(getenv func(string) string, signal string) bool {
+	return getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || getenv("OTEL_EXPORTER_OTLP_"+signal+"_ENDPOINT") != ""
+}
+
 // telemetry is the command's OpenTelemetry, once set up.
 type telemetry struct {
 	tp     *sdktrace.TracerProvider // nil: no traces
@@ -117,7 +126,11 @@ func (c *cli) startTelemetry(ctx context.Context, flag bool, name string) (*tele
 	t := &telemetry{}
 	tel := []otelbrowseruse.Option{otelbrowseruse.WithPropagators(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))}
 	if sig.traces {
-		exp, err := otlptracehttp.New(ctx)
+		var opts []otlptracehttp.Option
+		if !endpointSet(c.getenv, "TRACES") {
+			opts = append(opts, otlptracehttp.WithInsecure()) // the documented http://localhost:4318, not https
+		}
+		exp, err := otlptracehttp.New(ctx, opts...)
 		if err != nil {
 			return nil, ctx, fmt.Errorf("OTLP trace exporter: %w", err)
 		}
@@ -125,7 +138,11 @@ func (c *cli) startTelemetry(ctx context.Context, flag bool, name string) (*tele
 		tel = append(tel, otelbrowseruse.WithTracerProvider(t.tp))
 	}
 	if sig.metrics {
-		exp, err := otlpmetrichttp.New(ctx)
+		var opts []otlpmetrichttp.Option
+		if !endpointSet(c.getenv, "METRICS") {
+			opts = append(opts, otlpmetrichttp.WithInsecure())
+		}
+		exp, err := otlpmetrichttp.New(ctx, opts...)
 		if err != nil {
 			t.shutdown()
 			return nil, ctx, fmt.Errorf("OTLP metric exporter: %w", err)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -19,15 +20,24 @@ type collector struct {
 	posts map[string][][]byte
 }
 
-func newCollector(t *testing.T) *collector {
+func newCollector(t *testing.T) *collector { return newCollectorOn(t, nil) }
+
+// newCollectorOn is a collector listening on l, or on a port of its own for
+// a nil l.
+func newCollectorOn(t *testing.T, l net.Listener) *collector {
 	c := &collector{posts: map[string][][]byte{}}
-	c.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	c.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		c.mu.Lock()
 		c.posts[r.URL.Path] = append(c.posts[r.URL.Path], b)
 		c.mu.Unlock()
 		w.Header().Set("Content-Type", "application/x-protobuf")
 	}))
+	if l != nil {
+		c.Listener.Close()
+		c.Listener = l
+	}
+	c.Start()
 	t.Cleanup(c.Close)
 	return c
 }
@@ -148,5 +158,26 @@ func TestTelemetry_UnsupportedProtocolIsAUsageError(t *testing.T) {
 	got := invocation{env: []string{"OTEL_EXPORTER_OTLP_PROTOCOL=grpc"}}.run(t, "skills", "execute", "--otel", "--fake", skill)
 	if got.code != exitUsage || !strings.Contains(got.stderr, "http/protobuf") || got.stdout != "" {
 		t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 naming http/protobuf", got.code, got.stdout, got.stderr)
+	}
+}
+
+// With --otel and no endpoint in the environment, the command exports to
+// the documented default, plain http://localhost:4318: a local collector
+// that speaks no TLS gets the spans and metrics.
+func TestTelemetry_DefaultEndpointIsPlainHTTP(t *testing.T) {
+	l, err := net.Listen("tcp", "localhost:4318")
+	if err != nil {
+		t.Skipf("localhost:4318 is taken: %v", err)
+	}
+	col := newCollectorOn(t, l)
+	got := run(t, "skills", "execute", "--otel", "--fake", skill, "-p", "X=10", "--json")
+	if got.code != 0 {
+		t.Fatalf("exit %d, stderr %q", got.code, got.stderr)
+	}
+	if strings.Contains(got.stderr, "telemetry") {
+		t.Errorf("stderr %q: want no telemetry warning", got.stderr)
+	}
+	if len(col.sent("/v1/traces")) == 0 || len(col.sent("/v1/metrics")) == 0 {
+		t.Errorf("the collector on http://localhost:4318 got %d exports, want traces and metrics", col.count())
 	}
 }
