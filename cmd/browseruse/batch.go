@@ -106,6 +106,7 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 
 	prog := c.startProgress(!a.verbose, a.concurrency, b.tally, client.GateStats)
 	defer prog.stop(true)
+	defer a.tel.sayWith(prog.say)()
 	b.mu.Lock()
 	b.prog = prog
 	b.mu.Unlock()

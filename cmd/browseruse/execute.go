@@ -275,6 +275,7 @@ func (c *cli) execute(ctx context.Context, f *executeFlags, args []string) (err 
 	var sp *spinner
 	if c.interactive && !a.verbose {
 		sp = startSpinner(c.stderr, "executing skill")
+		defer tel.sayWith(sp.say)()
 	}
 	res, err := client.ExecuteSkill(callCtx, a.skillID, a.req)
 	sp.Stop()

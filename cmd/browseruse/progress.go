@@ -171,11 +171,13 @@ func (p *progress) status() string {
 		eta, rate, gs.InFlight, p.concurrency, gs.Limit, gs.Refusals, t.billed)
 }
 
-// say prints msg on stderr, above the bar when there is one.
+// say prints msg on stderr, above the bar when there is one. Once the bar
+// has stopped, mpb refuses the write, and msg goes to stderr as is.
 func (p *progress) say(msg string) {
 	if p != nil && p.live != nil {
-		fmt.Fprintln(p.live, msg)
-		return
+		if _, err := fmt.Fprintln(p.live, msg); err == nil {
+			return
+		}
 	}
 	fmt.Fprintln(p.w, msg)
 }

@@ -9,6 +9,8 @@ import (
 // spinner redraws one status line with the elapsed time, so a skill that
 // runs for minutes does not look hung. Only for terminals: it relies on \r.
 type spinner struct {
+	w    io.Writer
+	msgs chan string // lines to print above the spinner: see say
 	stop chan struct{}
 	done chan struct{}
 }
@@ -26,7 +28,7 @@ func startSpinner(w io.Writer, label string) *spinner {
 // runSpinner draws a frame on every tick; tests drive it with their own
 // ticks and clock.
 func runSpinner(w io.Writer, label string, ticks <-chan time.Time, elapsed func() time.Duration) *spinner {
-	s := &spinner{stop: make(chan struct{}), done: make(chan struct{})}
+	s := &spinner{w: w, msgs: make(chan string), stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		drawn := false
@@ -37,6 +39,14 @@ func runSpinner(w io.Writer, label string, ticks <-chan time.Time, elapsed func(
 					fmt.Fprint(w, eraseLine) // leave the line clean for what follows
 				}
 				return
+			case msg := <-s.msgs:
+				// On a line of its own, not appended to the frame; the
+				// next tick draws the spinner again below it.
+				if drawn {
+					fmt.Fprint(w, eraseLine)
+				}
+				fmt.Fprintln(w, msg)
+				drawn = false
 			case <-ticks:
 				// Erased to its end after each frame: a frame shorter than
 				// the last ("5s" after "4.9s") would leave the old tail.
@@ -57,4 +67,15 @@ func (s *spinner) Stop() {
 	}
 	close(s.stop)
 	<-s.done
+}
+
+// say prints msg on a line of its own while the spinner runs: the spinner's
+// goroutine erases its frame first, so the two never share a line. Once the
+// spinner has stopped, msg goes to the writer as is.
+func (s *spinner) say(msg string) {
+	select {
+	case s.msgs <- msg:
+	case <-s.done:
+		fmt.Fprintln(s.w, msg)
+	}
 }

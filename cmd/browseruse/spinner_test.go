@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -56,4 +57,42 @@ func TestSpinner_StoppedBeforeFirstFrameWritesNothing(t *testing.T) {
 	}
 	var none *spinner
 	none.Stop() // callers stop the spinner whether or not stderr was a terminal
+}
+
+// A warning while the spinner runs (the telemetry's, say) gets a line of
+// its own: the frame is erased first, not written after, and the warning
+// stays on screen when the spinner stops.
+func TestSpinner_SayPrintsALineOfItsOwn(t *testing.T) {
+	var out syncBuffer
+	ticks := make(chan time.Time)
+	sp := runSpinner(&out, "executing skill", ticks, func() time.Duration { return 900 * time.Millisecond })
+	ticks <- time.Time{}
+	sp.say("browseruse: telemetry: down")
+	ticks <- time.Time{}
+	sp.Stop()
+	sp.say("after")
+	want := "\r⠋ executing skill… 900ms\033[K" + eraseLine + "browseruse: telemetry: down\n" +
+		"\r⠹ executing skill… 900ms\033[K" + eraseLine + "after\n"
+	if got := out.String(); got != want {
+		t.Errorf("spinner output\n%q, want\n%q", got, want)
+	}
+}
+
+// The telemetry warning goes through the bar's or spinner's say while one
+// is live, on one line whatever the number of errors joined.
+func TestTelemetry_WarningIsRoutedOnOneLine(t *testing.T) {
+	var direct, routed []string
+	tel := &telemetry{say: func(m string) { direct = append(direct, m) }}
+	restore := tel.sayWith(func(m string) { routed = append(routed, m) })
+	tel.warn("browseruse: telemetry: " + oneLine(errors.Join(errors.New("traces export: refused"), errors.New("context deadline exceeded")).Error()))
+	restore()
+	tel.warn("after")
+	if len(routed) != 1 || routed[0] != "browseruse: telemetry: traces export: refused; context deadline exceeded" {
+		t.Errorf("routed %q", routed)
+	}
+	if len(direct) != 1 || direct[0] != "after" {
+		t.Errorf("direct %q", direct)
+	}
+	var none *telemetry
+	none.sayWith(nil)()
 }

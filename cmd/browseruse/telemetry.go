@@ -99,6 +99,41 @@ type telemetry struct {
 	// clients made with option, kept reachable until the last metrics are
 	// read: the gauges hold a client weakly, and stop once it is collected.
 	clients []*browseruse.Client
+
+	mu  sync.Mutex
+	say func(string) // prints the warning: see sayWith
+}
+
+// sayWith routes the telemetry warning through say until the returned
+// restore is called: a live bar or spinner owns the terminal line, and a
+// line written past it would be drawn over or erased. A nil *telemetry
+// does nothing.
+func (t *telemetry) sayWith(say func(string)) (restore func()) {
+	if t == nil {
+		return func() {}
+	}
+	t.mu.Lock()
+	prev := t.say
+	t.say = say
+	t.mu.Unlock()
+	return func() {
+		t.mu.Lock()
+		t.say = prev
+		t.mu.Unlock()
+	}
+}
+
+func (t *telemetry) warn(msg string) {
+	t.mu.Lock()
+	say := t.say
+	t.mu.Unlock()
+	say(msg)
+}
+
+// oneLine is msg on one line: errors.Join puts each error on its own line,
+// and the second would lack the "browseruse: " prefix.
+func oneLine(msg string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(msg, "\n", "; ")), " ")
 }
 
 // startTelemetry sets up what wantTelemetry asked for, and starts the
@@ -109,11 +144,13 @@ func (c *cli) startTelemetry(ctx context.Context, flag bool, name string) (*tele
 	if err != nil || sig == (otelSignals{}) {
 		return nil, ctx, err
 	}
-	// Errors while exporting come here: one line on stderr, not one per
-	// failed export, and never on stdout, which carries the results.
+	t := &telemetry{say: func(msg string) { fmt.Fprintln(c.stderr, msg) }}
+	// Errors while exporting come here: one line on stderr for the whole
+	// run, not one per failed export, and never on stdout, which carries
+	// the results.
 	var once sync.Once
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
-		once.Do(func() { fmt.Fprintln(c.stderr, "browseruse: telemetry:", err) })
+		once.Do(func() { t.warn("browseruse: telemetry: " + oneLine(err.Error())) })
 	}))
 	res, err := resource.New(ctx,
 		resource.WithTelemetrySDK(),
@@ -123,7 +160,6 @@ func (c *cli) startTelemetry(ctx context.Context, flag bool, name string) (*tele
 	if err != nil {
 		return nil, ctx, fmt.Errorf("OpenTelemetry resource: %w", err)
 	}
-	t := &telemetry{}
 	tel := []otelbrowseruse.Option{otelbrowseruse.WithPropagators(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))}
 	if sig.traces {
 		var opts []otlptracehttp.Option
