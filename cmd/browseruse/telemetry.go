@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -39,7 +40,9 @@ endpoint (default http://localhost:4318). The standard OTEL_* variables
 apply: OTEL_SERVICE_NAME (default browseruse), OTEL_RESOURCE_ATTRIBUTES,
 OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_EXPORTER=none or
 OTEL_METRICS_EXPORTER=none to leave one out, OTEL_SDK_DISABLED=true for
-neither. Without them nothing is exported and nothing is set up.
+neither. Another protocol than http/protobuf, or an endpoint that is not an
+http:// or https:// URL, is a usage error (exit 2). Without them nothing is
+exported and nothing is set up.
 `
 
 // otelSignals is which signals the command exports.
@@ -52,13 +55,23 @@ func wantTelemetry(flag bool, getenv func(string) string) (otelSignals, error) {
 		return otelSignals{}, nil
 	}
 	configured := false
-	for _, v := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"} {
+	endpoints := []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"}
+	for _, v := range endpoints {
 		if getenv(v) != "" {
 			configured = true
 		}
 	}
 	if !flag && !configured {
 		return otelSignals{}, nil
+	}
+	// Checked here: the exporter would log a bad URL in its own format and
+	// quietly send to its default instead.
+	for _, v := range endpoints {
+		if e := getenv(v); e != "" {
+			if u, err := url.Parse(e); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return otelSignals{}, fmt.Errorf("%s=%s: want an http:// or https:// URL, such as http://localhost:4318", v, e)
+			}
+		}
 	}
 	for _, v := range []string{"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL"} {
 		if p := getenv(v); p != "" && p != "http/protobuf" {

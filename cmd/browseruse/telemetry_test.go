@@ -138,6 +138,8 @@ func TestWantTelemetry(t *testing.T) {
 		{false, map[string]string{"OTEL_TRACES_EXPORTER": "otlp"}, otelSignals{}, ""}, // no endpoint, no --otel
 		{true, map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, otelSignals{}, "http/protobuf"},
 		{true, map[string]string{"OTEL_TRACES_EXPORTER": "zipkin"}, otelSignals{}, "otlp or none"},
+		{false, map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "localhost:4318"}, otelSignals{}, "http:// or https://"},
+		{false, map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://[::1"}, otelSignals{}, "http:// or https://"},
 	} {
 		got, err := wantTelemetry(tc.flag, func(k string) string { return tc.env[k] })
 		if tc.wantErr != "" {
@@ -179,5 +181,14 @@ func TestTelemetry_DefaultEndpointIsPlainHTTP(t *testing.T) {
 	}
 	if len(col.sent("/v1/traces")) == 0 || len(col.sent("/v1/metrics")) == 0 {
 		t.Errorf("the collector on http://localhost:4318 got %d exports, want traces and metrics", col.count())
+	}
+}
+
+// An endpoint the exporter could not parse is a usage error, as an
+// unsupported protocol is, in the command's own words.
+func TestTelemetry_BadEndpointIsAUsageError(t *testing.T) {
+	got := invocation{env: []string{"OTEL_EXPORTER_OTLP_ENDPOINT=http://[::1"}}.run(t, "skills", "execute", "--fake", skill)
+	if got.code != exitUsage || !strings.HasPrefix(got.stderr, "browseruse: OTEL_EXPORTER_OTLP_ENDPOINT=") || strings.Contains(got.stderr, "internal_logging") || got.stdout != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 naming the variable", got.code, got.stdout, got.stderr)
 	}
 }
