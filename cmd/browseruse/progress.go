@@ -65,7 +65,7 @@ func (c *cli) startProgress(live bool, concurrency int, t func() tally, stats fu
 		// A total of 0 is mpb's "a total to come" (SetTotal).
 		p.bar = p.live.AddBar(0,
 			mpb.PrependDecorators(decor.Name("batch "), decor.Any(func(decor.Statistics) string { return p.counters() })),
-			mpb.AppendDecorators(decor.Any(func(decor.Statistics) string { return p.status() })),
+			mpb.AppendDecorators(decor.Any(func(st decor.Statistics) string { return p.statusFor(st.AvailableWidth) })),
 		)
 		close(p.exited)
 		return p
@@ -150,25 +150,63 @@ func (p *progress) counters() string {
 // limit the client's gate has learned (the account's, from its 429s; the
 // smallest plan's until then), the refusals met and the calls billed.
 func (p *progress) status() string {
-	p.mu.Lock()
-	total, stopped := p.total, p.stopped
-	p.mu.Unlock()
+	eta := p.eta()
 	t, gs := p.tally(), p.stats()
-	done := t.done()
-	rate := float64(done) / time.Since(p.start).Seconds()
-	eta := "ETA ?"
-	switch {
-	case stopped:
-		eta = "stopped"
-	case done > 0 && total >= 0:
-		eta = "ETA " + time.Duration(float64(total-done)/rate*float64(time.Second)).Round(time.Second).String()
-	}
+	rate := float64(t.done()) / time.Since(p.start).Seconds()
 	s := fmt.Sprintf("%d ok, %d failed", t.ok, t.failed)
 	if t.unrecorded > 0 {
 		s += fmt.Sprintf(", %d not recorded", t.unrecorded)
 	}
 	return s + fmt.Sprintf(", %s, %.1f/s, %d in flight (--concurrency %d, learned limit %d), %d refusals (429), %d billed calls",
 		eta, rate, gs.InFlight, p.concurrency, gs.Limit, gs.Refusals, t.billed)
+}
+
+// minBarWidth is the narrowest bar worth drawing: below it the status
+// takes its short form, so the counts keep their place on the line.
+const minBarWidth = 10
+
+// statusFor is the status for a line with avail columns left after the
+// counters: in full when the bar still fits beside it, else in short. mpb
+// drops the bar on a narrow line and would join the counters to the status
+// ("batch 3/203 ok" for 3/20 and 3 ok): then the status brings its own
+// space.
+func (p *progress) statusFor(avail int) string {
+	if full := p.status(); avail-len(full) >= 2+minBarWidth {
+		return full
+	}
+	short := p.shortStatus()
+	if avail-len(short) >= 2+minBarWidth {
+		return short
+	}
+	return " " + short
+}
+
+// shortStatus is status in fewer columns, for an 80-column terminal.
+func (p *progress) shortStatus() string {
+	t, gs := p.tally(), p.stats()
+	s := fmt.Sprintf("%d ok, %d failed", t.ok, t.failed)
+	if t.unrecorded > 0 {
+		s += fmt.Sprintf(", %d unrecorded", t.unrecorded)
+	}
+	return s + fmt.Sprintf(", %s, %d/%d in flight, %d 429s, %d billed",
+		p.eta(), gs.InFlight, p.concurrency, gs.Refusals, t.billed)
+}
+
+// eta is the time left at the rate so far, "ETA ?" before the first line
+// is done or the total known, "stopped" once the batch has stopped early.
+func (p *progress) eta() string {
+	p.mu.Lock()
+	total, stopped := p.total, p.stopped
+	p.mu.Unlock()
+	done := p.tally().done()
+	rate := float64(done) / time.Since(p.start).Seconds()
+	switch {
+	case stopped:
+		return "stopped"
+	case done > 0 && total >= 0:
+		return "ETA " + time.Duration(float64(total-done)/rate*float64(time.Second)).Round(time.Second).String()
+	}
+	return "ETA ?"
 }
 
 // say prints msg on stderr, above the bar when there is one. Once the bar

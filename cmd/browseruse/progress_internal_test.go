@@ -1,0 +1,31 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/browser-use/browseruse-go"
+)
+
+// On an 80-column terminal the status takes its short form and leaves the
+// bar room; on a narrower one, where mpb drops the bar, the counts still
+// stand apart ("3/20 3 ok", never "3/203 ok"). Wide, it is in full.
+func TestProgress_StatusFitsTheLine(t *testing.T) {
+	p := &progress{total: 20, concurrency: 4, start: time.Now().Add(-time.Second),
+		tally: func() tally { return tally{ok: 3, billed: 3} },
+		stats: func() browseruse.GateStats { return browseruse.GateStats{InFlight: 4, Limit: 4} }}
+	prefix := "batch " + p.counters()
+	for _, cols := range []int{200, 80, 40} {
+		avail := cols - len(prefix)
+		got := p.statusFor(avail)
+		switch {
+		case cols == 200 && !strings.Contains(got, "learned limit"):
+			t.Errorf("%d columns: %q, want the full status", cols, got)
+		case cols == 80 && len(got) > avail-2-minBarWidth:
+			t.Errorf("%d columns: %q (%d) leaves the bar no room in %d", cols, got, len(got), avail)
+		case cols == 40 && !strings.HasPrefix(got, " 3 ok"):
+			t.Errorf("%d columns: %q, want a space before the counts", cols, got)
+		}
+	}
+}
