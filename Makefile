@@ -6,7 +6,7 @@ GO ?= go
 # module of the current folder, so the nested modules are named too.
 PKGS := ./... ./otelbrowseruse/... ./cmd/browseruse/...
 
-.PHONY: run test generate check-generated vet unit contract fuzz bench drill drill-self sidebyside manyskills tidy coredeps gatechart
+.PHONY: run test generate check-generated vet unit contract fuzz bench drill drill-self sidebyside manyskills tidy coredeps gatechart gatesim
 
 run: ## execute a skill: the real API with BROWSER_USE_API_KEY set, else the built-in fake
 	$(GO) run ./cmd/quickstart
@@ -109,3 +109,12 @@ sidebyside:
 # without node; SKIP_TS=1 to skip). About a minute; not part of `make test`.
 manyskills:
 	@GO=$(GO) scripts/manyskills.sh
+
+# The README's tables for the gate (issues 20 and 24): plans of 10 to 1,000
+# sessions, skills of 100 ms to a minute, and clients sharing a plan, played
+# in virtual time through this client before the ramp (BEFORE=commit) and
+# now, side by side. A few minutes; RTTS=30ms,300ms and QUEUE=1 vary the
+# refusal round trip. Not part of `make test`: the tests assert the same
+# behaviour (gate_sim_test.go).
+gatesim:
+	@GO=$(GO) scripts/gatesim.sh

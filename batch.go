@@ -6,22 +6,36 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
 )
 
-// DefaultBatchConcurrency is how many calls of a batch run at once when
-// [BatchOptions] does not say: the smallest plan's limit of sessions.
+// DefaultBatchConcurrency was how many calls of a batch ran at once when
+// [BatchOptions] did not say.
+//
+// Deprecated: a batch with no Concurrency now runs as many calls as the
+// client's gate lets run, which learns the account's plan (10 to 1,000
+// sessions) within a second; a fixed 10 left bigger plans idle. The
+// constant is no longer used.
 const DefaultBatchConcurrency = 10
+
+// batchLead is how many calls more than the gate's limit a batch without a
+// Concurrency keeps started (at least; half the limit above 16), so that
+// the gate has calls waiting to grow into.
+const batchLead = 8
 
 // BatchOptions configures [Client.ExecuteSkillBatch].
 type BatchOptions struct {
-	// Concurrency is how many calls of the batch run at once; 0 means
-	// [DefaultBatchConcurrency]. The client's gate still holds them to the
-	// account's limit of sessions, so a value above it only queues calls.
+	// Concurrency caps how many calls of the batch run at once. 0, the
+	// default, means as many as the client's gate lets run: the account's
+	// limit of sessions as learned, with a few more started and waiting so
+	// the gate can grow into the plan. Either way the gate holds the calls
+	// to the account's limit, so a value above it only queues calls.
 	Concurrency int
 	// Stop, when closed, stops the batch as an API error that ends it does:
 	// no input is dispatched any more, calls in flight finish and are
@@ -212,6 +226,9 @@ func ExecuteSkillBatchAs[T any](ctx context.Context, c *Client, skillID uuid.UUI
 type batch[T any] struct {
 	userStop    <-chan struct{} // BatchOptions.Stop
 	callTimeout time.Duration   // BatchOptions.CallTimeout
+	paced       bool            // no Concurrency: as many as the gate lets run (pace)
+	active      atomic.Int64    // calls started and not ended
+	freed       chan struct{}   // a call ended (paced only)
 	once        sync.Once
 	stopped     chan struct{}
 	cause       error // set once, before stopped closes
@@ -286,7 +303,9 @@ func (b *batch[T]) run(ctx context.Context, c *Client, skillID uuid.UUID, inputs
 	opts BatchOptions, results chan<- BatchResultAs[T]) {
 	n := opts.Concurrency
 	if n <= 0 {
-		n = DefaultBatchConcurrency
+		// As many as the gate lets run: pace paces them.
+		n, b.paced = math.MaxInt32, true
+		b.freed = make(chan struct{}, 1)
 	}
 	// Stop is watched for as long as a call may wait, not only while inputs
 	// are dispatched: with every input dispatched, calls still wait in the
@@ -328,6 +347,9 @@ func (b *batch[T]) dispatch(ctx context.Context, c *Client, skillID uuid.UUID, i
 		if ctx.Err() != nil {
 			return // cancelled, or the caller broke out of the loop
 		}
+		if !b.pace(ctx, c.policy.gate) {
+			return
+		}
 		slot := false
 		select {
 		case <-b.stopped: // Stop too: run's watcher, or guard below, passes it on
@@ -348,9 +370,13 @@ func (b *batch[T]) dispatch(ctx context.Context, c *Client, skillID uuid.UUID, i
 			continue
 		}
 		wg.Add(1)
+		b.active.Add(1)
 		go func(i int, in ExecuteSkillRequest) {
 			defer wg.Done()
-			defer func() { <-sem }()
+			defer func() {
+				<-sem
+				b.ended()
+			}()
 			returned := false
 			defer b.catch(&returned)
 			start := time.Now()
@@ -370,6 +396,40 @@ func (b *batch[T]) dispatch(ctx context.Context, c *Client, skillID uuid.UUID, i
 			returned = true
 		}(i, in)
 		i++
+	}
+}
+
+// pace waits, for a batch without a Concurrency of its own, until fewer
+// of its calls are out than the client's gate lets run plus a lead, so the
+// gate always has calls waiting to grow into (gatelimit.go) without a
+// goroutine per input. It returns false if ctx ended; a stopped batch is
+// left to the caller to report.
+func (b *batch[T]) pace(ctx context.Context, g *gate) bool {
+	for b.paced {
+		limit, changed := g.watch()
+		if b.active.Load() < int64(limit+max(batchLead, limit/2)) {
+			return true
+		}
+		select {
+		case <-changed:
+		case <-b.freed:
+		case <-b.stopped:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	return true
+}
+
+// ended counts a call of the batch that ended, for pace.
+func (b *batch[T]) ended() {
+	b.active.Add(-1)
+	if b.paced {
+		select {
+		case b.freed <- struct{}{}:
+		default:
+		}
 	}
 }
 

@@ -7,8 +7,23 @@ import "time"
 // one, which records what they would sleep and moves time on at once, so
 // behaviour over minutes is checked in microseconds.
 type clock struct {
-	now      func() time.Time                // nil: time.Now
-	newTimer func(d time.Duration) waitTimer // nil: time.NewTimer
+	now       func() time.Time                         // nil: time.Now
+	newTimer  func(d time.Duration) waitTimer          // nil: time.NewTimer
+	afterFunc func(d time.Duration, f func()) resetter // nil: time.AfterFunc
+}
+
+// resetter is a *time.Timer made by AfterFunc, or a fake clock's.
+type resetter interface {
+	Stop() bool
+	Reset(d time.Duration) bool
+}
+
+// AfterFunc calls f in its own goroutine after d: the gate's timed steps.
+func (c clock) AfterFunc(d time.Duration, f func()) resetter {
+	if c.afterFunc == nil {
+		return time.AfterFunc(d, f)
+	}
+	return c.afterFunc(d, f)
 }
 
 func (c clock) Now() time.Time {

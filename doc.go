@@ -132,13 +132,16 @@
 // allows (10 to 1,000, shared by every key of the project); it is not a rate
 // limit. Every operation whose spec documents a 429 (Execute Skill among
 // them) passes a gate shared by the whole client, which learns the limit
-// from the 429s: it starts at 10 and grows quickly until the first refusal,
-// drops to what the API accepted on each refusal, and probes upward now and
-// then. A refused call was not run, so it is sent again, even a POST: it
-// waits in line for a session freed by one of the client's own calls, or,
-// when the client has nothing in flight (the sessions are held elsewhere),
-// backs off for about a quarter of the time it has been shut out (0.2 s to
-// 4 s), whatever [WithMaxRetryWait] says. Refusals do not count against
+// without being told the plan: it starts at 10 and, while calls wait, grows
+// continuously, doubling every 110 ms (a call not refused within a few
+// refusal round trips holds a session), so a plan of 1,000 is full within
+// about 0.8 s; the first 429 sets it to what the API held of its calls, and
+// it then probes upward now and then. A refused call was not run, so it is
+// sent again, even a POST: it waits in line for a session freed by one of
+// the client's own calls, or, when the client has nothing in flight (the
+// sessions are held elsewhere), probes again just after the next half
+// second of the clock at least a quarter of the time it has been shut out
+// from now (at most 4 s), whatever [WithMaxRetryWait] says. Refusals do not count against
 // WithMaxRetries. The wait ends with the context, or after [WithMaxSlotWait]
 // without progress while the API refuses, with an error matching
 // [ErrTooManyRequests] that says how long it waited and how many refusals it

@@ -1,63 +1,39 @@
 package browseruse
 
 import (
-	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 )
 
 // The API's 429 means "too many concurrent active sessions": the account has
 // a fixed number of browsers (10, 50, 250, 500 or 1,000 by plan, shared by
-// every key of the project), not a request rate. A fixed backoff with a retry
-// count is the wrong tool for that: a refused call should wait until one of
-// the calls holding a session ends. The gate does that for every operation
-// whose spec documents a 429 (routes.go), for the whole client.
+// every key and process of the account), not a request rate. A refused call
+// should wait until a session frees, not back off by a fixed schedule. The
+// gate does that for every operation whose spec documents a 429 (routes.go),
+// for the whole client.
 //
-// Its limit is learned, AIMD style, from the refusals alone: a skill's
-// latency depends on the site it drives, so latency says nothing about
-// congestion here.
-//   - It starts at the smallest plan's limit and, until the first refusal,
-//     grows by one per success while it is full (slow start), so a burst of
-//     64 goroutines sends 10 requests, not 64.
-//   - A refusal sets it to what the server did accept: the calls still in
-//     flight, the refused one excluded (at least 1).
-//   - After that it grows by one per limit's worth of successes while full
-//     (at least probeMin), to find capacity another process freed or a plan
-//     upgrade added. A probe that is refused doubles the successes the next
-//     one waits for (up to probeScaleMax), so that at a stable limit probes
-//     are rarer; a probe that holds for a window of successes means
-//     capacity is being freed (the other client sharing the account
-//     finished), and slow start resumes to find it.
+// This file holds the slots: who may send, who waits, and the ticket each
+// slot carries for its attempt (slot.go is a call's side of it). How the
+// limit is learned is in gatelimit.go (the ramp to the plan's limit,
+// refusals, probes); how the plan is shared with the account's other
+// clients is in gateshare.go.
 //
 // A refused call was not executed, so sending it again is safe even for a
 // POST. It waits, first in line, for a slot freed by one of this client's
 // own calls; when this client has nothing else in flight (the limit is held
 // by another process, or by sessions that never ended), nothing will free
-// one, and it backs off instead (see shutOutWaitMin), keeping its slot so
-// that no other call of this client goes out meanwhile.
-
-const (
-	initialLimit  = 10 // the smallest plan
-	probeScaleMax = 2
-	probeMin      = 8 // successes: at a limit of 1 or 2, a probe per limit would refuse every other call
-	// A call shut out (refused with nothing else of this client in flight)
-	// waits a quarter of the time it has been shut out so far, at least
-	// shutOutWaitMin and at most shutOutWaitMax, jittered between half and
-	// all of that. It goes again within a quarter of its lockout once the
-	// holder lets go, and sends about 9 refusals in a 3 s lockout and one
-	// every 2 to 4 s in a long one. Doubling per refusal, as before, left a
-	// client shut out for 1.6 s idle for up to 1.5 s after the other client
-	// finished; full jitter's near-zero waits made the refusal count in a
-	// lockout vary twice as much.
-	shutOutWaitMin = 400 * time.Millisecond
-	shutOutWaitMax = 4 * time.Second
-	maxLimit       = int(^uint(0) >> 1)
-)
+// one, and it keeps its slot and waits for the next lockout probe time
+// instead (see lockoutWait), so that no other call of this client goes out
+// meanwhile.
 
 // GateStats is a snapshot of a client's gate on calls that start a browser
 // session, from [Client.GateStats].
 type GateStats struct {
-	// Limit is how many such calls the client currently lets run at once.
+	// Limit is how many such calls the client currently lets run at once:
+	// the account's limit of sessions as learned so far (or its share of it,
+	// beside other clients of the account), never more than
+	// WithMaxConcurrency.
 	Limit int
 	// InFlight is how many are running.
 	InFlight int
@@ -69,33 +45,48 @@ type GateStats struct {
 
 type gate struct {
 	ceiling int   // WithMaxConcurrency; 0: none
+	share   bool  // leave room for the account's other clients (not WithoutSharing)
 	clock   clock // zero: the wall clock; a test's fake
 
-	mu         sync.Mutex
-	limit      int
-	ssthresh   int // slow start while limit < ssthresh
-	inFlight   int
-	waiters    []*slotWaiter
-	grown      int       // successes while full since the limit last changed
-	probeScale int       // successes per probe, in limits
-	probing    bool      // the limit was raised since the last refusal
-	shutOut    time.Time // first refusal with nothing else in flight; zero once a call succeeds
-	refusals   int64
-	progress   time.Time // when a call last succeeded
-	refusedAt  time.Time // when the API last refused a call
+	mu        sync.Mutex
+	limit     int
+	inFlight  int // slots taken: calls being sent, in flight, or backing off shut out
+	waiters   []*slotWaiter
+	calls     []*ticket // sent and not answered, in the order sent
+	free      []*ticket // released, for the next attempts
+	seq       uint64
+	refusals  int64
+	progress  time.Time // when a call last succeeded
+	refusedAt time.Time // when the API last refused a call
+	shutOut   time.Time // first refusal of a lockout; zero once a call gets through
+	lim       limitState
+	shr       shareState
+	timer     resetter // wakes the gate for its next timed step (wake)
+	timerAt   time.Time
+	changed   chan struct{} // closed when the limit moves from watched (watch)
+	watched   int
+}
+
+// ticket is one attempt holding a slot, from the moment it is sent.
+type ticket struct {
+	seq      uint64
+	sent     time.Time
+	admitted bool // completed, or not refused within the confirmation time
+	probe    bool // sent past the limit, to find free sessions
+	// besideGap: sent while this client left a session free for others
+	// (gateshare.go), so an admitted probe may only have taken that one.
+	besideGap bool
 }
 
 type slotWaiter struct {
 	ready   chan struct{}
-	granted bool
+	granted *ticket
 }
 
-func newGate(ceiling int) *gate {
-	g := &gate{ceiling: ceiling, limit: initialLimit, ssthresh: maxLimit, probeScale: 1}
-	if ceiling > 0 {
-		// A caller who names the plan's limit knows better than slow start.
-		g.limit, g.ssthresh = ceiling, ceiling
-	}
+func newGate(ceiling int, share bool) *gate {
+	g := &gate{ceiling: ceiling, share: share}
+	g.lim.init(ceiling)
+	g.limit = g.lim.start(ceiling)
 	return g
 }
 
@@ -105,144 +96,204 @@ func (g *gate) stats() GateStats {
 	return GateStats{Limit: g.limit, InFlight: g.inFlight, Waiting: len(g.waiters), Refusals: g.refusals}
 }
 
+// room is how many slots may be taken now: the limit, less a slot left
+// free for another client (gateshare.go), plus one for a probe.
+func (g *gate) room() int {
+	n := g.limit - g.shr.held
+	if g.lim.probeOpen && !g.lim.probing() {
+		n++
+	}
+	if g.ceiling > 0 {
+		n = min(n, g.ceiling)
+	}
+	return n
+}
+
+// send starts an attempt on a slot just taken. g.mu is held.
+func (g *gate) send(now time.Time) *ticket {
+	g.seq++
+	var c *ticket
+	if n := len(g.free); n > 0 {
+		c, g.free = g.free[n-1], g.free[:n-1]
+	} else {
+		c = new(ticket)
+	}
+	*c = ticket{seq: g.seq, sent: now, besideGap: g.shr.held > 0}
+	if g.inFlight > g.limit-g.shr.held && g.lim.probeOpen {
+		c.probe = true
+		g.lim.probeSent(c)
+	}
+	g.calls = append(g.calls, c)
+	return c
+}
+
 // take claims a slot at once if one is free and nobody waits, else returns a
 // waiter to wait on. first puts the waiter at the head of the line: a
 // refused call has waited longest.
-func (g *gate) take(first bool) *slotWaiter {
+func (g *gate) take(first bool) (*ticket, *slotWaiter) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if len(g.waiters) == 0 && g.inFlight < g.limit {
+	now := g.clock.Now()
+	g.advance(now)
+	if len(g.waiters) == 0 && g.inFlight < g.room() {
 		g.inFlight++
-		return nil
+		c := g.send(now)
+		g.wake(now)
+		return c, nil
 	}
 	w := &slotWaiter{ready: make(chan struct{})}
 	if first {
-		g.waiters = append([]*slotWaiter{w}, g.waiters...)
+		g.waiters = slices.Insert(g.waiters, 0, w)
 	} else {
 		g.waiters = append(g.waiters, w)
 	}
-	return w
+	g.advance(now) // a waiter may open a probe or resume the ramp
+	g.dispatch(now)
+	return nil, w
 }
 
 // force claims a slot whatever the learned limit: for a client that does not
 // wait (WithoutSlotWait), which still keeps the count so that refusals teach
 // it. The caller's own ceiling (WithMaxConcurrency) still holds: ok is false
 // when that many calls are in flight, and the call must fail unsent.
-func (g *gate) force() (ok bool) {
+func (g *gate) force() (*ticket, bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.ceiling > 0 && g.inFlight >= g.ceiling {
-		return false
+		return nil, false
 	}
+	now := g.clock.Now()
 	g.inFlight++
-	return true
+	c := g.send(now)
+	g.wake(now)
+	return c, true
 }
 
 // abandon takes w out of the line, or gives its slot back if it was granted
-// meanwhile.
+// meanwhile (its call never went out).
 func (g *gate) abandon(w *slotWaiter) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if w.granted {
+	if w.granted != nil {
+		g.release(w.granted)
 		g.inFlight--
-		g.dispatch()
+		g.dispatch(g.clock.Now())
 		return
 	}
-	for i, x := range g.waiters {
-		if x == w {
-			g.waiters = append(g.waiters[:i], g.waiters[i+1:]...)
-			break
-		}
-	}
+	g.waiters = slices.DeleteFunc(g.waiters, func(x *slotWaiter) bool { return x == w })
 }
 
 // dispatch hands free slots to the head of the line. g.mu is held.
-func (g *gate) dispatch() {
-	for len(g.waiters) > 0 && g.inFlight < g.limit {
+func (g *gate) dispatch(now time.Time) {
+	for len(g.waiters) > 0 && g.inFlight < g.room() {
 		w := g.waiters[0]
 		g.waiters[0] = nil
 		g.waiters = g.waiters[1:]
-		w.granted = true
 		g.inFlight++
+		w.granted = g.send(now)
 		close(w.ready)
 	}
+	g.wake(now)
+	if g.changed != nil && g.limit != g.watched {
+		close(g.changed)
+		g.changed = nil
+	}
+}
+
+// watch returns the limit and a channel closed once it changes, for a
+// batch that runs as many calls as the gate lets run (batch.go).
+func (g *gate) watch() (limit int, changed <-chan struct{}) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.changed == nil {
+		g.changed = make(chan struct{})
+		g.watched = g.limit
+	}
+	return g.limit, g.changed
+}
+
+// release forgets c: it was answered, or never sent. g.mu is held.
+// The ticket is kept for a later attempt: no allocation per call. c may be
+// nil (a call that kept its slot without an attempt on it).
+func (g *gate) release(c *ticket) {
+	if c == nil {
+		return
+	}
+	i := slices.Index(g.calls, c)
+	if i < 0 {
+		return // released already
+	}
+	g.calls = slices.Delete(g.calls, i, i+1)
+	if c.probe {
+		g.lim.probeEnded(c)
+	}
+	g.free = append(g.free, c)
 }
 
 // done gives back the slot of a call that was not refused. ok says it
-// succeeded, which is what lets the limit grow.
-func (g *gate) done(ok bool) {
+// succeeded: the API ran it, so it held a session.
+func (g *gate) done(c *ticket, ok bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if ok {
+	now := g.clock.Now()
+	g.advance(now)
+	if ok && c != nil {
 		g.shutOut = time.Time{}
-		g.progress = g.clock.Now()
-		// Only a full gate learns anything: a client using 3 of its 10 slots
-		// has not shown that 11 would be accepted.
-		if full := g.inFlight >= g.limit || len(g.waiters) > 0; full && (g.ceiling == 0 || g.limit < g.ceiling) {
-			g.grown++
-			switch {
-			case g.limit < g.ssthresh:
-				g.limit++
-				g.grown = 0
-			case g.probing && g.grown >= g.limit:
-				// A full window at the raised limit without a refusal: the
-				// probe held, so capacity is being freed (another process
-				// finished, the plan grew). Find it fast.
-				g.probeScale, g.ssthresh, g.probing = 1, maxLimit, false
-				g.limit++
-				g.grown = 0
-			case !g.probing && g.grown >= max(g.limit*g.probeScale, probeMin):
-				g.limit++
-				g.grown, g.probing = 0, true
-			}
+		g.progress = now
+		if !c.admitted {
+			g.admit(c, now)
 		}
+		g.lim.completed(now.Sub(c.sent))
+		g.shr.completed(g, c, now)
 	}
+	g.release(c)
 	g.inFlight--
-	g.dispatch()
+	g.dispatch(now)
 }
 
-// refused records a 429 for a call holding a slot. When other calls of this
-// client are in flight, the slot is given back and the call must wait for
-// one again (wait is 0); when it is alone, it keeps its slot and must back
-// off for wait before sending again. The backoff ignores WithMaxRetryWait:
+// refused records a 429 for c. When other calls of this client are in
+// flight, the slot is given back and the call must wait for one again
+// (wait is 0); when it is alone, it keeps its slot and must wait for the
+// next lockout probe, wait from now. The wait ignores WithMaxRetryWait:
 // that option bounds the wait before retrying a failure, and a short one
 // here would re-send a refused call in a loop against a limit held
 // elsewhere (issue 9).
-func (g *gate) refused() (wait time.Duration, inFlight, limit int) {
+func (g *gate) refused(c *ticket) (wait time.Duration, inFlight, limit int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	now := g.clock.Now()
+	g.advance(now)
 	g.refusals++
 	prev := g.refusedAt
-	g.refusedAt = g.clock.Now()
-	g.grown = 0
-	if g.probing {
-		g.probeScale = min(g.probeScale*2, probeScaleMax)
-		g.probing = false
-	}
+	g.refusedAt = now
+	g.learnRefusal(c, now)
+	g.release(c)
 	inFlight = g.inFlight
-	if inFlight <= 1 {
+	if g.inFlight <= 1 {
 		// Nothing of ours will end and free a session: the limit is held
-		// elsewhere. Probe with one call; once one gets through, the holder
-		// is letting go, and slow start finds how much it left. The
-		// threshold the refusals that led here set is dropped: they said
-		// what the holder left us then, not what it leaves now.
-		g.limit, g.ssthresh = 1, maxLimit
-		// A lockout lasts while its refusals come at most a backoff apart.
-		// One that ended without a success (the call's deadline, a 5xx)
-		// leaves shutOut set; timing a later one from it would start that
-		// one at the longest wait.
-		now := g.refusedAt
-		if g.shutOut.IsZero() || now.Sub(prev) > 2*shutOutWaitMax {
-			g.shutOut = now
-		}
-		ceil := min(max(shutOutWaitMin, now.Sub(g.shutOut)/4), shutOutWaitMax)
-		return ceil/2 + rand.N(ceil/2) + 1, inFlight, g.limit
+		// elsewhere. Probe with this one call, at the times other clients
+		// leave a session free (gateshare.go).
+		g.limit = 1
+		wait = g.lockoutWait(prev, now)
+		g.wake(now)
+		return wait, inFlight, g.limit
 	}
-	g.limit = min(g.limit, inFlight-1)
-	g.ssthresh = g.limit
 	g.inFlight--
-	g.dispatch()
+	g.dispatch(now)
 	return 0, inFlight, g.limit
+}
+
+// resend stamps a slot with a new ticket, for a call that kept its slot
+// while shut out and is now sent again.
+func (g *gate) resend() *ticket {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := g.clock.Now()
+	g.advance(now)
+	c := g.send(now)
+	c.probe = true // it probes for a session another client left free
+	g.wake(now)
+	return c
 }
 
 // lastProgress is when a call of this client last succeeded, and when the
@@ -251,4 +302,37 @@ func (g *gate) lastProgress() (succeeded, refused time.Time) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.progress, g.refusedAt
+}
+
+// wake schedules the gate's next timed step (a call's admission, the next
+// slot of a ramp, a probe, a session left free or given back), if any.
+// g.mu is held.
+func (g *gate) wake(now time.Time) {
+	at, ok := g.nextStep(now)
+	if !ok {
+		if g.timer != nil {
+			g.timer.Stop()
+			g.timerAt = time.Time{}
+		}
+		return
+	}
+	if at.Equal(g.timerAt) {
+		return
+	}
+	g.timerAt = at
+	d := max(at.Sub(now), 0)
+	if g.timer == nil {
+		g.timer = g.clock.AfterFunc(d, g.tick)
+		return
+	}
+	g.timer.Reset(d)
+}
+
+func (g *gate) tick() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := g.clock.Now()
+	g.timerAt = time.Time{}
+	g.advance(now)
+	g.dispatch(now)
 }

@@ -9,17 +9,30 @@ import (
 // must not time the next one, minutes later, from its start: that one would
 // begin at the longest wait, and notice the sessions freed seconds late.
 func TestGate_ANewLockoutStartsAtTheShortestWait(t *testing.T) {
-	g := newGate(0)
-	g.inFlight = 1
-	g.shutOut = time.Now().Add(-time.Minute) // a lockout of a minute ago
-	g.refusedAt = time.Now().Add(-30 * time.Second)
-	if wait, _, _ := g.refused(); wait > shutOutWaitMin {
-		t.Errorf("first wait of a new lockout %v, want at most %v", wait, shutOutWaitMin)
+	g := newGate(0, true)
+	now := time.Unix(1_000_000, 0) // a period start
+	g.shutOut = now.Add(-time.Minute)
+	if wait := g.lockoutWait(now.Add(-30*time.Second), now); wait > gridPeriod {
+		t.Errorf("first wait of a new lockout %v, want at most a period (%v)", wait, gridPeriod)
 	}
-	// Within one lockout, the wait grows with it.
-	g.shutOut = time.Now().Add(-12 * time.Second)
-	g.refusedAt = time.Now().Add(-2 * time.Second)
-	if wait, _, _ := g.refused(); wait < 12*time.Second/4/2 {
-		t.Errorf("wait %v 12 s into a lockout, want at least %v", wait, 12*time.Second/4/2)
+	// Within one lockout, the wait grows with it: a quarter of it.
+	g.shutOut = now.Add(-12 * time.Second)
+	if wait := g.lockoutWait(now.Add(-2*time.Second), now); wait < 3*time.Second {
+		t.Errorf("wait %v 12 s into a lockout, want at least 3 s", wait)
+	}
+}
+
+// A call shut out probes just after a period of the wall clock starts: a
+// client of the account that holds the plan leaves a session free then
+// (gateshare.go).
+func TestGate_ALockoutProbesJustAfterAPeriodStarts(t *testing.T) {
+	g := newGate(0, true)
+	for _, ms := range []int64{0, 1, 249, 250, 499} {
+		now := time.Unix(0, 1_000_000*(1_000_000_000+ms))
+		g.shutOut = time.Time{}
+		at := now.Add(g.lockoutWait(time.Time{}, now))
+		if off := at.UnixNano() % int64(gridPeriod); time.Duration(off) != lockoutOffset || !at.After(now) {
+			t.Errorf("refused at +%d ms: probes at %v past a period start, want %v", ms, time.Duration(off), lockoutOffset)
+		}
 	}
 }

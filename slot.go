@@ -27,9 +27,10 @@ type slot struct {
 	guard  *sendGuard    // the batch's say over the call; nil outside a batch
 	obs    *Observer     // told of each wait; nil for none
 
-	held  bool // a slot to give back
-	keep  bool // refused while alone: the next attempt goes with the slot it kept
-	first bool // refused: the next wait is at the head of the line
+	c     *ticket // the attempt holding the slot (gate.go); nil without one
+	held  bool    // a slot to give back
+	keep  bool    // refused while alone: the next attempt goes with the slot it kept
+	first bool    // refused: the next wait is at the head of the line
 
 	start    time.Time // first wait; zero until there is one
 	refusals int
@@ -43,13 +44,17 @@ func (s *slot) acquire(ctx context.Context) error {
 	case s.g == nil:
 		return nil
 	case s.keep:
+		// It kept its slot through the backoff: a new attempt on it.
 		s.keep = false
+		s.c = s.g.resend()
 		return nil
 	case s.noWait:
-		if !s.g.force() {
+		c, ok := s.g.force()
+		if !ok {
 			return fmt.Errorf("browseruse: %s: %d calls already in flight (WithMaxConcurrency), not sent (WithoutSlotWait): %w",
 				s.op.String(), s.g.ceiling, ErrTooManyRequests)
 		}
+		s.c = c
 	default:
 		if err := s.wait(ctx); err != nil {
 			return err
@@ -66,7 +71,8 @@ func (s *slot) done(ok bool) {
 	s.first = false
 	if s.held {
 		s.held = false
-		s.g.done(ok)
+		s.g.done(s.c, ok)
+		s.c = nil
 	}
 }
 
@@ -76,9 +82,10 @@ func (s *slot) done(ok bool) {
 func (s *slot) refused(apiErr *APIError) (wait time.Duration, inFlight, limit int) {
 	s.refusals++
 	s.last = apiErr
-	wait, inFlight, limit = s.g.refused()
+	wait, inFlight, limit = s.g.refused(s.c)
 	s.keep = wait > 0
 	s.held = s.keep // a call not backing off alone gave its slot back
+	s.c = nil       // released by the gate; a kept slot gets a new one (acquire)
 	s.first = true
 	return wait, inFlight, limit
 }
@@ -128,8 +135,9 @@ func (s *slot) expired() (bool, time.Duration) {
 
 // wait waits in line for a slot; at the head of it if the call was refused.
 func (s *slot) wait(ctx context.Context) error {
-	w := s.g.take(s.first)
+	c, w := s.g.take(s.first)
 	if w == nil {
+		s.c = c
 		return nil
 	}
 	defer s.obs.gateWait(ctx, s.obs.waitStart())
@@ -143,6 +151,7 @@ func (s *slot) wait(ctx context.Context) error {
 		select {
 		case <-w.ready:
 			t.Stop()
+			s.c = w.granted
 			return nil
 		case <-ctx.Done():
 			t.Stop()

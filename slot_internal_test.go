@@ -13,7 +13,7 @@ var gatedOp = &operation{Method: "POST", Template: "/skills/{skill_id}/execute",
 // newTestSlot is a slot at a fresh gate on a fake clock.
 func newTestSlot(ceiling int, maxWait time.Duration) (*slot, *gate, *fakeClock) {
 	fc := newFakeClock()
-	g := newGate(ceiling)
+	g := newGate(ceiling, false)
 	g.clock = fc.clock()
 	return &slot{g: g, op: gatedOp, max: maxWait}, g, fc
 }
@@ -158,7 +158,7 @@ func TestSlot_WaitEndsAfterMaxSlotWaitOfRefusals(t *testing.T) {
 	if err := holder.acquire(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	g.refused() // the API refused the holder, which backs off with its slot: a lockout
+	holder.refused(&APIError{StatusCode: 429}) // the holder backs off with its slot: a lockout
 	err := s.acquire(context.Background())
 	var se *slotError
 	if !errors.As(err, &se) || !errors.Is(err, ErrTooManyRequests) {

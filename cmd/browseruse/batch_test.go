@@ -429,9 +429,8 @@ func TestBatch_UsageErrorsExit2(t *testing.T) {
 		{[]string{"--batch", in, "--out", link}, "is the --batch input"}, // the same file by another name
 		{[]string{"--out", out}, "--out needs --batch"},
 		{[]string{"--concurrency", "4"}, "--concurrency needs --batch"},
-		{[]string{"--concurrency", "10"}, "--concurrency needs --batch"}, // the default, but given
+		{[]string{"--concurrency", "0"}, "--concurrency needs --batch"}, // the default, but given
 		{[]string{"--batch", in, "--concurrency", "-1"}, "--concurrency -1: want at least 1"},
-		{[]string{"--batch", in, "--concurrency", "0"}, "--concurrency 0: want at least 1"},
 		{[]string{"--batch", filepath.Join(t.TempDir(), "missing")}, "--batch"},
 		{[]string{"--batch", in, "--out", os.DevNull}, "not a regular file"},
 	}
@@ -583,7 +582,7 @@ func TestBatch_PlainProgressLinesAndASummary(t *testing.T) {
 	if n := strings.Count(o.stdout, "\n"); n != 32 {
 		t.Errorf("%d records on stdout, want 32", n)
 	}
-	for _, says := range []string{"/32 done, ", " in flight (--concurrency 10, learned limit ", " refusals (429), ", "ETA ", "batch: 32 ok, 0 failed; "} {
+	for _, says := range []string{"/32 done, ", " in flight (no --concurrency, learned limit ", " refusals (429), ", "ETA ", "batch: 32 ok, 0 failed; "} {
 		if !strings.Contains(o.stderr, says) {
 			t.Errorf("stderr does not say %q:\n%s", says, o.stderr)
 		}

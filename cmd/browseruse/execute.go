@@ -120,7 +120,7 @@ func (f *executeFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.otel, "otel", false, "export traces and metrics over OTLP/HTTP to $OTEL_EXPORTER_OTLP_ENDPOINT\n(default http://localhost:4318); see OpenTelemetry above")
 	fs.StringVar(&f.batch, "batch", "", "run the skill once per line of `FILE` (- for stdin), each line a JSON\nobject of parameters; records go to stdout, or to --out")
 	fs.StringVar(&f.out, "out", "", "with --batch: append the records to `FILE`; rerunning with the\nsame FILE skips the lines already ok in it")
-	fs.IntVar(&f.concurrency, "concurrency", browseruse.DefaultBatchConcurrency, "with --batch: run at most `N` calls at once (the smallest plan's\nlimit by default; the client also keeps to the account's)")
+	fs.IntVar(&f.concurrency, "concurrency", 0, "with --batch: run at most `N` calls at once (by default as many as\nthe account's plan allows: the client learns it from the API's 429s)")
 }
 
 // executeArgs is a checked skills execute command line.
@@ -205,8 +205,8 @@ func (f *executeFlags) checkBatch() error {
 	switch {
 	case len(f.params) > 0 || f.paramsJSON != "":
 		return errors.New("--batch takes the parameters from its lines: drop -p and --params-json")
-	case f.concurrency < 1:
-		return fmt.Errorf("--concurrency %d: want at least 1 call at once", f.concurrency)
+	case f.concurrency < 0:
+		return fmt.Errorf("--concurrency %d: want at least 1 call at once (or 0, the default: as many as the plan allows)", f.concurrency)
 	case f.out == "-":
 		return errors.New("--out -: leave --out out to write the records to stdout")
 	case f.out != "" && f.out == f.batch:

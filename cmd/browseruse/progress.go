@@ -157,8 +157,12 @@ func (p *progress) status() string {
 	if t.unrecorded > 0 {
 		s += fmt.Sprintf(", %d not recorded", t.unrecorded)
 	}
-	return s + fmt.Sprintf(", %s, %.1f/s, %d in flight (--concurrency %d, learned limit %d), %d refusals (429), %d billed calls",
-		eta, rate, gs.InFlight, p.concurrency, gs.Limit, gs.Refusals, t.billed)
+	limit := "no --concurrency"
+	if p.concurrency > 0 {
+		limit = fmt.Sprintf("--concurrency %d", p.concurrency)
+	}
+	return s + fmt.Sprintf(", %s, %.1f/s, %d in flight (%s, learned limit %d), %d refusals (429), %d billed calls",
+		eta, rate, gs.InFlight, limit, gs.Limit, gs.Refusals, t.billed)
 }
 
 // minBarWidth is the narrowest bar worth drawing: below it the status

@@ -1,0 +1,156 @@
+package browseruse_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/browser-use/browseruse-go/internal/gatesim"
+)
+
+// These tests play whole loads through real clients on browserusetest's
+// fake in virtual time (internal/gatesim, testing/synctest): what they
+// assert is what the gate did, not how long the machine took.
+
+const refusalRTT = 30 * time.Millisecond
+
+// reachedAt is when the load first held n sessions at once; -1 if never.
+func reachedAt(l gatesim.LoadResult, n int) time.Duration {
+	for _, s := range l.Sessions {
+		if l.HeldAt(s.From) >= n {
+			return s.From
+		}
+	}
+	return -1
+}
+
+// A batch with default options fills the plan within a bounded number of
+// round trips whatever its size, never runs more than the plan at the
+// server, loses no call, and is refused at most once in eight calls.
+// Before, the gate grew by one per completed call: the plan was reached
+// after several skill durations (2x to 2.5x the ideal time).
+func TestGate_ABatchFillsThePlanWithinRoundTrips(t *testing.T) {
+	t.Parallel()
+	for _, limit := range []int{1, 10, 50, 250} {
+		t.Run(fmt.Sprint(limit), func(t *testing.T) {
+			t.Parallel()
+			p := gatesim.Plan{Limit: limit, Latency: 2 * time.Second, RefusalRTT: refusalRTT}
+			calls := max(4*limit, 100)
+			allowed := calls / 8
+			if limit < 10 {
+				// No plan has fewer than 10 sessions: the gate starts at 10
+				// (9 refusals here) and, finding fewer, takes the rest for
+				// another client's and probes twice a second for 10 s.
+				calls = 200
+				allowed = calls/8 + 9 + 20
+			}
+			r := gatesim.Run(t, p, gatesim.Load{Calls: calls})
+			l := r.Loads[0]
+			if l.Failed > 0 || r.Server.Executions != calls {
+				t.Fatalf("%d failed (%v), %d executions of %d calls", l.Failed, l.FirstErr, r.Server.Executions, calls)
+			}
+			if r.Server.MaxConcurrent > limit {
+				t.Errorf("%d at once at the server, plan %d", r.Server.MaxConcurrent, limit)
+			}
+			if l.Refusals > allowed {
+				t.Errorf("%d refusals for %d calls, want at most %d", l.Refusals, calls, allowed)
+			}
+			// Doubling every 110 ms from 10, plus a few round trips.
+			bound := time.Duration(0)
+			for n := 10; n < limit; n *= 2 {
+				bound += 110 * time.Millisecond
+			}
+			bound += 5 * refusalRTT
+			if at := reachedAt(l, limit); at < 0 || at > bound {
+				t.Errorf("held the whole plan of %d at %v (-1: never), want within %v", limit, at, bound)
+			}
+			if ratio := r.Elapsed.Seconds() / gatesim.Ideal(p, calls).Seconds(); ratio > 1.10 {
+				t.Errorf("took %v, %.2fx the ideal %v", r.Elapsed, ratio, gatesim.Ideal(p, calls))
+			}
+		})
+	}
+}
+
+// A crowd of goroutines calling ExecuteSkill on one client is held to the
+// plan as a batch is, and fills it as fast.
+func TestGate_ACrowdOfGoroutinesFillsThePlan(t *testing.T) {
+	t.Parallel()
+	p := gatesim.Plan{Limit: 100, Latency: time.Second, RefusalRTT: refusalRTT}
+	r := gatesim.Run(t, p, gatesim.Load{Calls: 600, Concurrency: 300, Goroutines: true})
+	l := r.Loads[0]
+	if l.Failed > 0 || r.Server.Executions != 600 || r.Server.MaxConcurrent > 100 || l.Refusals > 600/8 {
+		t.Fatalf("%d failed (%v), %d executions, %d at once, %d refusals", l.Failed, l.FirstErr, r.Server.Executions, r.Server.MaxConcurrent, l.Refusals)
+	}
+	if ratio := r.Elapsed.Seconds() / gatesim.Ideal(p, 600).Seconds(); ratio > 1.10 {
+		t.Errorf("took %v, %.2fx the ideal", r.Elapsed, ratio)
+	}
+}
+
+// Skills of 100 ms to a minute: the ramp does not depend on the skill's
+// length, so the whole plan is used from the first seconds either way.
+func TestGate_ShortAndLongSkillsBothFillThePlan(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		limit   int
+		latency time.Duration
+		calls   int
+	}{
+		{50, 100 * time.Millisecond, 1500},
+		{250, time.Minute, 1000},
+	} {
+		t.Run(tt.latency.String(), func(t *testing.T) {
+			t.Parallel()
+			p := gatesim.Plan{Limit: tt.limit, Latency: tt.latency, RefusalRTT: refusalRTT}
+			r := gatesim.Run(t, p, gatesim.Load{Calls: tt.calls})
+			l := r.Loads[0]
+			if l.Failed > 0 || r.Server.MaxConcurrent > tt.limit || l.Refusals > tt.calls/8 {
+				t.Fatalf("%d failed (%v), %d at once, %d refusals", l.Failed, l.FirstErr, r.Server.MaxConcurrent, l.Refusals)
+			}
+			if ratio := r.Elapsed.Seconds() / gatesim.Ideal(p, tt.calls).Seconds(); ratio > 1.10 {
+				t.Errorf("took %v, %.2fx the ideal", r.Elapsed, ratio)
+			}
+		})
+	}
+}
+
+// Before its first refusal the gate cannot know how long a refusal takes.
+// With a slow one, or a server that holds a call before refusing it, the
+// ramp overshoots further, but once: every call sent after the refused one
+// is counted as refused until it is seen admitted, so the gate never sends
+// past the plan again, and the overshoot is what it sent in one round
+// trip, not what the caller had waiting.
+func TestGate_ASlowRefusalOvershootsOnceByABoundedAmount(t *testing.T) {
+	t.Parallel()
+	for _, queue := range []bool{false, true} {
+		t.Run(fmt.Sprintf("queue=%v", queue), func(t *testing.T) {
+			t.Parallel()
+			const limit, calls = 100, 2000
+			rtt := 100 * time.Millisecond
+			p := gatesim.Plan{Limit: limit, Latency: 5 * time.Second, RefusalRTT: rtt, Queue: queue}
+			r := gatesim.Run(t, p, gatesim.Load{Calls: calls, Concurrency: 1000})
+			l := r.Loads[0]
+			if l.Failed > 0 || r.Server.MaxConcurrent > limit {
+				t.Fatalf("%d failed (%v), %d at once", l.Failed, l.FirstErr, r.Server.MaxConcurrent)
+			}
+			// Doubling every 110 ms: 2^(100/110) - 1 = 0.88 of the plan,
+			// with room for the ramp's steps.
+			first := l.RefusedAt[0]
+			once := 0
+			for _, at := range l.RefusedAt {
+				if at < first+2*rtt {
+					once++
+				}
+			}
+			if once > limit {
+				t.Errorf("%d refusals in the first overshoot, want at most %d", once, limit)
+			}
+			// After it, probes only: at most one in eight calls.
+			if later := l.Refusals - once; later > calls/8 {
+				t.Errorf("%d refusals after the overshoot (at %v): the gate overshot again", later, first)
+			}
+			if ratio := r.Elapsed.Seconds() / gatesim.Ideal(p, calls).Seconds(); ratio > 1.10 {
+				t.Errorf("took %v, %.2fx the ideal", r.Elapsed, ratio)
+			}
+		})
+	}
+}

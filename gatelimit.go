@@ -1,0 +1,349 @@
+package browseruse
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// How the gate learns the account's limit of sessions (gate.go holds the
+// slots). A refusal comes back within one round trip (30 to 300 ms), while
+// an admitted call holds its session for the skill's whole run (seconds to
+// minutes). So a call not refused after a few refusal round trips is
+// admitted: the gate grows on admissions, not completions, and reaches the
+// plan's limit in a few round trips instead of a few skill durations.
+//
+//   - It starts at the smallest plan's limit (10) and, while calls wait,
+//     grows continuously, doubling every rampDoubling: one slot at a time,
+//     so that the calls sent in the last round trip before the limit is
+//     reached (the overshoot) are few.
+//   - The first refusal ends the ramp. The API held every call of ours sent
+//     before the refused one, so that count is the limit; calls sent after
+//     it are not counted, and most will be refused too: the one overshoot.
+//     Its size is what the ramp sent in one refusal round trip: about
+//     L*(2^(RTT/rampDoubling)-1), a fifth of the limit at 30 ms. The gate
+//     cannot know the round trip before that refusal (nothing tells a call
+//     that will be refused from one that was admitted until it comes), so a
+//     slower one makes that overshoot larger; from then on the gate times
+//     everything by the round trips it saw.
+//   - Then it probes: one call past the limit at a probe time (at most one
+//     outstanding), and after a refused probe, not before probeEvery more
+//     calls have succeeded and a backoff of 1, 2, 4, then 8 probe periods,
+//     so a lone client at its limit is refused at most once per probeEvery
+//     calls. A probe admitted means sessions were freed (another client
+//     finished, the plan grew): the gate ramps again, the increments
+//     doubling from one, the same pace for every client, so the bigger one
+//     does not take back more than its share.
+//   - A refusal while calls of other clients hold sessions (the API held
+//     fewer of ours than it once did) makes the gate give way:
+//     gateshare.go.
+
+const (
+	initialLimit = 10 // the smallest plan
+	// rampDoubling is how fast the gate grows before any refusal: fast enough
+	// to fill a 1,000-session plan within a few tenths of a 2 s skill's
+	// batch, slow enough that at a 30 ms refusal round trip the one overshoot
+	// is under a fifth of the limit.
+	rampDoubling = 110 * time.Millisecond
+	// confirmRTTs is how many refusal round trips (the slowest of the last
+	// few) a call must go unrefused to count as admitted, once one was seen.
+	confirmRTTs = 3
+	minConfirm  = 25 * time.Millisecond // a loopback round trip is not the scheduler's
+	maxConfirm  = 30 * time.Second
+	probeEvery  = 8 // successes after a refused probe: at most one refusal in eight calls
+	maxBackoff  = 2 // probe periods after refused probes
+	// maxSharingBackoff is the same beside other clients: every period, so
+	// what they free is taken within half a second.
+	maxSharingBackoff = 1
+	maxNeed           = 2 * probeEvery        // successes before a probe, after refused ones in a row
+	probeWindow       = 50 * time.Millisecond // how late past its time a probe may still go
+	maxLimit          = int(^uint(0) >> 1)
+)
+
+type limitState struct {
+	ramping   bool
+	base      int     // while ramping, the limit is base + floor(inc)
+	inc       float64 // doubles every confirmation time while calls wait
+	rampAt    time.Time
+	rtts      []time.Duration // the last few refusal round trips
+	learned   bool            // a refusal was seen
+	plan      int             // most calls of ours the API was seen to hold at once
+	alone     int             // the same, while no other client was seen: the account's plan
+	probeOpen bool            // one call may be sent past the limit
+	probe     *ticket         // the probe in flight
+	probeNext time.Time       // no probe before
+	backoff   int             // probe periods to skip after refused probes
+	need      int             // successes needed before the next probe
+	meanRun   time.Duration   // of successful calls, averaged
+	// lastSignal is when the last refusal of a call sent after the one
+	// before it came back: the gate acted on what was sent before then.
+	lastSignal   time.Time
+	others       time.Time // when other clients were last seen holding sessions
+	lastProbeOK  bool      // the last probe was admitted
+	refusedInRow int       // probes refused since the last admitted one, alone
+}
+
+func (l *limitState) init(ceiling int) {
+	l.backoff = 1
+	if ceiling > 0 {
+		// A caller who names the plan's limit knows better than the ramp.
+		l.plan, l.alone, l.learned = ceiling, ceiling, true
+		return
+	}
+	l.ramping, l.inc = true, initialLimit
+}
+
+func (l *limitState) start(ceiling int) int {
+	if ceiling > 0 {
+		return ceiling
+	}
+	return initialLimit
+}
+
+// confirm is how long a call must go unrefused to count as admitted.
+func (l *limitState) confirm() time.Duration {
+	if len(l.rtts) == 0 {
+		return rampDoubling
+	}
+	return min(max(confirmRTTs*slices.Max(l.rtts), minConfirm), maxConfirm)
+}
+
+func (l *limitState) probing() bool { return l.probe != nil }
+
+func (l *limitState) probeSent(c *ticket) {
+	l.probe, l.probeOpen = c, false
+	l.probeNext = nextProbeTime(c.sent.Add(time.Millisecond)) // one a period at most
+}
+
+// probeEnded forgets the probe c: answered, refused or never sent.
+func (l *limitState) probeEnded(c *ticket) {
+	if l.probe == c {
+		l.probe = nil
+	}
+}
+
+// completed records a success that ran for d.
+func (l *limitState) completed(d time.Duration) {
+	if l.need > 0 {
+		l.need--
+	}
+	if l.meanRun == 0 {
+		l.meanRun = d
+		return
+	}
+	l.meanRun += (d - l.meanRun) / 8
+}
+
+// rampFrom starts a ramp on top of base: the limit grows by inc at once,
+// then by twice that every confirmation time while calls wait.
+func (g *gate) rampFrom(base int, inc float64, now time.Time) {
+	l := &g.lim
+	l.ramping, l.base, l.inc, l.rampAt = true, base, inc, now
+	g.limit = g.capped(base + int(inc))
+}
+
+func (g *gate) capped(n int) int {
+	if g.ceiling > 0 {
+		return min(n, g.ceiling)
+	}
+	return max(n, 1)
+}
+
+// admit counts c as holding a session: it succeeded, or went unrefused for
+// the confirmation time. A probe or a lockout's call admitted means
+// sessions are free: ramp into them. g.mu is held.
+func (g *gate) admit(c *ticket, now time.Time) {
+	c.admitted = true
+	if !c.probe || g.lim.ramping {
+		return
+	}
+	g.lim.probeEnded(c)
+	if c.besideGap {
+		// It may have taken the session this client left free: that
+		// proves nothing.
+		return
+	}
+	l := &g.lim
+	l.backoff, l.need, l.refusedInRow = 1, 0, 0
+	if g.share && g.sharing(now) && l.alone > 0 && g.limit > (l.alone+1)/2 && !l.lastProbeOK {
+		// It gave way to others lately: one session at a time, so that
+		// what it freed goes to them, until a second probe in a row holds.
+		l.lastProbeOK = true
+		g.limit = g.capped(max(g.limit, g.inFlight))
+		return
+	}
+	l.lastProbeOK = true
+	g.rampFrom(g.inFlight, 1, now)
+}
+
+// advance moves the gate's timed state to now: admissions by time, the
+// ramp, the probe, the sessions left free for other clients. g.mu is held.
+func (g *gate) advance(now time.Time) {
+	confirm := g.lim.confirm()
+	for _, c := range g.calls {
+		if now.Sub(c.sent) < confirm {
+			break // sent in order
+		}
+		if !c.admitted {
+			g.admit(c, now)
+		}
+	}
+	l := &g.lim
+	if l.ramping {
+		if len(g.waiters) > 0 && (g.ceiling == 0 || g.limit < g.ceiling) {
+			l.inc = min(l.inc*math.Exp2(float64(now.Sub(l.rampAt))/float64(confirm)), 1e9)
+			g.limit = max(g.limit, g.capped(l.base+int(min(l.inc, float64(maxLimit/2)))))
+		}
+		l.rampAt = now // the ramp pauses while nothing waits
+	}
+	if !l.probeNext.IsZero() && now.Sub(g.probeAt(now)) > probeWindow {
+		// Probes go at their times only, not whenever a call ends: a
+		// call's end frees a session of ours until it is refilled, and a
+		// probe then would find it.
+		l.probeNext = nextProbeTime(now)
+	}
+	full := len(g.waiters) > 0 && g.inFlight >= g.limit-g.shr.held
+	l.probeOpen = !l.ramping && l.learned && l.probe == nil && full && g.probeDue(now) &&
+		!now.Before(g.probeAt(now)) && (g.ceiling == 0 || g.limit < g.ceiling)
+	g.shr.advance(g, now)
+}
+
+// nextStep is when advance next has something to do. g.mu is held.
+func (g *gate) nextStep(now time.Time) (time.Time, bool) {
+	var at time.Time
+	soonest := func(t time.Time) {
+		if at.IsZero() || t.Before(at) {
+			at = t
+		}
+	}
+	confirm := g.lim.confirm()
+	for _, c := range g.calls {
+		if !c.admitted {
+			soonest(c.sent.Add(confirm))
+			break
+		}
+	}
+	l := &g.lim
+	if len(g.waiters) > 0 {
+		switch {
+		case l.ramping && (g.ceiling == 0 || g.limit < g.ceiling):
+			// When base + inc*2^(t/confirm) reaches the next slot.
+			want := float64(g.limit + 1 - l.base)
+			dt := time.Duration(float64(confirm) * math.Log2(want/l.inc))
+			soonest(now.Add(max(dt, time.Millisecond)))
+		case !l.ramping && l.learned && l.probe == nil && !l.probeOpen && g.probeAt(now).After(now) && g.probeDue(l.probeNext):
+			// One due but not open waits for what holds it (a call
+			// ending): that wakes the gate itself.
+			soonest(g.probeAt(now))
+		}
+	}
+	if t, ok := g.shr.next(); ok {
+		soonest(t)
+	}
+	return at, !at.IsZero()
+}
+
+// heldBefore is how many calls of ours the API held when it refused c:
+// those sent before c and not answered before c was sent. Calls sent at the
+// same instant as c may have reached the API before it or after: all counts
+// them, strict does not. g.mu is held.
+func (g *gate) heldBefore(c *ticket) (all, strict int) {
+	for _, x := range g.calls {
+		if x == c || x.sent.After(c.sent) {
+			continue
+		}
+		all++
+		if x.sent.Before(c.sent) {
+			strict++
+		}
+	}
+	done := g.shr.doneSince(c)
+	return all + done, strict + done
+}
+
+// learnRefusal updates the limit from a refusal of c. g.mu is held.
+func (g *gate) learnRefusal(c *ticket, now time.Time) {
+	if c == nil {
+		return // no attempt on the slot: nothing to learn from
+	}
+	held, strict := g.heldBefore(c)
+	l := &g.lim
+	if len(l.rtts) == 8 {
+		l.rtts = l.rtts[1:]
+	}
+	l.rtts = append(l.rtts, now.Sub(c.sent))
+	// A call sent before the last refusal that told something came back is
+	// its echo: sent in the same overshoot, before the gate knew. It says
+	// nothing new about the plan.
+	echo := c.sent.Before(l.lastSignal)
+	if !echo {
+		l.lastSignal = now
+	}
+	first := !l.learned
+	if first {
+		// The ramp's end: no probe before probeEvery more successes.
+		l.learned, l.need = true, probeEvery
+		l.probeNext = nextProbeTime(now)
+	}
+	l.ramping = false
+	if p := l.probe; p != nil && p != c {
+		// A probe out while another call is refused proves nothing: it
+		// may have taken the session that call would have had.
+		p.probe = false
+		l.probeEnded(p)
+		c = p
+	}
+	if !echo && (first && held < initialLimit || held < l.plan) {
+		// Others hold sessions: the API held more of ours before, or the
+		// ramp ended below the smallest plan.
+		l.others = now
+	}
+	cut := !echo && g.shareRefusal(held, now)
+	if c.probe {
+		l.lastProbeOK = false
+		g.probeRefused(now)
+	}
+	if cut {
+		return
+	}
+	if !echo {
+		// The plan is what the API surely held: a call sent with c may
+		// have been refused after it.
+		l.plan = max(l.plan, strict)
+		if !g.sharing(now) {
+			l.alone = max(l.alone, strict)
+		}
+	}
+	g.limit = min(g.limit, max(1, held))
+}
+
+// probeDue reports whether enough calls succeeded since the last refused
+// probe: alone, probeEvery of them; beside other clients, none (the probe
+// time paces them). g.mu is held.
+func (g *gate) probeDue(now time.Time) bool {
+	return g.lim.need == 0 || g.sharing(now)
+}
+
+// probeRefused paces the next probe. Alone, after probeEvery more
+// successes (twice that after refusals in a row) and a probe period or two,
+// so that a client at the plan's limit is refused at most once in
+// probeEvery calls. Beside other clients (sharing), at the next probe
+// time, to take what they free within half a second. g.mu is held.
+func (g *gate) probeRefused(now time.Time) {
+	l := &g.lim
+	if g.sharing(now) {
+		l.backoff, l.need, l.refusedInRow = min(l.backoff*2, maxSharingBackoff), 0, 0
+	} else {
+		l.backoff = min(l.backoff*2, maxBackoff)
+		l.need = min(probeEvery<<l.refusedInRow, maxNeed)
+		l.refusedInRow++
+	}
+	l.probeNext = maxTime(l.probeNext, nextProbeTime(now.Add(time.Duration(l.backoff-1)*gridPeriod)))
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,223 @@
+package browseruse
+
+import (
+	"time"
+)
+
+// How a client shares the account's plan with the account's other clients,
+// without knowing they exist (gate.go holds the slots, gatelimit.go learns
+// the limit). A 429 tells a waiting client nothing about when a session
+// frees, and a client holding the plan refills each freed session at once:
+// left alone, the first client to fill the plan keeps it. So:
+//
+//   - The wall clock is cut into periods of gridPeriod. A client that holds
+//     its whole limit with calls waiting leaves the first session it frees
+//     near each period's start unfilled until gapWindow past it. A client
+//     shut out (nothing of its own in flight) probes just after a period
+//     starts: it lands in such a gap. Both read the same clock (NTP keeps
+//     machines within milliseconds of it); nothing is exchanged.
+//   - Probes of clients that hold sessions go out mid-period, outside the
+//     gaps: they find only sessions really freed.
+//   - A refusal while the API held fewer calls of ours than it once did
+//     means other clients hold the rest. A client that held more than half
+//     of what it ever held then gives way: it cuts its limit by twice what
+//     the others hold (at most a quarter of its limit), never below half of
+//     the most it held. A single call of a service costs it two sessions
+//     for a moment; a growing batch beside it sees the cuts grow
+//     geometrically until the two are even. A client that never held more
+//     (the newcomer) never cuts: it grows into what the other frees.
+//
+// WithoutSharing turns all of this off for a client that must have the
+// whole plan.
+
+const (
+	gridPeriod    = 500 * time.Millisecond
+	gapWindow     = 100 * time.Millisecond // how long a session is left free past a period's start
+	lockoutOffset = 10 * time.Millisecond  // a shut-out client probes this long after a period starts
+	probeOffset   = gridPeriod / 2         // other probes, mid-period
+	// lateProbeOffset is when a client giving way probes: after the
+	// others' probes had a confirmation time or so to take what it freed.
+	lateProbeOffset = 400 * time.Millisecond
+	maxLead         = gridPeriod / 2 // how early before a period a session may be set aside
+	// A call shut out (refused with nothing else of this client in flight)
+	// waits for the first period start at least a quarter of the time it
+	// has been shut out so far from now, at most shutOutWaitMax: about six
+	// refusals in a 3 s lockout, and one every 4 s in a long one.
+	shutOutWaitMax = 4 * time.Second
+	minYieldLimit  = 10 // below it, a client yields only every minYieldLimit/limit periods
+	// cutCooldown is how long a client that gave way does not probe, so
+	// that the sessions it frees go to the others.
+	cutCooldown = time.Millisecond
+	// sharingMemory is how long after the last sign of other clients a
+	// client still probes every period (rather than after probeEvery
+	// successes) to take sessions they free; twice the calls' run time if
+	// longer, since sessions free no faster than calls end.
+	sharingMemory = 10 * time.Second
+)
+
+type shareState struct {
+	held  int       // sessions left free for other clients: 0 or 1
+	until time.Time // when the session left free is taken back
+	from  time.Time // the next session freed from then is left free; zero: none due
+	gap   time.Time // the period start that session serves
+	lead  time.Duration
+	done  []doneCall
+}
+
+// doneCall is a call of ours answered recently, for heldBefore: the API
+// still counted it when it refused a call sent before it was answered.
+type doneCall struct {
+	sent, at time.Time
+}
+
+// gridStart is the first period start at or after t.
+func gridStart(t time.Time) time.Time {
+	n := t.UnixNano()
+	p := int64(gridPeriod)
+	k := (n + p - 1) / p
+	return time.Unix(0, k*p).In(t.Location())
+}
+
+func nextProbeTime(t time.Time) time.Time {
+	s := gridStart(t.Add(-probeOffset)).Add(probeOffset)
+	return s
+}
+
+// probeAt is when the next probe may go: at the probe time, or, for a
+// client giving way to others, later in the same period, so that what it
+// freed goes first to the others, whose probes went out at the probe time.
+// g.mu is held.
+func (g *gate) probeAt(now time.Time) time.Time {
+	l := &g.lim
+	if g.share && g.sharing(now) && l.alone > 0 && g.limit > (l.alone+1)/2 {
+		return l.probeNext.Add(lateProbeOffset - probeOffset)
+	}
+	return l.probeNext
+}
+
+// yields reports whether this client leaves a session free for others now:
+// it shares, holds its whole learned limit (calls wait), and is not
+// ramping. g.mu is held.
+func (g *gate) yields(now time.Time) bool {
+	if !g.share || !g.lim.learned || g.lim.ramping || len(g.waiters) == 0 || g.limit < 2 {
+		return false
+	}
+	// A small share beside others costs more to leave free than it helps:
+	// the bigger clients leave the gaps.
+	return g.limit >= minYieldLimit || !g.sharing(now)
+}
+
+// completed is told of a success; its session may be the one left free.
+func (s *shareState) completed(g *gate, c *ticket, now time.Time) {
+	s.done = append(s.done, doneCall{sent: c.sent, at: now})
+	if s.held > 0 || s.from.IsZero() || now.Before(s.from) || !g.yields(now) {
+		return
+	}
+	until := s.gap.Add(gapWindow)
+	if !now.Before(until) {
+		if s.lead < maxLead {
+			// Calls end often enough: one will for the next period.
+			s.from = time.Time{}
+			return
+		}
+		// They end seldom (long skills): leave this one free until the
+		// next period, or there may be no gap for a long time.
+		until = gridStart(now).Add(gapWindow)
+	}
+	s.held, s.until, s.from = 1, until, time.Time{}
+}
+
+// advance takes back a session left free once its window has passed, and
+// sets the next one due. g.mu is held.
+func (s *shareState) advance(g *gate, now time.Time) {
+	if s.held > 0 && !now.Before(s.until) {
+		s.held = 0
+	}
+	if s.held == 0 && s.from.IsZero() && g.yields(now) {
+		s.gap = gridStart(now)
+		if g.limit < minYieldLimit {
+			// A small limit pays more for each session left free: yield
+			// every few periods only.
+			every := int64((minYieldLimit + g.limit - 1) / g.limit)
+			k := s.gap.UnixNano() / int64(gridPeriod)
+			s.gap = s.gap.Add(time.Duration((every-k%every)%every) * gridPeriod)
+		}
+		lead := maxLead
+		if g.lim.meanRun > 0 {
+			// Early enough that one of our calls likely ends in time.
+			lead = min(lead, 2*g.lim.meanRun/time.Duration(max(g.inFlight, 1)))
+		}
+		s.from, s.lead = s.gap.Add(-lead), lead
+	}
+	s.prune(now, g.lim.confirm())
+}
+
+// next is when advance must run to take back a session left free.
+func (s *shareState) next() (time.Time, bool) {
+	return s.until, s.held > 0
+}
+
+func (s *shareState) prune(now time.Time, keep time.Duration) {
+	i := 0
+	for i < len(s.done) && now.Sub(s.done[i].at) > keep {
+		i++
+	}
+	s.done = append(s.done[:0], s.done[i:]...) // keeps the capacity: no allocation per call
+}
+
+// doneSince counts calls sent before c and answered after c was sent.
+func (s *shareState) doneSince(c *ticket) int {
+	n := 0
+	for _, d := range s.done {
+		if d.sent.Before(c.sent) && d.at.After(c.sent) {
+			n++
+		}
+	}
+	return n
+}
+
+// shareRefusal gives way to other clients when a refusal shows them
+// holding sessions: the API held held calls of ours, fewer than the most it
+// ever held. It reports whether it set the limit. g.mu is held.
+func (g *gate) shareRefusal(held int, now time.Time) bool {
+	l := &g.lim
+	if !g.share || l.alone == 0 || held >= l.alone {
+		return false
+	}
+	floor := (l.alone + 1) / 2
+	if g.limit <= floor {
+		return false
+	}
+	others := l.alone - held
+	cut := min((g.limit+3)/4, 2*others)
+	g.limit = max(floor, min(held, g.limit-cut))
+	// Let the others take what this frees before probing for it again.
+	l.probeNext = maxTime(l.probeNext, nextProbeTime(now.Add(cutCooldown)))
+	return true
+}
+
+// sharing reports whether other clients of the account were seen holding
+// sessions lately: then a client probes every period, to find what they
+// free (whether or not it shares: that is in its own interest). g.mu is
+// held.
+func (g *gate) sharing(now time.Time) bool {
+	return !g.lim.others.IsZero() && now.Sub(g.lim.others) < max(sharingMemory, 2*g.lim.meanRun)
+}
+
+// lockoutWait is how long a call refused with nothing else of ours in
+// flight waits before it is sent again: to the first period start at least
+// a quarter of the lockout from now, where a client holding the plan leaves
+// a session free. prev is the refusal before this one. g.mu is held.
+func (g *gate) lockoutWait(prev, now time.Time) time.Duration {
+	// A lockout lasts while its refusals come at most a backoff apart. One
+	// that ended without a success (the call's deadline, a 5xx) leaves
+	// shutOut set; timing a later one from it would start that one at the
+	// longest wait.
+	if g.shutOut.IsZero() || now.Sub(prev) > 2*shutOutWaitMax {
+		g.shutOut = now
+	}
+	g.lim.others = now
+	backoff := min(now.Sub(g.shutOut)/4, shutOutWaitMax)
+	at := gridStart(now.Add(backoff)).Add(lockoutOffset)
+	return max(at.Sub(now), time.Millisecond)
+}

@@ -1,0 +1,103 @@
+package gatesim_test
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/browser-use/browseruse-go/internal/gatesim"
+)
+
+// The tables of scripts/gatesim.sh: GATESIM_TABLE=1 go test -run Table -v.
+// Not a test of anything: the tests that assert are in the root package.
+
+func table(t *testing.T) {
+	if os.Getenv("GATESIM_TABLE") == "" {
+		t.Skip("GATESIM_TABLE=1 prints the table")
+	}
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) }
+
+func TestTable_WholePlan(t *testing.T) {
+	table(t)
+	rtts := []time.Duration{30 * time.Millisecond}
+	if s := os.Getenv("GATESIM_RTTS"); s != "" {
+		rtts = nil
+		for _, f := range strings.Split(s, ",") {
+			d, err := time.ParseDuration(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rtts = append(rtts, d)
+		}
+	}
+	fmt.Println("| plan limit | skill latency | refusal RTT | calls | batch concurrency | time vs ideal | refusals | lost | most at the server |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	for _, rtt := range rtts {
+		for _, row := range []struct {
+			limit    int
+			latency  time.Duration
+			calls, c int
+		}{
+			{10, 100 * time.Millisecond, 256, 64},
+			{50, 5 * time.Second, 100, 100},
+			{100, time.Second, 400, 100},
+			{250, 2 * time.Second, 1000, 500},
+			{1000, 2 * time.Second, 4000, 2000},
+		} {
+			p := gatesim.Plan{Limit: row.limit, Latency: row.latency, RefusalRTT: rtt, Queue: os.Getenv("GATESIM_QUEUE") != ""}
+			c := row.c
+			if os.Getenv("GATESIM_DEFAULT_CONCURRENCY") != "" {
+				c = 0 // BatchOptions' default: as many as the gate lets run
+			}
+			r := gatesim.Run(t, p, gatesim.Load{Calls: row.calls, Concurrency: c})
+			l := r.Loads[0]
+			fmt.Printf("| %d | %v | %v | %d | %d | %.2fx | %d | %d | %d |\n", row.limit, row.latency, rtt, row.calls, c,
+				r.Elapsed.Seconds()/gatesim.Ideal(p, row.calls).Seconds(), l.Refusals, l.Failed, r.Server.MaxConcurrent)
+		}
+	}
+}
+
+func TestTable_Sharing(t *testing.T) {
+	table(t)
+	fmt.Println("| scenario | measure | value |")
+	fmt.Println("| --- | --- | --- |")
+	// A batch holds the plan; from 2 s, a service makes single calls one
+	// after another.
+	{
+		p := gatesim.Plan{Limit: 10, Latency: 500 * time.Millisecond, RefusalRTT: 30 * time.Millisecond}
+		r := gatesim.Run(t, p,
+			gatesim.Load{Name: "A", Calls: 200, Concurrency: 20},
+			gatesim.Load{Name: "B", Calls: 5, Concurrency: 1, Goroutines: true, Start: 2100 * time.Millisecond})
+		a, b := r.Loads[0], r.Loads[1]
+		fmt.Printf("| plan 10, 0.5 s skills: batch A of 200, single calls of B from 2 s | B's first wait, longest wait; B's refusals; A done | %s, %s; %d; %s (%.2fx) |\n",
+			ms(b.Waits[0]), ms(b.MaxWait()), b.Refusals, ms(a.Finished), a.Finished.Seconds()/gatesim.Ideal(p, 205).Seconds())
+	}
+	for _, sc := range []struct {
+		limit          int
+		latency, start time.Duration
+		a, b           int
+	}{
+		{10, 500 * time.Millisecond, 2100 * time.Millisecond, 200, 100},
+		{50, time.Second, 3100 * time.Millisecond, 500, 100},
+	} {
+		p := gatesim.Plan{Limit: sc.limit, Latency: sc.latency, RefusalRTT: 30 * time.Millisecond}
+		r := gatesim.Run(t, p,
+			gatesim.Load{Name: "A", Calls: sc.a, Concurrency: 2 * sc.limit},
+			gatesim.Load{Name: "B", Calls: sc.b, Concurrency: 2 * sc.limit, Start: sc.start})
+		a, b := r.Loads[0], r.Loads[1]
+		third := time.Duration(-1)
+		for at := sc.start; at < r.Elapsed; at += 10 * time.Millisecond {
+			if 3*b.HeldAt(at) >= sc.limit && 3*a.HeldAt(at) >= sc.limit {
+				third = at - sc.start
+				break
+			}
+		}
+		fmt.Printf("| plan %d, %v skills: batch A of %d, batch B of %d from %v | B's first result; both hold a third after; B done; A done; all vs ideal; refusals A, B | %s; %s; %s; %s; %.2fx; %d, %d |\n",
+			sc.limit, sc.latency, sc.a, sc.b, sc.start, ms(b.FirstSession()+sc.latency), ms(third), ms(b.Finished), ms(a.Finished),
+			r.Elapsed.Seconds()/gatesim.Ideal(p, sc.a+sc.b).Seconds(), a.Refusals, b.Refusals)
+	}
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Prints the tables of issues 20 and 24 ("Running many skills" in the
+# README): each scenario played through real clients on browserusetest's
+# fake in virtual time (internal/gatesim, testing/synctest), with this
+# client as of BEFORE (default: main before the ramp) and as of the working
+# tree, side by side. Virtual time: the machine's load does not move the
+# figures; only the order in which goroutines run at one instant does, a
+# little (REPEAT=n runs each n times).
+#   RTTS=30ms,300ms   refusal round trips for the whole-plan table
+#   QUEUE=1           a fake that holds a call up to the round trip before refusing
+set -euo pipefail
+cd "$(dirname "$0")/.."
+GO=${GO:-go}
+BEFORE=${BEFORE:-43b4b4e}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+mkdir "$tmp/before"
+git archive "$BEFORE" | tar -x -C "$tmp/before"
+# The harness and the fake of the working tree drive the old client too:
+# they use only API it has.
+rm -rf "$tmp/before/internal/gatesim" "$tmp/before/browserusetest"
+mkdir -p "$tmp/before/internal"
+cp -r internal/gatesim "$tmp/before/internal/"
+cp -r browserusetest "$tmp/before/"
+
+table() { # DIR TEST PATTERN: the table's rows that match, one per line
+	local out
+	if ! out=$(cd "$1" && GATESIM_TABLE=1 GATESIM_RTTS="${RTTS:-30ms}" GATESIM_QUEUE="${QUEUE:-}" \
+		$GO test -count=1 -timeout 30m -run "^$2\$" -v ./internal/gatesim 2>&1); then
+		echo "$out" >&2
+		exit 1
+	fi
+	grep "$3" <<<"$out"
+}
+
+for _ in $(seq "${REPEAT:-1}"); do
+	echo "Whole plan (issue 20): before ($BEFORE) | after (working tree)"
+	echo "| plan limit | skill latency | refusal RTT | calls | batch concurrency | before: time vs ideal, refusals, lost | after: time vs ideal, refusals, lost, most at the server |"
+	echo "| --- | --- | --- | --- | --- | --- | --- |"
+	paste -d'\n' <(table "$tmp/before" TestTable_WholePlan '^| [0-9]') <(table . TestTable_WholePlan '^| [0-9]') |
+		awk -F' *\\| *' 'NR%2==1 {b=$7", "$8", "$9; next} {printf "| %s | %s | %s | %s | %s | %s | %s, %s, %s, %s |\n", $2,$3,$4,$5,$6, b, $7,$8,$9,$10}'
+	echo
+	echo "Sharing (issue 24): before ($BEFORE), then after (working tree)"
+	echo "| scenario | measure | value |"
+	echo "| --- | --- | --- |"
+	table "$tmp/before" TestTable_Sharing '^| plan' | sed 's/^| /| before: /'
+	table . TestTable_Sharing '^| plan' | sed 's/^| /| after: /'
+done
