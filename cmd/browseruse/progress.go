@@ -192,8 +192,13 @@ func (p *progress) shortStatus() string {
 	if t.unrecorded > 0 {
 		s += fmt.Sprintf(", %d unrecorded", t.unrecorded)
 	}
-	return s + fmt.Sprintf(", %s, %d/%d in flight, %d 429s, %d billed",
-		p.eta(), gs.InFlight, p.concurrency, gs.Refusals, t.billed)
+	// Out of --concurrency, or without one, of the learned limit ("limit").
+	of := fmt.Sprintf("%d", p.concurrency)
+	if p.concurrency <= 0 {
+		of = fmt.Sprintf("limit %d", gs.Limit)
+	}
+	return s + fmt.Sprintf(", %s, %d/%s in flight, %d 429s, %d billed",
+		p.eta(), gs.InFlight, of, gs.Refusals, t.billed)
 }
 
 // eta is the time left at the rate so far, "ETA ?" before the first line
