@@ -148,7 +148,11 @@
 // saw. [WithMaxConcurrency] sets the limit outright for those who know their
 // plan; [WithoutSlotWait] returns a 429 at once (and, past
 // WithMaxConcurrency, fails a call unsent); [Client.GateStats] reports the
-// gate. Each refusal is logged at debug level with in_flight, limit and
+// gate. Clients of one account share its plan without knowing of each
+// other: one holding its whole limit leaves a session free just after
+// each half second of the wall clock, when a shut-out client probes, and
+// gives way when refusals show others holding sessions; [WithoutSharing]
+// turns that off. Each refusal is logged at debug level with in_flight, limit and
 // refusals_so_far (this call's, this one included).
 //
 // # Running many skills

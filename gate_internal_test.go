@@ -15,10 +15,16 @@ func TestGate_ANewLockoutStartsAtTheShortestWait(t *testing.T) {
 	if wait := g.lockoutWait(now.Add(-30*time.Second), now); wait > gridPeriod {
 		t.Errorf("first wait of a new lockout %v, want at most a period (%v)", wait, gridPeriod)
 	}
-	// Within one lockout, the wait grows with it: a quarter of it.
+	// Within one lockout, the wait grows with it: a quarter of it, at
+	// most shutOutWaitMax, to an even second, where a client holding the
+	// plan with long calls leaves a session free now and then.
 	g.shutOut = now.Add(-12 * time.Second)
-	if wait := g.lockoutWait(now.Add(-2*time.Second), now); wait < 3*time.Second {
-		t.Errorf("wait %v 12 s into a lockout, want at least 3 s", wait)
+	wait := g.lockoutWait(now.Add(-2*time.Second), now)
+	if wait < 2*time.Second || wait > 4*time.Second {
+		t.Errorf("wait %v 12 s into a lockout, want 2 s to 4 s", wait)
+	}
+	if off := time.Duration(now.Add(wait).UnixNano() % int64(2*time.Second)); off != lockoutOffset {
+		t.Errorf("probes %v past an even second, want %v", off, lockoutOffset)
 	}
 }
 

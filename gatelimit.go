@@ -202,7 +202,9 @@ func (g *gate) advance(now time.Time) {
 		// probe then would find it.
 		l.probeNext = nextProbeTime(now)
 	}
-	full := len(g.waiters) > 0 && g.inFlight >= g.limit-g.shr.held
+	// Full, with a backlog worth a session more: near a batch's end a
+	// refused probe would only hold its call back.
+	full := len(g.waiters) > max(0, g.limit/8-1) && g.inFlight >= g.limit-g.shr.held
 	l.probeOpen = !l.ramping && l.learned && l.probe == nil && full && g.probeDue(now) &&
 		!now.Before(g.probeAt(now)) && (g.ceiling == 0 || g.limit < g.ceiling)
 	g.shr.advance(g, now)
@@ -313,6 +315,12 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) {
 		if !g.sharing(now) {
 			l.alone = max(l.alone, strict)
 		}
+	}
+	if c.probe {
+		// A probe went past the limit: its refusal says the limit is
+		// right, not that it is too high (a count off by a call sent at
+		// the same instant would shrink it for good).
+		return
 	}
 	g.limit = min(g.limit, max(1, held))
 }

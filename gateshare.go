@@ -42,9 +42,15 @@ const (
 	// A call shut out (refused with nothing else of this client in flight)
 	// waits for the first period start at least a quarter of the time it
 	// has been shut out so far from now, at most shutOutWaitMax: about six
-	// refusals in a 3 s lockout, and one every 4 s in a long one.
-	shutOutWaitMax = 4 * time.Second
+	// refusals in a 3 s lockout, and one every 2 s in a long one; a client
+	// holding the plan leaves a session free longer than that when its calls
+	// end seldom (sparseHold), so a shut-out call finds it.
+	shutOutWaitMax = 2 * time.Second
 	minYieldLimit  = 10 // below it, a client yields only every minYieldLimit/limit periods
+	// sparseEvery is how often at most a client whose calls end seldom
+	// leaves a session free until the next even second: a sixth of one
+	// session's time at most.
+	sparseEvery = 4 * time.Second
 	// cutCooldown is how long a client that gave way does not probe, so
 	// that the sessions it frees go to the others.
 	cutCooldown = time.Millisecond
@@ -60,8 +66,10 @@ type shareState struct {
 	until time.Time // when the session left free is taken back
 	from  time.Time // the next session freed from then is left free; zero: none due
 	gap   time.Time // the period start that session serves
-	lead  time.Duration
-	done  []doneCall
+	// sparse is when a session was last left free for calls that end
+	// seldom.
+	sparse time.Time
+	done   []doneCall
 }
 
 // doneCall is a call of ours answered recently, for heldBefore: the API
@@ -115,16 +123,27 @@ func (s *shareState) completed(g *gate, c *ticket, now time.Time) {
 	}
 	until := s.gap.Add(gapWindow)
 	if !now.Before(until) {
-		if s.lead < maxLead {
+		seldom := g.lim.meanRun >= maxLead*time.Duration(max(g.inFlight, 1))/2
+		if !seldom || now.Sub(s.sparse) < sparseEvery {
 			// Calls end often enough: one will for the next period.
 			s.from = time.Time{}
 			return
 		}
-		// They end seldom (long skills): leave this one free until the
-		// next period, or there may be no gap for a long time.
-		until = gridStart(now).Add(gapWindow)
+		// They end seldom (long skills): now and then, leave this one free
+		// until the next period at which every shut-out client probes,
+		// however long it has been shut out (lockoutWait), or there may be
+		// no gap for a long time.
+		until = strideStart(now, shutOutWaitMax).Add(gapWindow)
+		s.sparse = now
 	}
 	s.held, s.until, s.from = 1, until, time.Time{}
+}
+
+// strideStart is the first period start at or after t that is a multiple
+// of stride (a multiple of gridPeriod).
+func strideStart(t time.Time, stride time.Duration) time.Time {
+	n, p := t.UnixNano(), int64(stride)
+	return time.Unix(0, (n+p-1)/p*p).In(t.Location())
 }
 
 // advance takes back a session left free once its window has passed, and
@@ -147,7 +166,7 @@ func (s *shareState) advance(g *gate, now time.Time) {
 			// Early enough that one of our calls likely ends in time.
 			lead = min(lead, 2*g.lim.meanRun/time.Duration(max(g.inFlight, 1)))
 		}
-		s.from, s.lead = s.gap.Add(-lead), lead
+		s.from = s.gap.Add(-lead)
 	}
 	s.prune(now, g.lim.confirm())
 }
@@ -165,11 +184,12 @@ func (s *shareState) prune(now time.Time, keep time.Duration) {
 	s.done = append(s.done[:0], s.done[i:]...) // keeps the capacity: no allocation per call
 }
 
-// doneSince counts calls sent before c and answered after c was sent.
+// doneSince counts calls sent before c and answered when or after c was
+// sent: the API may still have held them when c came.
 func (s *shareState) doneSince(c *ticket) int {
 	n := 0
 	for _, d := range s.done {
-		if d.sent.Before(c.sent) && d.at.After(c.sent) {
+		if d.sent.Before(c.sent) && !d.at.Before(c.sent) {
 			n++
 		}
 	}
@@ -218,6 +238,13 @@ func (g *gate) lockoutWait(prev, now time.Time) time.Duration {
 	}
 	g.lim.others = now
 	backoff := min(now.Sub(g.shutOut)/4, shutOutWaitMax)
-	at := gridStart(now.Add(backoff)).Add(lockoutOffset)
+	// At period starts, fewer of them as the lockout goes on: every one,
+	// then whole seconds, then even ones, where a client holding the plan
+	// whose calls end seldom leaves a session free (completed).
+	stride := gridPeriod
+	for stride*2 <= backoff {
+		stride *= 2
+	}
+	at := strideStart(now.Add(backoff), stride).Add(lockoutOffset)
 	return max(at.Sub(now), time.Millisecond)
 }

@@ -40,6 +40,7 @@ type settings struct {
 	maxConcurrent int
 	maxSlotWait   time.Duration
 	noSlotWait    bool
+	noSharing     bool
 	unmarshal     func([]byte, any) error
 	observer      *Observer
 }
@@ -171,6 +172,20 @@ func WithMaxSlotWait(d time.Duration) Option {
 func WithoutSlotWait() Option {
 	return func(s *settings) error {
 		s.noSlotWait = true
+		return nil
+	}
+}
+
+// WithoutSharing makes the client keep every session of the account's
+// plan it can get. By default a client holding its whole limit with calls
+// waiting leaves a session free for a moment twice a second, so that
+// another client of the account (a service beside a batch) is not shut out,
+// and gives way when refusals show others holding sessions (see the package
+// documentation, "Concurrency limit"). For a batch that must have the whole
+// plan, and knows nothing else needs it.
+func WithoutSharing() Option {
+	return func(s *settings) error {
+		s.noSharing = true
 		return nil
 	}
 }

@@ -3,6 +3,7 @@ package browserusetest
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"sync"
@@ -41,6 +42,7 @@ const (
 type limits struct {
 	limit   int // 0: none
 	latency time.Duration
+	jitter  time.Duration // SetLatencyJitter
 	refusal time.Duration // SetRefusalLatency
 	queue   bool          // SetRefusalQueue
 	credits int           // < 0: unlimited
@@ -74,6 +76,16 @@ func (s *Server) SetLatency(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lim.latency = d
+}
+
+// SetLatencyJitter makes each admitted call take up to d more than
+// SetLatency's, uniformly at random, as skills on real sites do: a batch's
+// calls then end spread out rather than all at once. 0, the default, adds
+// nothing.
+func (s *Server) SetLatencyJitter(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lim.jitter = max(d, 0)
 }
 
 // SetRefusalLatency makes a call refused for the concurrency limit get its
@@ -170,7 +182,11 @@ func (s *Server) admit(ctx context.Context) (refusal int, latency time.Duration,
 	}
 	l.stats.Executions++
 	l.stats.MaxConcurrent = max(l.stats.MaxConcurrent, l.active+l.held)
-	return 0, l.latency, func() {
+	latency = l.latency
+	if l.jitter > 0 {
+		latency += rand.N(l.jitter)
+	}
+	return 0, latency, func() {
 		s.mu.Lock()
 		l.active--
 		s.handOff()

@@ -430,6 +430,7 @@ func TestBatch_UsageErrorsExit2(t *testing.T) {
 		{[]string{"--out", out}, "--out needs --batch"},
 		{[]string{"--concurrency", "4"}, "--concurrency needs --batch"},
 		{[]string{"--concurrency", "0"}, "--concurrency needs --batch"}, // the default, but given
+		{[]string{"--no-share"}, "--no-share needs --batch"},
 		{[]string{"--batch", in, "--concurrency", "-1"}, "--concurrency -1: want at least 1"},
 		{[]string{"--batch", filepath.Join(t.TempDir(), "missing")}, "--batch"},
 		{[]string{"--batch", in, "--out", os.DevNull}, "not a regular file"},

@@ -101,6 +101,7 @@ type runOptions struct {
 	batch       string
 	out         string
 	concurrency int
+	noShare     bool
 }
 
 func (f *executeFlags) register(fs *pflag.FlagSet) {
@@ -121,6 +122,7 @@ func (f *executeFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.batch, "batch", "", "run the skill once per line of `FILE` (- for stdin), each line a JSON\nobject of parameters; records go to stdout, or to --out")
 	fs.StringVar(&f.out, "out", "", "with --batch: append the records to `FILE`; rerunning with the\nsame FILE skips the lines already ok in it")
 	fs.IntVar(&f.concurrency, "concurrency", 0, "with --batch: run at most `N` calls at once (by default as many as\nthe account's plan allows: the client learns it from the API's 429s)")
+	fs.BoolVar(&f.noShare, "no-share", false, "with --batch: keep every session of the plan the batch can get, leaving\nnone free for the account's other clients (default: share)")
 }
 
 // executeArgs is a checked skills execute command line.
@@ -195,7 +197,7 @@ func (f *executeFlags) resolve(ctx context.Context, args []string, stdin io.Read
 // not mixed in: their parameters would apply to every line.
 func (f *executeFlags) checkBatch() error {
 	if f.batch == "" {
-		for _, name := range []string{"out", "concurrency"} {
+		for _, name := range []string{"out", "concurrency", "no-share"} {
 			if f.changed(name) {
 				return fmt.Errorf("--%s needs --batch FILE", name)
 			}
@@ -318,6 +320,9 @@ func (c *cli) newClient(a *executeArgs) (client *browseruse.Client, closeFn func
 	}
 	if a.tel != nil {
 		opts = append(opts, a.tel.option)
+	}
+	if a.noShare {
+		opts = append(opts, browseruse.WithoutSharing())
 	}
 	closeFn = func() {}
 	if a.fake {

@@ -28,6 +28,7 @@ import (
 type Plan struct {
 	Limit      int
 	Latency    time.Duration // a skill's
+	Jitter     time.Duration // up to this much more, at random
 	RefusalRTT time.Duration // a 429's round trip
 	Queue      bool          // the server holds a call up to RefusalRTT for a session before refusing it
 	Hold       int           // sessions held elsewhere from the start
@@ -68,7 +69,8 @@ type LoadResult struct {
 	Requests  int
 	Sessions  []Session // in order of admission
 	// Waits are each successful call's time from being made (dispatched,
-	// in a batch) to getting its session, in the order they ended.
+	// in a batch) to getting its session, in the order they ended: exact
+	// for a load of one goroutine, and with no Plan.Jitter.
 	Waits     []time.Duration
 	Finished  time.Duration
 	GateLimit int // the client's GateStats().Limit at the end
@@ -90,6 +92,7 @@ func Run(t testing.TB, p Plan, loads ...Load) Result {
 	defer srv.Close()
 	srv.SetConcurrencyLimit(p.Limit)
 	srv.SetLatency(p.Latency)
+	srv.SetLatencyJitter(p.Jitter)
 	srv.SetRefusalLatency(p.RefusalRTT)
 	srv.SetRefusalQueue(p.Queue)
 	res := Result{Plan: p, Loads: make([]LoadResult, len(loads))}
@@ -128,7 +131,9 @@ func Run(t testing.TB, p Plan, loads ...Load) Result {
 type counter struct {
 	next     http.RoundTripper
 	latency  time.Duration
+	queue    bool
 	start    time.Time
+	lastFrom time.Duration // the last admitted call's admission
 	mu       sync.Mutex
 	refusals []time.Duration
 	requests int
@@ -136,6 +141,7 @@ type counter struct {
 }
 
 func (c *counter) RoundTrip(r *http.Request) (*http.Response, error) {
+	sent := time.Since(c.start)
 	resp, err := c.next.RoundTrip(r)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -145,8 +151,14 @@ func (c *counter) RoundTrip(r *http.Request) (*http.Response, error) {
 		case http.StatusTooManyRequests:
 			c.refusals = append(c.refusals, time.Since(c.start))
 		case http.StatusOK:
-			to := time.Since(c.start)
-			c.sessions = append(c.sessions, Session{From: to - c.latency, To: to})
+			// The in-process fake admits a call as it arrives, unless it
+			// queues it (Plan.Queue): then it ran for the latency.
+			to, from := time.Since(c.start), sent
+			if c.queue {
+				from = to - c.latency
+			}
+			c.sessions = append(c.sessions, Session{From: from, To: to})
+			c.lastFrom = from
 		}
 	}
 	return resp, err
@@ -154,7 +166,7 @@ func (c *counter) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func play(t *testing.T, srv *browserusetest.Server, p Plan, l Load, start time.Time) LoadResult {
 	time.Sleep(l.Start)
-	ct := &counter{next: srv.InProcess(), latency: p.Latency, start: start}
+	ct := &counter{next: srv.InProcess(), latency: p.Latency, queue: p.Queue, start: start}
 	opts := append([]browseruse.Option{browseruse.WithHTTPClient(&http.Client{Transport: ct})}, l.Options...)
 	c, err := srv.Client(opts...)
 	if err != nil {
@@ -201,11 +213,15 @@ func play(t *testing.T, srv *browserusetest.Server, p Plan, l Load, start time.T
 			wg.Go(func() {
 				for next.Add(1) <= int64(l.Calls) {
 					ctx, cancel := context.WithTimeout(context.Background(), timeout)
-					t0 := time.Now()
+					t0 := time.Since(start)
 					if _, err := c.ExecuteSkill(ctx, skill, browseruse.ExecuteSkillRequest{}); err != nil {
 						fail(err)
+					} else if l.Concurrency == 1 {
+						ct.mu.Lock()
+						waited(ct.lastFrom - t0 + p.Latency) // exact: one call at a time
+						ct.mu.Unlock()
 					} else {
-						waited(time.Since(t0))
+						waited(time.Since(start) - t0)
 					}
 					cancel()
 				}
@@ -236,9 +252,11 @@ func play(t *testing.T, srv *browserusetest.Server, p Plan, l Load, start time.T
 }
 
 // Ideal is the time calls take on plan with every session busy from the
-// start: ceil(calls / limit) skills one after another.
+// start: ceil(calls / limit) skills one after another, of the mean
+// latency. With Jitter that is a little short of what the luckiest
+// packing reaches, so ratios to it are a little high.
 func Ideal(p Plan, calls int) time.Duration {
-	return time.Duration((calls+p.Limit-1)/p.Limit) * p.Latency
+	return time.Duration((calls+p.Limit-1)/p.Limit) * (p.Latency + p.Jitter/2)
 }
 
 // HeldAt is how many sessions the load held at virtual time at.

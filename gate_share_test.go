@@ -1,0 +1,124 @@
+package browseruse_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/browser-use/browseruse-go"
+	"github.com/browser-use/browseruse-go/internal/gatesim"
+)
+
+// The account's plan is shared by every client of it (gateshare.go). These
+// play a batch and another client on one fake in virtual time, skills
+// taking their latency plus up to a fifth more at random, as real sites do.
+
+func sharedPlan(limit int, latency time.Duration) gatesim.Plan {
+	return gatesim.Plan{Limit: limit, Latency: latency, Jitter: latency / 5, RefusalRTT: refusalRTT}
+}
+
+// A single call of another client, while a batch keeps the plan full, gets
+// a session within twice a skill's duration and half a second. Before, it
+// waited until the batch ended (or WithMaxSlotWait, ten minutes).
+func TestGate_ASingleCallBesideABatchGetsASession(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		limit   int
+		latency time.Duration
+	}{
+		{10, 5 * time.Second}, {10, time.Minute},
+		{50, 500 * time.Millisecond}, {50, 5 * time.Second}, {50, time.Minute},
+		{250, 500 * time.Millisecond}, {250, time.Minute},
+	} {
+		t.Run(fmt.Sprintf("%d/%v", tt.limit, tt.latency), func(t *testing.T) {
+			t.Parallel()
+			p := sharedPlan(tt.limit, tt.latency)
+			r := gatesim.Run(t, p,
+				gatesim.Load{Name: "batch", Calls: 12 * tt.limit, Concurrency: 2 * tt.limit},
+				gatesim.Load{Name: "service", Calls: 3, Concurrency: 1, Goroutines: true, Start: 3*tt.latency + 137*time.Millisecond})
+			batch, service := r.Loads[0], r.Loads[1]
+			if batch.Failed+service.Failed > 0 || r.Server.MaxConcurrent > tt.limit {
+				t.Fatalf("%d and %d failed (%v %v), %d at once", batch.Failed, service.Failed, batch.FirstErr, service.FirstErr, r.Server.MaxConcurrent)
+			}
+			if bound := 2*tt.latency + 500*time.Millisecond; service.MaxWait() > bound {
+				t.Errorf("the service's calls waited %v for a session, want at most %v", service.Waits, bound)
+			}
+		})
+	}
+}
+
+// Two batches on one plan: the second gets at least a third of the plan
+// within a few skill durations of its start, the shorter ends first, and
+// all the work ends within 1.15x of the ideal for the total. Before, the
+// second ran only on what the first left at its end.
+func TestGate_TwoBatchesShareThePlan(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		limit   int
+		latency time.Duration
+	}{
+		{10, 5 * time.Second}, {50, 5 * time.Second}, {50, time.Minute}, {250, 5 * time.Second},
+	} {
+		t.Run(fmt.Sprintf("%d/%v", tt.limit, tt.latency), func(t *testing.T) {
+			t.Parallel()
+			p := sharedPlan(tt.limit, tt.latency)
+			start := 3*tt.latency + 137*time.Millisecond
+			r := gatesim.Run(t, p,
+				gatesim.Load{Name: "A", Calls: 10 * tt.limit},
+				gatesim.Load{Name: "B", Calls: 2 * tt.limit, Start: start})
+			a, b := r.Loads[0], r.Loads[1]
+			if a.Failed+b.Failed > 0 || r.Server.MaxConcurrent > tt.limit {
+				t.Fatalf("%d and %d failed (%v %v), %d at once", a.Failed, b.Failed, a.FirstErr, b.FirstErr, r.Server.MaxConcurrent)
+			}
+			third := time.Duration(-1)
+			for at := start; at < r.Elapsed; at += 10 * time.Millisecond {
+				if 3*b.HeldAt(at) >= tt.limit && 3*a.HeldAt(at) >= tt.limit {
+					third = at - start
+					break
+				}
+			}
+			if third < 0 || third > 3*tt.latency {
+				t.Errorf("each held a third of the plan %v after B started (-1: never), want within 3 skill durations", third)
+			}
+			if b.Finished > a.Finished {
+				t.Errorf("B (%d calls) ended at %v, after A (%d more) at %v", 2*tt.limit, b.Finished, 8*tt.limit, a.Finished)
+			}
+			if ratio := r.Elapsed.Seconds() / gatesim.Ideal(p, 12*tt.limit).Seconds(); ratio > 1.15 {
+				t.Errorf("all ended at %v, %.2fx the ideal for the total", r.Elapsed, ratio)
+			}
+		})
+	}
+}
+
+// Alone, a client pays little for leaving room: at most 5% of a batch's
+// time on plans of 50 or more.
+func TestGate_SharingCostsALoneBatchLittle(t *testing.T) {
+	t.Parallel()
+	for _, latency := range []time.Duration{500 * time.Millisecond, 5 * time.Second} {
+		t.Run(latency.String(), func(t *testing.T) {
+			t.Parallel()
+			p := sharedPlan(50, latency)
+			shared := gatesim.Run(t, p, gatesim.Load{Calls: 500})
+			whole := gatesim.Run(t, p, gatesim.Load{Calls: 500, Options: []browseruse.Option{browseruse.WithoutSharing()}})
+			if ratio := shared.Elapsed.Seconds() / whole.Elapsed.Seconds(); ratio > 1.05 {
+				t.Errorf("sharing took %v, without %v: %.3fx", shared.Elapsed, whole.Elapsed, ratio)
+			}
+			if shared.Loads[0].Refusals > 500/8 {
+				t.Errorf("%d refusals alone for 500 calls", shared.Loads[0].Refusals)
+			}
+		})
+	}
+}
+
+// WithoutSharing keeps what the client can get: a service beside it waits
+// until the batch's calls thin out at its end.
+func TestGate_WithoutSharingKeepsThePlan(t *testing.T) {
+	t.Parallel()
+	p := sharedPlan(10, 5*time.Second)
+	r := gatesim.Run(t, p,
+		gatesim.Load{Name: "batch", Calls: 60, Options: []browseruse.Option{browseruse.WithoutSharing()}},
+		gatesim.Load{Name: "service", Calls: 1, Concurrency: 1, Goroutines: true, Start: 5137 * time.Millisecond})
+	if w := r.Loads[1].MaxWait(); w < 20*time.Second {
+		t.Errorf("the service got a session after %v beside a batch WithoutSharing, want it kept out for most of the batch", w)
+	}
+}
