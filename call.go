@@ -128,7 +128,7 @@ func (c *call) refusedByGate(o *outcome) bool {
 
 // apiError is the error for o's answer.
 func (c *call) apiError(o *outcome) *APIError {
-	e := c.p.newAPIError(o.resp, o.body, c.op)
+	e := newAPIError(o.resp, o.body, c.op)
 	e.Attempts = c.attempts
 	return e
 }

@@ -78,7 +78,7 @@ func FuzzSkillResponse(f *testing.F) {
 		status = 100 + (status%500+500)%500
 		resp, body := fuzzResponse(p, status, contentType, body)
 		if status < 200 || status > 299 {
-			e := p.newAPIError(resp, body, op)
+			e := newAPIError(resp, body, op)
 			checkAPIError(t, e, status)
 			for _, shown := range []string{e.Error(), fmt.Sprintf("%+v", e), fmt.Sprintf("%#v", e), e.Detail, e.Body, e.RequestID} {
 				if showsFuzzKey(shown) {

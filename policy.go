@@ -138,9 +138,3 @@ func (p *policy) redactResponse(resp *http.Response, body []byte) []byte {
 
 // redactError is [redactError] with the client's key.
 func (p *policy) redactError(err error) error { return redactError(string(p.key), err) }
-
-// newAPIError is the package's newAPIError, for the policy's responses,
-// which [policy.redactResponse] has already cleared of the key.
-func (p *policy) newAPIError(resp *http.Response, body []byte, op *operation) *APIError {
-	return newAPIError(resp, body, op)
-}

@@ -88,7 +88,7 @@ func (p *policy) checkSuccess(s sent, parseJSON bool) error {
 // rejected is the error for a 2xx response that is not the documented
 // success: it keeps the status and says what was wrong.
 func (p *policy) rejected(s sent, problem error) *APIError {
-	e := p.newAPIError(s.resp, s.body, s.op)
+	e := newAPIError(s.resp, s.body, s.op)
 	e.Attempts, e.Err = s.attempts, problem
 	return e
 }

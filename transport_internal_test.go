@@ -153,7 +153,7 @@ func TestRedactKey(t *testing.T) {
 	if want := `{"detail":"bad key [redacted]","x":"[redacted]","y":"a\n[redacted]"}`; string(body) != want {
 		t.Errorf("body = %s, want %s", body, want)
 	}
-	e := p.newAPIError(resp, body, nil)
+	e := newAPIError(resp, body, nil)
 	if e.Detail != "bad key [redacted]" || e.RequestID != "[redacted]" || resp.Status != "401 [redacted]" {
 		t.Errorf("Detail, RequestID, Status = %q, %q, %q; want the key redacted", e.Detail, e.RequestID, resp.Status)
 	}
