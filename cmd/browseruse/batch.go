@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net/http"
 	"os"
 	"os/signal"
@@ -80,17 +81,12 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 	defer closeClient()
 
 	b := &batchRun{c: c, a: a, out: c.stdout, stop: make(chan struct{})}
-	done := okRuns{}
-	if a.out != "" {
-		f, ok, torn, err := openOut(a.out, a.batch, c.stdin, b.key())
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if torn > 0 {
-			fmt.Fprintf(c.stderr, "browseruse: --out %s: cut a partial last record (%d bytes), left by an interrupted or failed write; that line runs again\n", a.out, torn)
-		}
-		b.f, b.out, done = f, f, ok
+	done, err := b.openOut()
+	if err != nil {
+		return err
+	}
+	if b.f != nil {
+		defer b.f.Close()
 	}
 
 	// The calls get a context of their own, which only a second signal
@@ -117,48 +113,9 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 			b.halt() // as a failed write does: calls waiting for a slot are not sent
 		}
 	})
-	requests := func(yield func(browseruse.ExecuteSkillRequest) bool) {
-		for {
-			l, ok := in.next(runCtx, b.stop)
-			if !ok {
-				return
-			}
-			if l.bad != "" {
-				// Never sent: the failure is the input's, and it is
-				// recorded every run until the line is fixed.
-				b.record(record{Line: l.n, InputSha256: l.hash, Error: l.bad}, false)
-				continue
-			}
-			if !yield(browseruse.ExecuteSkillRequest{Parameters: l.params, SessionID: a.req.SessionID}) {
-				return
-			}
-		}
-	}
 	opts := browseruse.BatchOptions{Concurrency: a.concurrency, Stop: b.stop, CallTimeout: a.timeout}
-	for r := range client.ExecuteSkillBatch(runCtx, a.skillID, requests, opts) {
-		l := in.job(r.Index)
-		var notAttempted *browseruse.NotAttemptedError
-		if errors.As(r.Err, &notAttempted) {
-			continue // left unrecorded, so that a rerun sends it
-		}
-		if r.Err != nil && errors.Is(r.Err, context.Canceled) && b.abandoning() {
-			b.abandoned++
-			continue
-		}
-		rec := recordFor(l, r)
-		if a.timeout > 0 && errors.Is(r.Err, context.DeadlineExceeded) {
-			rec.Error = fmt.Sprintf("no answer within --timeout %v: %s", a.timeout, rec.Error)
-		}
-		b.ran++
-		if browseruse.StopsBatch(r.Err) && b.stopErr == nil {
-			b.stopErr, b.stopLine = r.Err, l.n
-			// The batch sends nothing more: no need to wait for more
-			// input either.
-			b.halt()
-		}
-		// Counted once on disk: a result without its record runs again on
-		// resume, so the summary must not call it done.
-		b.record(rec, ranSkill(r))
+	for r := range client.ExecuteSkillBatch(runCtx, a.skillID, b.requests(runCtx, in), opts) {
+		b.take(in.job(r.Index), r)
 		prog.update()
 	}
 	// Stopped, the batch does not take the lines left: count them here,
@@ -170,6 +127,72 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 	prog.stop(b.notRun > 0 || b.abandoned > 0 || b.inputLeft)
 	b.elapsed, b.refusals = time.Since(prog.start).Round(10*time.Millisecond), client.GateStats().Refusals
 	return b.finish()
+}
+
+// openOut opens --out, if given, for the batch's records, and returns the
+// lines it already holds an ok record of.
+func (b *batchRun) openOut() (okRuns, error) {
+	if b.a.out == "" {
+		return okRuns{}, nil
+	}
+	f, done, torn, err := openOut(b.a.out, b.a.batch, b.c.stdin, b.key())
+	if err != nil {
+		return nil, err
+	}
+	if torn > 0 {
+		fmt.Fprintf(b.c.stderr, "browseruse: --out %s: cut a partial last record (%d bytes), left by an interrupted or failed write; that line runs again\n", b.a.out, torn)
+	}
+	b.f, b.out = f, f
+	return done, nil
+}
+
+// requests reads the input's lines as the batch asks for them: a bad line
+// is recorded as it comes, never sent.
+func (b *batchRun) requests(ctx context.Context, in *batchReader) iter.Seq[browseruse.ExecuteSkillRequest] {
+	return func(yield func(browseruse.ExecuteSkillRequest) bool) {
+		for {
+			l, ok := in.next(ctx, b.stop)
+			if !ok {
+				return
+			}
+			if l.bad != "" {
+				// Never sent: the failure is the input's, and it is
+				// recorded every run until the line is fixed.
+				b.record(record{Line: l.n, InputSha256: l.hash, Error: l.bad}, false)
+				continue
+			}
+			if !yield(browseruse.ExecuteSkillRequest{Parameters: l.params, SessionID: b.a.req.SessionID}) {
+				return
+			}
+		}
+	}
+}
+
+// take records the result r of input line l, and stops the batch on an
+// error that must stop it.
+func (b *batchRun) take(l inputLine, r browseruse.BatchResult) {
+	var notAttempted *browseruse.NotAttemptedError
+	if errors.As(r.Err, &notAttempted) {
+		return // left unrecorded, so that a rerun sends it
+	}
+	if r.Err != nil && errors.Is(r.Err, context.Canceled) && b.abandoning() {
+		b.abandoned++
+		return
+	}
+	rec := recordFor(l, r)
+	if b.a.timeout > 0 && errors.Is(r.Err, context.DeadlineExceeded) {
+		rec.Error = fmt.Sprintf("no answer within --timeout %v: %s", b.a.timeout, rec.Error)
+	}
+	b.ran++
+	if browseruse.StopsBatch(r.Err) && b.stopErr == nil {
+		b.stopErr, b.stopLine = r.Err, l.n
+		// The batch sends nothing more: no need to wait for more input
+		// either.
+		b.halt()
+	}
+	// Counted once on disk: a result without its record runs again on
+	// resume, so the summary must not call it done.
+	b.record(rec, ranSkill(r))
 }
 
 // record writes rec and counts it, billed when the API ran the skill for
