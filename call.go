@@ -193,6 +193,11 @@ func (c *call) failed(o *outcome) (time.Duration, error) {
 		f.err = o.err
 		if c.ctx.Err() != nil {
 			c.log(o, f.err, -1)
+			if c.slot.refusals > 0 {
+				// Shut out until the context ended, wherever its end fell:
+				// the same error as in a wait or a backoff.
+				return -1, withAttempts(c.slot.err(c.ctx.Err()), c.attempts)
+			}
 			return -1, withAttempts(fmt.Errorf("browseruse: %s: %w", c.name(), c.ctx.Err()), c.attempts)
 		}
 		final = withAttempts(fmt.Errorf("browseruse: %s: %w", c.name(), f.err), c.attempts)

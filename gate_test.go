@@ -3,6 +3,7 @@ package browseruse_test
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -461,5 +462,36 @@ func TestGate_ARetryAfterLongerThanMaxRetryWaitIsWaitedInTheGate(t *testing.T) {
 	}
 	if n := len(srv.Requests()); n != 2 {
 		t.Errorf("server saw %d requests, want the refused one and its resend", n)
+	}
+}
+
+// A call the API refused and whose deadline then falls while a later
+// attempt is on the wire was still shut out: its error says so, as it does
+// when the deadline falls in a backoff, so that errors.Is(err,
+// ErrTooManyRequests) does not depend on the instant the deadline lands.
+func TestGate_DeadlineDuringAnAttemptAfterARefusalIsStillARefusal(t *testing.T) {
+	t.Parallel()
+	srv := newRawServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if n == 1 {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusTooManyRequests)
+			io.WriteString(w, `{"detail":"Too many concurrent active sessions"}`)
+			return
+		}
+		<-r.Context().Done() // the next attempt hangs until the client gives up
+	})
+	c := client(t, srv.URL, srv.Client(), fastRetries)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
+	defer cancel()
+	_, err := execute(ctx, c, nil)
+	if n := len(srv.requests()); n != 2 {
+		t.Fatalf("server saw %d requests, want the refused one and the one the deadline cut", n)
+	}
+	if !errors.Is(err, browseruse.ErrTooManyRequests) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want ErrTooManyRequests and the deadline", err)
+	}
+	var apiErr *browseruse.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("err = %v, want the 429 inside", err)
 	}
 }

@@ -191,7 +191,11 @@ func (s *slot) sleep(ctx context.Context, d time.Duration) error {
 }
 
 func (s *slot) err(cause error) error {
-	return &slotError{op: s.op.String(), waited: s.g.clock.Since(s.start), refusals: s.refusals, max: s.max, last: s.last, cause: cause}
+	var waited time.Duration
+	if !s.start.IsZero() { // a refused call may have found a slot free at once
+		waited = s.g.clock.Since(s.start)
+	}
+	return &slotError{op: s.op.String(), waited: waited, refusals: s.refusals, max: s.max, last: s.last, cause: cause}
 }
 
 // slotError ends a call that never got a slot. It matches
