@@ -103,10 +103,7 @@ func (g *gate) room() int {
 	if g.lim.probeOpen && !g.lim.probing() {
 		n++
 	}
-	if g.ceiling > 0 {
-		n = min(n, g.ceiling)
-	}
-	return n
+	return min(n, g.top())
 }
 
 // send starts an attempt on a slot just taken. g.mu is held.

@@ -157,3 +157,34 @@ func TestGate_ASlowRefusalOvershootsOnceByABoundedAmount(t *testing.T) {
 		})
 	}
 }
+
+// Calls that are never refused (an account without a limit, or answers
+// that come before the ramp sees them held) do not let the gate grow past
+// the largest plan the API sells: before, a batch with the default
+// concurrency doubled its limit without end and opened thousands of
+// connections, until the machine ran out of file descriptors.
+func TestGate_NeverGrowsPastTheLargestPlan(t *testing.T) {
+	t.Parallel()
+	for _, goroutines := range []bool{false, true} {
+		t.Run(fmt.Sprintf("goroutines=%v", goroutines), func(t *testing.T) {
+			t.Parallel()
+			const calls = 3000
+			p := gatesim.Plan{Limit: 0, Latency: time.Second, RefusalRTT: refusalRTT}
+			load := gatesim.Load{Calls: calls, Goroutines: goroutines}
+			if goroutines {
+				load.Concurrency = calls
+			}
+			r := gatesim.Run(t, p, load)
+			l := r.Loads[0]
+			if l.Failed > 0 || r.Server.Executions != calls {
+				t.Fatalf("%d failed (%v), %d executions of %d calls", l.Failed, l.FirstErr, r.Server.Executions, calls)
+			}
+			if r.Server.MaxConcurrent > 1000 || l.GateLimit > 1000 {
+				t.Errorf("%d at once at the server, learned limit %d: want at most 1,000, the largest plan", r.Server.MaxConcurrent, l.GateLimit)
+			}
+			if r.Server.MaxConcurrent < 1000 {
+				t.Errorf("%d at once at the server: want the largest plan's 1,000 reached", r.Server.MaxConcurrent)
+			}
+		})
+	}
+}

@@ -39,7 +39,8 @@ import (
 //     gateshare.go.
 
 const (
-	initialLimit = 10 // the smallest plan
+	initialLimit = 10   // the smallest plan
+	largestPlan  = 1000 // the largest: the gate's limit without WithMaxConcurrency
 	// rampDoubling is how fast the gate grows before any refusal: fast enough
 	// to fill a 1,000-session plan within a few tenths of a 2 s skill's
 	// batch, slow enough that at a 30 ms refusal round trip the one overshoot
@@ -142,11 +143,18 @@ func (g *gate) rampFrom(base int, inc float64, now time.Time) {
 	g.limit = g.capped(base + int(inc))
 }
 
-func (g *gate) capped(n int) int {
+func (g *gate) capped(n int) int { return min(max(n, 1), g.top()) }
+
+// top is the most the gate lets run at once: WithMaxConcurrency, else the
+// largest plan the API sells. Without it, calls that end before the ramp
+// can see them held (instant skills, quick 4xx answers, slow dials) would
+// let the limit double past any plan, and a batch open thousands of
+// connections.
+func (g *gate) top() int {
 	if g.ceiling > 0 {
-		return min(n, g.ceiling)
+		return g.ceiling
 	}
-	return max(n, 1)
+	return largestPlan
 }
 
 // admit counts c as holding a session: it succeeded, or went unrefused for
@@ -190,7 +198,7 @@ func (g *gate) advance(now time.Time) {
 	}
 	l := &g.lim
 	if l.ramping {
-		if len(g.waiters) > 0 && (g.ceiling == 0 || g.limit < g.ceiling) {
+		if len(g.waiters) > 0 && g.limit < g.top() {
 			l.inc = min(l.inc*math.Exp2(float64(now.Sub(l.rampAt))/float64(confirm)), 1e9)
 			g.limit = max(g.limit, g.capped(l.base+int(min(l.inc, float64(maxLimit/2)))))
 		}
@@ -206,7 +214,7 @@ func (g *gate) advance(now time.Time) {
 	// refused probe would only hold its call back.
 	full := len(g.waiters) > max(0, g.limit/8-1) && g.inFlight >= g.limit-g.shr.held
 	l.probeOpen = !l.ramping && l.learned && l.probe == nil && full && g.probeDue(now) &&
-		!now.Before(g.probeAt(now)) && (g.ceiling == 0 || g.limit < g.ceiling)
+		!now.Before(g.probeAt(now)) && g.limit < g.top()
 	g.shr.advance(g, now)
 }
 
@@ -228,7 +236,7 @@ func (g *gate) nextStep(now time.Time) (time.Time, bool) {
 	l := &g.lim
 	if len(g.waiters) > 0 {
 		switch {
-		case l.ramping && (g.ceiling == 0 || g.limit < g.ceiling):
+		case l.ramping && g.limit < g.top():
 			// When base + inc*2^(t/confirm) reaches the next slot.
 			want := float64(g.limit + 1 - l.base)
 			dt := time.Duration(float64(confirm) * math.Log2(want/l.inc))

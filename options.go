@@ -137,7 +137,8 @@ func WithMaxRetryWait(d time.Duration) Option {
 // runs at once. Give your plan's limit of concurrent sessions and, with no
 // other process using the account, the API never refuses a call. Without it
 // the client starts at the smallest plan's limit (10) and learns the limit
-// from the API's 429s; see the package documentation, "Concurrency limit".
+// from the API's 429s, up to the largest plan's (1,000): a plan above that
+// must be named here. See the package documentation, "Concurrency limit".
 func WithMaxConcurrency(n int) Option {
 	return func(s *settings) error {
 		if n <= 0 {
