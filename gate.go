@@ -51,6 +51,7 @@ type gate struct {
 	mu        sync.Mutex
 	limit     int
 	inFlight  int // slots taken: calls being sent, in flight, or backing off shut out
+	kept      int // of those, slots kept by calls backing off shut out (refused)
 	waiters   []*slotWaiter
 	calls     []*ticket // sent and not answered, in the order sent
 	free      []*ticket // released, for the next attempts
@@ -243,6 +244,9 @@ func (g *gate) done(c *ticket, ok bool) {
 		g.lim.completed(now.Sub(c.sent))
 		g.shr.completed(g, c, now)
 	}
+	if c == nil && g.kept > 0 {
+		g.kept-- // a call shut out ended in its backoff
+	}
 	g.release(c)
 	g.inFlight--
 	g.dispatch(now)
@@ -271,6 +275,7 @@ func (g *gate) refused(c *ticket) (wait time.Duration, inFlight, limit int) {
 		// elsewhere. Probe with this one call, at the times other clients
 		// leave a session free (gateshare.go).
 		g.limit = 1
+		g.kept++
 		wait = g.lockoutWait(prev, now)
 		g.wake(now)
 		return wait, inFlight, g.limit
@@ -287,6 +292,7 @@ func (g *gate) resend() *ticket {
 	defer g.mu.Unlock()
 	now := g.clock.Now()
 	g.advance(now)
+	g.kept--
 	c := g.send(now)
 	c.probe = true // it probes for a session another client left free
 	g.wake(now)

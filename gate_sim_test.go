@@ -188,3 +188,61 @@ func TestGate_NeverGrowsPastTheLargestPlan(t *testing.T) {
 		})
 	}
 }
+
+// A client shut out of the whole plan (the sessions held by another
+// process) sends one call now and then to find them freed, and nothing
+// else: before, the gate's own probes for a session past its limit went
+// out beside that call, every half second, and a long lockout drew 2.5
+// refusals a second instead of one every 2 s.
+func TestGate_ALongLockoutCostsOneRefusalEveryTwoSeconds(t *testing.T) {
+	t.Parallel()
+	const hold = 20 * time.Second
+	p := gatesim.Plan{Limit: 10, Latency: 500 * time.Millisecond, RefusalRTT: refusalRTT, Hold: 10, HoldFor: hold}
+	r := gatesim.Run(t, p, gatesim.Load{Calls: 50, Concurrency: 50})
+	l := r.Loads[0]
+	if l.Failed > 0 {
+		t.Fatalf("%d failed: %v", l.Failed, l.FirstErr)
+	}
+	// From 8 s on, the wait between tries is at its longest.
+	late := 0
+	for _, at := range l.RefusedAt {
+		if at >= 8*time.Second && at < hold {
+			late++
+		}
+	}
+	if late > 7 {
+		t.Errorf("%d refusals in the lockout's last 12 s (at %v), want one every 2 s at most", late, l.RefusedAt)
+	}
+	var prev time.Duration
+	for _, at := range l.RefusedAt {
+		if at < hold && prev >= 4*time.Second && at-prev < time.Second {
+			t.Errorf("refusals at %v and %v, in a lockout at least 4 s old: want a second apart at least", prev, at)
+		}
+		prev = at
+	}
+	if got := l.FirstSession(); got < hold || got > hold+2100*time.Millisecond {
+		t.Errorf("first session at %v: want within 2 s of the plan freed at %v", got, hold)
+	}
+}
+
+// Alone on the account, after the one overshoot at the start, a batch is
+// refused only for its probes: at most one a second (README: "no more than
+// two a second"), with skills of varied length and a slow refusal.
+func TestGate_ALoneBatchIsRefusedOnlyForItsProbes(t *testing.T) {
+	t.Parallel()
+	for _, limit := range []int{50, 250} {
+		t.Run(fmt.Sprint(limit), func(t *testing.T) {
+			t.Parallel()
+			rtt := 100 * time.Millisecond
+			p := gatesim.Plan{Limit: limit, Latency: 500 * time.Millisecond, Jitter: 300 * time.Millisecond, RefusalRTT: rtt}
+			r := gatesim.Run(t, p, gatesim.Load{Calls: 20 * limit})
+			l := r.Loads[0]
+			if l.Failed > 0 || r.Server.MaxConcurrent > limit {
+				t.Fatalf("%d failed (%v), %d at once", l.Failed, l.FirstErr, r.Server.MaxConcurrent)
+			}
+			if most := l.MostRefusalsPerSecond(l.RefusedAt[0] + 3*rtt); most > 2 {
+				t.Errorf("%d refusals in one second after the overshoot", most)
+			}
+		})
+	}
+}

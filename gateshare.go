@@ -40,9 +40,9 @@ const (
 	lateProbeOffset = 400 * time.Millisecond
 	maxLead         = gridPeriod / 2 // how early before a period a session may be set aside
 	// A call shut out (refused with nothing else of this client in flight)
-	// waits for the first period start at least a quarter of the time it
-	// has been shut out so far from now, at most shutOutWaitMax: about six
-	// refusals in a 3 s lockout, and one every 2 s in a long one; a client
+	// waits for a period start about a quarter of the time it has been
+	// shut out so far from now, at most shutOutWaitMax: about six refusals
+	// in a 3 s lockout, and one every 2 s in a long one; a client
 	// holding the plan leaves a session free longer than that when its calls
 	// end seldom (sparseHold), so a shut-out call finds it.
 	shutOutWaitMax = 2 * time.Second
@@ -245,6 +245,8 @@ func (g *gate) lockoutWait(prev, now time.Time) time.Duration {
 	for stride*2 <= backoff {
 		stride *= 2
 	}
-	at := strideStart(now.Add(backoff), stride).Add(lockoutOffset)
+	// Half a stride early, so that a long lockout probes once a stride,
+	// not once every two.
+	at := strideStart(now.Add(max(backoff-stride/2, 0)), stride).Add(lockoutOffset)
 	return max(at.Sub(now), time.Millisecond)
 }
