@@ -107,7 +107,7 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 	b.prog = prog
 	b.mu.Unlock()
 	// The batch starts with the first line read, not the input's end.
-	in.start(done, b.stop, func(lines int, err error) {
+	in.start(done, b.stop, prog.setTotal, func(lines int, err error) {
 		prog.setTotal(lines)
 		if err != nil {
 			b.halt() // as a failed write does: calls waiting for a slot are not sent
@@ -119,11 +119,11 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 		prog.update()
 	}
 	// Stopped, the batch does not take the lines left: count them here,
-	// bad lines too, since they have no record yet. Lines never read are
-	// not counted.
-	jobs, skipped, badLeft, ended := in.counts()
-	b.skipped, b.inputLeft, b.readErr = skipped, !ended, in.readErr()
-	b.notRun = jobs - b.ran - b.abandoned + badLeft
+	// bad lines too, since they have no record yet. Lines neither read
+	// nor counted ahead are not counted.
+	lines, skipped, badTaken, whole := in.counts()
+	b.skipped, b.inputLeft, b.readErr = skipped, !whole, in.readErr()
+	b.notRun = lines - b.ran - b.abandoned - badTaken
 	prog.stop(b.notRun > 0 || b.abandoned > 0 || b.inputLeft)
 	b.elapsed, b.refusals = time.Since(prog.start).Round(10*time.Millisecond), client.GateStats().Refusals
 	return b.finish()
@@ -137,7 +137,7 @@ func (b *batchRun) openOut() (okRuns, error) {
 	}
 	f, done, torn, err := openOut(b.a.out, b.a.batch, b.c.stdin, b.key())
 	if err != nil {
-		return nil, err
+		return okRuns{}, err
 	}
 	if torn > 0 {
 		fmt.Fprintf(b.c.stderr, "browseruse: --out %s: cut a partial last record (%d bytes), left by an interrupted or failed write; that line runs again\n", b.a.out, torn)
@@ -158,7 +158,7 @@ func (b *batchRun) requests(ctx context.Context, in *batchReader) iter.Seq[brows
 			if l.bad != "" {
 				// Never sent: the failure is the input's, and it is
 				// recorded every run until the line is fixed.
-				b.record(record{Line: l.n, InputSha256: l.hash, Error: l.bad}, false)
+				b.record(record{Line: l.n, InputSha256: l.hash(), Error: l.bad}, false)
 				continue
 			}
 			if !yield(browseruse.ExecuteSkillRequest{Parameters: l.params, SessionID: b.a.req.SessionID}) {
@@ -397,11 +397,11 @@ func (b *batchRun) summary() string {
 func openOut(name, input string, stdin io.Reader, key runKey) (*os.File, okRuns, int64, error) {
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
-		return nil, nil, 0, fmt.Errorf("--out: %w", err)
+		return nil, okRuns{}, 0, fmt.Errorf("--out: %w", err)
 	}
 	fail := func(err error) (*os.File, okRuns, int64, error) {
 		f.Close()
-		return nil, nil, 0, err
+		return nil, okRuns{}, 0, err
 	}
 	out, err := f.Stat()
 	if err != nil {

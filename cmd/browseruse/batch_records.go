@@ -35,16 +35,18 @@ type record struct {
 
 // inputLine is one non-blank line of the batch input.
 type inputLine struct {
-	n      int    // 1-based line number
-	hash   string // hex SHA-256 of the line, without its line end
+	n      int               // 1-based line number
+	sum    [sha256.Size]byte // SHA-256 of the line, without its line end
 	params map[string]any
 	bad    string // why the line is not sent; "" for a JSON object
 }
 
-// parseLine parses line n of the batch input, raw with or without its line
-// end; ok is false for a blank line. A line that is not one JSON object is
-// kept with the reason, to be recorded as failed.
-func parseLine(n int, raw []byte) (l inputLine, ok bool) {
+// hash is the line's inputSha256.
+func (l inputLine) hash() string { return hex.EncodeToString(l.sum[:]) }
+
+// lineText is the text of line n of the batch input, raw with or without
+// its line end, as its hash covers it; ok is false for a blank line.
+func lineText(n int, raw []byte) (text []byte, ok bool) {
 	raw = bytes.TrimSuffix(raw, []byte("\n"))
 	raw = bytes.TrimSuffix(raw, []byte("\r"))
 	if n == 1 {
@@ -52,11 +54,18 @@ func parseLine(n int, raw []byte) (l inputLine, ok bool) {
 		// mark; it is no part of the first line's JSON or input.
 		raw = bytes.TrimPrefix(raw, []byte("\uFEFF"))
 	}
-	if len(bytes.TrimSpace(raw)) == 0 {
+	return raw, len(bytes.TrimSpace(raw)) > 0
+}
+
+// parseLine parses line n of the batch input, raw with or without its line
+// end; ok is false for a blank line. A line that is not one JSON object is
+// kept with the reason, to be recorded as failed.
+func parseLine(n int, raw []byte) (l inputLine, ok bool) {
+	raw, ok = lineText(n, raw)
+	if !ok {
 		return inputLine{}, false
 	}
-	sum := sha256.Sum256(raw)
-	l = inputLine{n: n, hash: hex.EncodeToString(sum[:])}
+	l = inputLine{n: n, sum: sha256.Sum256(raw)}
 	if len(raw) > maxParamsBytes {
 		l.bad = "not sent: the line is over " + maxParamsText + ", the most the command sends as parameters"
 		return l, true
@@ -76,7 +85,7 @@ func parseLine(n int, raw []byte) (l inputLine, ok bool) {
 
 // recordFor turns one result of the batch into its record.
 func recordFor(l inputLine, r browseruse.BatchResult) record {
-	rec := record{Line: l.n, InputSha256: l.hash, Attempts: r.Attempts, DurationMs: r.Duration.Milliseconds()}
+	rec := record{Line: l.n, InputSha256: l.hash(), Attempts: r.Attempts, DurationMs: r.Duration.Milliseconds()}
 	var (
 		skillErr *browseruse.SkillError
 		apiErr   *browseruse.APIError
@@ -121,13 +130,6 @@ func encodeRecord(rec record) []byte {
 	return escapeJSON(b.Bytes())
 }
 
-// okRuns is what resume needs of --out: how many ok records each input
-// hash has. The k-th line of the input holding some text is done when --out
-// holds at least k ok records for it, whatever line numbers they carry: a
-// line inserted higher up renumbers the ones below it without running them
-// again, and a line edited and then edited back is not run twice.
-type okRuns map[string]int
-
 // errNotRecords is a --out that holds something other than batch records:
 // appending to it, or taking its lines as done, would be wrong.
 var errNotRecords = errors.New("holds lines that are not batch records")
@@ -159,37 +161,37 @@ var errOtherRun = errors.New("holds records of another batch")
 // size), and its input line runs again.
 func scanRecords(f *os.File, key runKey) (ok okRuns, torn int64, err error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, 0, err
+		return okRuns{}, 0, err
 	}
-	ok = make(okRuns)
+	var sums [][sha256.Size]byte // of the ok records
 	r := bufio.NewReaderSize(f, 64<<10)
 	var off int64
 	for n := 1; ; n++ {
 		line, err := r.ReadBytes('\n')
 		if err != nil && err != io.EOF {
-			return nil, 0, err
+			return okRuns{}, 0, err
 		}
 		if len(line) == 0 {
-			return ok, 0, nil
+			return okRunsOf(sums), 0, nil
 		}
 		rec, perr := parseRecord(line, n, key)
 		last := err == io.EOF // no newline after it
 		switch {
 		case last && errors.Is(perr, errNotRecords): // a write interrupted part-way
-			return ok, int64(len(line)), f.Truncate(off)
+			return okRunsOf(sums), int64(len(line)), f.Truncate(off)
 		case perr != nil:
-			return nil, 0, perr
+			return okRuns{}, 0, perr
 		case last: // a whole record whose newline alone was lost
 			if _, err := f.Write([]byte("\n")); err != nil { // O_APPEND: at the end
-				return nil, 0, err
+				return okRuns{}, 0, err
 			}
 		}
 		off += int64(len(line))
 		if rec.OK {
-			ok[rec.InputSha256]++
+			sums = append(sums, rec.sum)
 		}
 		if last {
-			return ok, 0, nil
+			return okRunsOf(sums), 0, nil
 		}
 	}
 }
@@ -201,12 +203,17 @@ type recordSeen struct {
 	SkillID     string `json:"skillId"`
 	SessionID   string `json:"sessionId"`
 	OK          bool   `json:"ok"`
+
+	sum [sha256.Size]byte // InputSha256 decoded
 }
 
 // parseRecord reads line n of --out as a record of the run key.
 func parseRecord(line []byte, n int, key runKey) (recordSeen, error) {
 	var rec recordSeen
 	if json.Unmarshal(line, &rec) != nil || rec.Line < 1 || len(rec.InputSha256) != 2*sha256.Size {
+		return rec, fmt.Errorf("%w (line %d)", errNotRecords, n)
+	}
+	if _, err := hex.Decode(rec.sum[:], []byte(rec.InputSha256)); err != nil {
 		return rec, fmt.Errorf("%w (line %d)", errNotRecords, n)
 	}
 	if rec.SkillID == "" {
