@@ -91,7 +91,7 @@ type Server struct {
 
 	mu         sync.Mutex
 	queue      []Reply
-	requests   []Request
+	requests   requestLog
 	violations []error
 	lim        limits
 }
@@ -101,7 +101,7 @@ type Server struct {
 // turns them into test failures instead.
 func NewServer() *Server {
 	spec() // fail fast, outside any request, if the embedded spec is broken
-	s := &Server{lim: limits{credits: -1}}
+	s := &Server{lim: limits{credits: -1}, requests: requestLog{max: -1}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
 	return s
@@ -143,11 +143,23 @@ func (s *Server) Enqueue(replies ...Reply) {
 	s.queue = append(s.queue, replies...)
 }
 
-// Requests returns every request received so far, in order.
+// Requests returns every request received so far, in order; after
+// [Server.SetRequestLog], the last ones it keeps.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.requests)
+	return s.requests.list()
+}
+
+// SetRequestLog keeps, for [Server.Requests], only the last n requests
+// received (none for 0), so that a fake serving calls for long, as the
+// command's --fake does, holds no more as it goes: each request kept holds
+// its headers and body. A negative n keeps them all, the default.
+// [Server.Stats] counts every call either way.
+func (s *Server) SetRequestLog(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests.bound(n)
 }
 
 // Violations returns the scripted replies that broke the spec without being
@@ -220,7 +232,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		rec.OperationID = op.OperationId
 	}
 	s.mu.Lock()
-	s.requests = append(s.requests, rec)
+	s.requests.add(rec)
 	s.mu.Unlock()
 
 	switch {

@@ -2,8 +2,10 @@ package browserusetest_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -187,4 +189,51 @@ func TestHoldSessions_NegativePanics(t *testing.T) {
 		}
 	}()
 	srv.HoldSessions(-1)
+}
+
+// A fake that serves calls for long (the command's --fake) can keep only
+// the last requests, so that it does not grow with each one; its stats
+// still count them all.
+func TestServer_SetRequestLogKeepsTheLastRequests(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	send := func(from, to int) {
+		for k := from; k <= to; k++ {
+			post(t, srv, skillPath, browserusetest.APIKey, fmt.Sprintf(`{"parameters":{"k":%d}}`, k))
+		}
+	}
+	bodies := func() (got []string) {
+		for _, r := range srv.Requests() {
+			got = append(got, string(r.Body))
+		}
+		return got
+	}
+	want := func(ks ...int) (w []string) {
+		for _, k := range ks {
+			w = append(w, fmt.Sprintf(`{"parameters":{"k":%d}}`, k))
+		}
+		return w
+	}
+	send(1, 5)
+	srv.SetRequestLog(3) // of those held too
+	if got := bodies(); !slices.Equal(got, want(3, 4, 5)) {
+		t.Errorf("after SetRequestLog(3): %q, want the last 3", got)
+	}
+	send(6, 10)
+	if got := bodies(); !slices.Equal(got, want(8, 9, 10)) {
+		t.Errorf("5 more later: %q, want the last 3, oldest first", got)
+	}
+	srv.SetRequestLog(0)
+	send(11, 20)
+	if got := bodies(); len(got) != 0 {
+		t.Errorf("with SetRequestLog(0): %q, want none", got)
+	}
+	srv.SetRequestLog(-1)
+	send(21, 22)
+	if got := bodies(); !slices.Equal(got, want(21, 22)) {
+		t.Errorf("with SetRequestLog(-1): %q, want all since", got)
+	}
+	if n := srv.Stats().Requests; n != 22 {
+		t.Errorf("Stats().Requests = %d, want every call counted: 22", n)
+	}
 }

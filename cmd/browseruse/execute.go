@@ -327,6 +327,7 @@ func (c *cli) newClient(a *executeArgs) (client *browseruse.Client, closeFn func
 	closeFn = func() {}
 	if a.fake {
 		srv := browserusetest.NewServer()
+		srv.SetRequestLog(0) // nobody reads it, and a batch may send millions
 		srv.SetLatency(a.fakeLatency)
 		srv.SetConcurrencyLimit(a.fakeLimit)
 		srv.SetCredits(a.fakeCredits)
