@@ -141,12 +141,13 @@
 // the client's own calls, or, when the client has nothing in flight (the
 // sessions are held elsewhere), probes again just after the next half
 // second of the clock at least a quarter of the time it has been shut out
-// from now (at most 4 s), whatever [WithMaxRetryWait] says. Refusals do not count against
+// from now (at most 3 s), whatever [WithMaxRetryWait] says. Refusals do not count against
 // WithMaxRetries. The wait ends with the context, or after [WithMaxSlotWait]
 // without progress while the API refuses, with an error matching
 // [ErrTooManyRequests] that says how long it waited and how many refusals it
 // saw. [WithMaxConcurrency] sets the limit outright for those who know their
-// plan; [WithoutSlotWait] returns a 429 at once (and, past
+// plan; [WithStartingLimit] starts from a plan remembered from an earlier
+// run ([GateStats].Plan), with no ramp and no overshoot; [WithoutSlotWait] returns a 429 at once (and, past
 // WithMaxConcurrency, fails a call unsent); [Client.GateStats] reports the
 // gate. Clients of one account share its plan without knowing of each
 // other: one holding its whole limit leaves a session free just after

@@ -41,6 +41,12 @@ type GateStats struct {
 	Waiting int
 	// Refusals counts the 429 answers the client received so far.
 	Refusals int64
+	// Plan is the most calls of the client the API was seen to hold at
+	// once when it refused one: the account's limit as learned (with other
+	// clients of the account around, its share of it), to remember for
+	// [WithStartingLimit]. 0 until a refusal tells; with
+	// [WithMaxConcurrency], that limit.
+	Plan int
 }
 
 type gate struct {
@@ -84,17 +90,17 @@ type slotWaiter struct {
 	granted *ticket
 }
 
-func newGate(ceiling int, share bool) *gate {
+func newGate(ceiling, start int, share bool) *gate {
 	g := &gate{ceiling: ceiling, share: share}
-	g.lim.init(ceiling)
-	g.limit = g.lim.start(ceiling)
+	g.lim.init(ceiling, start)
+	g.limit = g.capped(g.lim.start(ceiling, start))
 	return g
 }
 
 func (g *gate) stats() GateStats {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return GateStats{Limit: g.limit, InFlight: g.inFlight, Waiting: len(g.waiters), Refusals: g.refusals}
+	return GateStats{Limit: g.limit, InFlight: g.inFlight, Waiting: len(g.waiters), Refusals: g.refusals, Plan: g.lim.learnedPlan()}
 }
 
 // room is how many slots may be taken now: the limit, less a slot left

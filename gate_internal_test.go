@@ -9,7 +9,7 @@ import (
 // must not time the next one, minutes later, from its start: that one would
 // begin at the longest wait, and notice the sessions freed seconds late.
 func TestGate_ANewLockoutStartsAtTheShortestWait(t *testing.T) {
-	g := newGate(0, true)
+	g := newGate(0, 0, true)
 	now := time.Unix(1_000_000, 0) // a period start
 	g.shutOut = now.Add(-time.Minute)
 	if wait := g.lockoutWait(now.Add(-30*time.Second), now); wait > gridPeriod {
@@ -32,7 +32,7 @@ func TestGate_ANewLockoutStartsAtTheShortestWait(t *testing.T) {
 // client of the account that holds the plan leaves a session free then
 // (gateshare.go).
 func TestGate_ALockoutProbesJustAfterAPeriodStarts(t *testing.T) {
-	g := newGate(0, true)
+	g := newGate(0, 0, true)
 	for _, ms := range []int64{0, 1, 249, 250, 499} {
 		now := time.Unix(0, 1_000_000*(1_000_000_000+ms))
 		g.shutOut = time.Time{}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/browser-use/browseruse-go"
 	"github.com/browser-use/browseruse-go/internal/gatesim"
 )
 
@@ -242,6 +243,63 @@ func TestGate_ALoneBatchIsRefusedOnlyForItsProbes(t *testing.T) {
 			}
 			if most := l.MostRefusalsPerSecond(l.RefusedAt[0] + 3*rtt); most > 2 {
 				t.Errorf("%d refusals in one second after the overshoot", most)
+			}
+		})
+	}
+}
+
+// A program that remembers the plan (GateStats.Plan) starts the next run
+// on it with WithStartingLimit: the whole plan from the first call, with no
+// ramp and no overshoot, however slow the API's refusals (the ramp's one
+// overshoot grows with them). A remembered limit that went stale costs one
+// overshoot by the difference (too high) or a climb by probes (too low),
+// and the client learns the plan as it is.
+func TestGate_AStartingLimitUsesThePlanFromTheFirstCall(t *testing.T) {
+	t.Parallel()
+	const plan, calls = 250, 1000
+	for _, tc := range []struct {
+		name            string
+		start           int
+		maxRatio        float64
+		maxFirstRefusal int // refused in the first second
+		rtt             time.Duration
+	}{
+		{"remembered", plan, 1.02, 2, 300 * time.Millisecond},
+		{"stale, too high", 4 * plan, 1.06, 3 * plan, 300 * time.Millisecond},
+		// Once a probe proves the plan bigger, the client ramps as a new
+		// one does, with the same overshoot (TestGate_ASlowRefusal...).
+		{"stale, too low", plan / 5, 1.10, plan / 4, refusalRTT},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := gatesim.Plan{Limit: plan, Latency: 2 * time.Second, RefusalRTT: tc.rtt}
+			var last browseruse.GateStats
+			r := gatesim.Run(t, p, gatesim.Load{Calls: calls, Concurrency: 2 * plan,
+				Options:    []browseruse.Option{browseruse.WithStartingLimit(tc.start)},
+				Trace:      func(_ time.Duration, st browseruse.GateStats) { last = st },
+				TraceEvery: 100 * time.Millisecond})
+			l := r.Loads[0]
+			if l.Failed > 0 || r.Server.MaxConcurrent > plan {
+				t.Fatalf("%d failed (%v), %d at once", l.Failed, l.FirstErr, r.Server.MaxConcurrent)
+			}
+			if ratio := r.Elapsed.Seconds() / gatesim.Ideal(p, calls).Seconds(); ratio > tc.maxRatio {
+				t.Errorf("took %v, %.2fx the ideal; want at most %.2fx", r.Elapsed, ratio, tc.maxRatio)
+			}
+			early := 0
+			for _, at := range l.RefusedAt {
+				if at < time.Second {
+					early++
+				}
+			}
+			if early > tc.maxFirstRefusal {
+				t.Errorf("%d refusals in the first second, want at most %d", early, tc.maxFirstRefusal)
+			}
+			if l.Refusals-early > calls/8 {
+				t.Errorf("%d refusals after the first second", l.Refusals-early)
+			}
+			t.Logf("%.2fx the ideal, %d refusals, %d in the first second", r.Elapsed.Seconds()/gatesim.Ideal(p, calls).Seconds(), l.Refusals, early)
+			if last.Plan != plan {
+				t.Errorf("GateStats.Plan = %d at the end, want the plan's %d", last.Plan, plan)
 			}
 		})
 	}

@@ -50,9 +50,12 @@ const (
 	// few) a call must go unrefused to count as admitted, once one was seen.
 	confirmRTTs = 3
 	minConfirm  = 25 * time.Millisecond // a loopback round trip is not the scheduler's
-	maxConfirm  = 30 * time.Second
-	probeEvery  = 8 // successes after a refused probe: at most one refusal in eight calls
-	maxBackoff  = 2 // probe periods after refused probes
+	// unseenRefusal is the confirmation time for a probe before any refusal
+	// was seen: above the slowest refusal round trip assumed (300 ms).
+	unseenRefusal = 400 * time.Millisecond
+	maxConfirm    = 30 * time.Second
+	probeEvery    = 8 // successes after a refused probe: at most one refusal in eight calls
+	maxBackoff    = 2 // probe periods after refused probes
 	// maxSharingBackoff is the same beside other clients: every period, so
 	// what they free is taken within half a second.
 	maxSharingBackoff = 1
@@ -84,26 +87,51 @@ type limitState struct {
 	refusedInRow int       // probes refused since the last admitted one, alone
 }
 
-func (l *limitState) init(ceiling int) {
+func (l *limitState) init(ceiling, start int) {
 	l.backoff = 1
-	if ceiling > 0 {
+	switch {
+	case ceiling > 0:
 		// A caller who names the plan's limit knows better than the ramp.
 		l.plan, l.alone, l.learned = ceiling, ceiling, true
-		return
+	case start > 0:
+		// Remembered, not seen: no ramp, probes past it, and the plan
+		// stays unknown until a refusal shows it, so that a stale start
+		// above it is cut to what the API held, not taken for other
+		// clients holding the rest.
+		l.learned = true
+	default:
+		l.ramping, l.inc = true, initialLimit
 	}
-	l.ramping, l.inc = true, initialLimit
 }
 
-func (l *limitState) start(ceiling int) int {
-	if ceiling > 0 {
+func (l *limitState) start(ceiling, start int) int {
+	switch {
+	case ceiling > 0:
 		return ceiling
+	case start > 0:
+		return start
 	}
 	return initialLimit
+}
+
+// learnedPlan is the account's limit as learned: what the API held of ours
+// alone, else beside others. g.mu is held.
+func (l *limitState) learnedPlan() int {
+	if l.alone > 0 {
+		return l.alone
+	}
+	return l.plan
 }
 
 // confirm is how long a call must go unrefused to count as admitted.
 func (l *limitState) confirm() time.Duration {
 	if len(l.rtts) == 0 {
+		if !l.ramping {
+			// A probe past a starting limit (WithStartingLimit), before
+			// any refusal: taken for admitted too soon, it would start a
+			// ramp past the plan.
+			return unseenRefusal
+		}
 		return rampDoubling
 	}
 	return min(max(confirmRTTs*slices.Max(l.rtts), minConfirm), maxConfirm)
@@ -181,6 +209,12 @@ func (g *gate) admit(c *ticket, now time.Time) {
 		return
 	}
 	l.lastProbeOK = true
+	if len(l.rtts) == 0 {
+		// No refusal yet: the limit it started at (WithStartingLimit) is
+		// below the plan. Ramp as a new client does, doubling the whole.
+		g.rampFrom(0, float64(g.inFlight), now)
+		return
+	}
 	g.rampFrom(g.inFlight, 1, now)
 }
 

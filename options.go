@@ -38,6 +38,7 @@ type settings struct {
 	allowInsecure bool
 	logger        *slog.Logger
 	maxConcurrent int
+	startLimit    int
 	maxSlotWait   time.Duration
 	noSlotWait    bool
 	noSharing     bool
@@ -145,6 +146,25 @@ func WithMaxConcurrency(n int) Option {
 			return fmt.Errorf("browseruse: WithMaxConcurrency: %d is not positive", n)
 		}
 		s.maxConcurrent = n
+		return nil
+	}
+}
+
+// WithStartingLimit starts the gate at n calls at once instead of the
+// smallest plan's 10, for a program that remembers the plan a client
+// learned in an earlier run ([GateStats].Plan) or knows it roughly: the plan
+// is used from the first call, with no ramp and no overshoot. Unlike
+// [WithMaxConcurrency], n is not a ceiling: past it the client probes one
+// call at a time for more sessions, as after a refusal, and a first refusal
+// below it sets the limit to what the API held. So a remembered n that is
+// too low costs a few probes and a ramp, one too high one overshoot by the
+// difference. n above the largest plan (1,000) is cut to it.
+func WithStartingLimit(n int) Option {
+	return func(s *settings) error {
+		if n <= 0 {
+			return fmt.Errorf("browseruse: WithStartingLimit: %d is not positive", n)
+		}
+		s.startLimit = n
 		return nil
 	}
 }

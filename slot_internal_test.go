@@ -13,7 +13,7 @@ var gatedOp = &operation{Method: "POST", Template: "/skills/{skill_id}/execute",
 // newTestSlot is a slot at a fresh gate on a fake clock.
 func newTestSlot(ceiling int, maxWait time.Duration) (*slot, *gate, *fakeClock) {
 	fc := newFakeClock()
-	g := newGate(ceiling, false)
+	g := newGate(ceiling, 0, false)
 	g.clock = fc.clock()
 	return &slot{g: g, op: gatedOp, max: maxWait}, g, fc
 }

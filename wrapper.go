@@ -82,7 +82,7 @@ func New(opts ...Option) (*Client, error) {
 		maxBody:      s.maxBody,
 		maxRetryWait: s.maxRetryWait,
 		logger:       s.logger,
-		gate:         newGate(s.maxConcurrent, !s.noSharing),
+		gate:         newGate(s.maxConcurrent, s.startLimit, !s.noSharing),
 		maxSlotWait:  s.maxSlotWait,
 		noSlotWait:   s.noSlotWait,
 		budget:       newRetryBudget(),
