@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/uuid"
@@ -320,40 +321,46 @@ func TestExecuteSkillBatch_APanicInACallReachesTheCaller(t *testing.T) {
 
 // Stop reaches calls already dispatched but waiting for a session, even
 // once every input is dispatched (Concurrency above the inputs): none of
-// them is sent after Stop.
+// them is sent after Stop, and the batch ends once the calls running at
+// Stop have. In virtual time, so that "once" is exact: on a loaded machine
+// a wall-clock bound on it failed for want of CPU, not of the batch.
 func TestExecuteSkillBatch_StopReachesCallsWaitingForASlot(t *testing.T) {
 	t.Parallel()
+	const latency = 200 * time.Millisecond
 	srv := browserusetest.New(t)
 	srv.SetConcurrencyLimit(2)
-	srv.SetLatency(200 * time.Millisecond)
-	c, err := srv.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop := make(chan struct{})
-	var atStop browserusetest.Stats
-	var stoppedAt time.Time
-	notAttempted := 0
-	for r := range c.ExecuteSkillBatch(t.Context(), skillID, inputs(12), browseruse.BatchOptions{Concurrency: 12, Stop: stop}) {
-		if stoppedAt.IsZero() {
-			// The first result: every input is dispatched, 2 run, the
-			// rest wait in the gate.
-			atStop, stoppedAt = srv.Stats(), time.Now()
-			close(stop)
+	srv.SetLatency(latency)
+	srv.SetRefusalLatency(refusalRTT)
+	synctest.Test(t, func(t *testing.T) {
+		c, err := srv.Client(inProcess(srv, nil))
+		if err != nil {
+			t.Fatal(err)
 		}
-		if errors.Is(r.Err, browseruse.ErrNotAttempted) {
-			notAttempted++
+		stop := make(chan struct{})
+		var atStop browserusetest.Stats
+		var stoppedAt time.Time
+		notAttempted := 0
+		for r := range c.ExecuteSkillBatch(t.Context(), skillID, inputs(12), browseruse.BatchOptions{Concurrency: 12, Stop: stop}) {
+			if stoppedAt.IsZero() {
+				// The first result: every input is dispatched, 2 run, the
+				// rest wait in the gate.
+				atStop, stoppedAt = srv.Stats(), time.Now()
+				close(stop)
+			}
+			if errors.Is(r.Err, browseruse.ErrNotAttempted) {
+				notAttempted++
+			}
 		}
-	}
-	if st := srv.Stats(); st.Executions > atStop.Executions+2 {
-		t.Errorf("%d executions at Stop, %d at the end: want only the calls running at Stop (at most 2) to finish", atStop.Executions, st.Executions)
-	}
-	if notAttempted == 0 {
-		t.Error("no input reported not attempted after Stop")
-	}
-	if d := time.Since(stoppedAt); d > time.Second {
-		t.Errorf("the batch ended %v after Stop, want once the calls running had", d)
-	}
+		if st := srv.Stats(); st.Executions > atStop.Executions+2 {
+			t.Errorf("%d executions at Stop, %d at the end: want only the calls running at Stop (at most 2) to finish", atStop.Executions, st.Executions)
+		}
+		if notAttempted == 0 {
+			t.Error("no input reported not attempted after Stop")
+		}
+		if d := time.Since(stoppedAt); d > latency {
+			t.Errorf("the batch ended %v after Stop, want once the calls running had (a skill takes %v)", d, latency)
+		}
+	})
 }
 
 // Leaving the loop by a panic in its body, or by runtime.Goexit (t.Fatal),
@@ -593,30 +600,38 @@ func TestExecuteSkillBatch_AGoexitInInputsOrACallReachesTheCaller(t *testing.T) 
 }
 
 // CallTimeout gives up on a call that hangs; the batch goes on with the
-// other inputs.
+// other inputs. In virtual time: on a loaded machine a call that does not
+// hang could take longer than the timeout too.
 func TestExecuteSkillBatch_CallTimeoutBoundsEachCall(t *testing.T) {
 	t.Parallel()
 	srv := browserusetest.New(t)
 	srv.Enqueue(browserusetest.Reply{Handler: func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }})
-	c, err := srv.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
-	const n = 6
-	opts := browseruse.BatchOptions{Concurrency: 1, CallTimeout: 200 * time.Millisecond}
-	hung := 0
-	for _, r := range collect(t, c.ExecuteSkillBatch(t.Context(), skillID, inputs(n), opts), n) {
-		switch {
-		case r.Index == 0 && errors.Is(r.Err, context.DeadlineExceeded):
-			hung++
-		case r.Index > 0 && r.Err == nil:
-		default:
-			t.Errorf("input %d: %v", r.Index, r.Err)
+	synctest.Test(t, func(t *testing.T) {
+		c, err := srv.Client(inProcess(srv, nil))
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if hung != 1 {
-		t.Errorf("the call that hung was not given up with a deadline error")
-	}
+		const n = 6
+		const timeout = 200 * time.Millisecond
+		opts := browseruse.BatchOptions{Concurrency: 1, CallTimeout: timeout}
+		start := time.Now()
+		hung := 0
+		for _, r := range collect(t, c.ExecuteSkillBatch(t.Context(), skillID, inputs(n), opts), n) {
+			switch {
+			case r.Index == 0 && errors.Is(r.Err, context.DeadlineExceeded):
+				hung++
+			case r.Index > 0 && r.Err == nil:
+			default:
+				t.Errorf("input %d: %v", r.Index, r.Err)
+			}
+		}
+		if hung != 1 {
+			t.Errorf("the call that hung was not given up with a deadline error")
+		}
+		if d := time.Since(start); d != timeout {
+			t.Errorf("the batch took %v, want the hung call's timeout of %v and no more", d, timeout)
+		}
+	})
 }
 
 // ExecuteSkillBatchAs decodes each result into the caller's type, paired

@@ -15,11 +15,25 @@ import (
 // client's own waits (gate, backoff, timeouts) pass in virtual time, so a
 // test asserts what happened and when, not how fast the machine was.
 func inProcess(srv *browserusetest.Server, wrap func(http.RoundTripper) http.RoundTripper) browseruse.Option {
-	var rt http.RoundTripper = srv.InProcess()
+	var rt http.RoundTripper = ctxTransport{srv.InProcess()}
 	if wrap != nil {
 		rt = wrap(rt)
 	}
 	return browseruse.WithHTTPClient(&http.Client{Transport: rt})
+}
+
+// ctxTransport answers a request whose context ended before its answer
+// with the context's error, as net/http's transport does; the fake's
+// in-process transport returns whatever its handler wrote by then.
+type ctxTransport struct{ next http.RoundTripper }
+
+func (t ctxTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(r)
+	if err == nil && r.Context().Err() != nil {
+		resp.Body.Close()
+		return nil, r.Context().Err()
+	}
+	return resp, err
 }
 
 // waitFor polls cond every millisecond of virtual time, inside a synctest
