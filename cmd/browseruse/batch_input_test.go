@@ -59,14 +59,28 @@ func (s *stallingReader) Read(p []byte) (int, error) {
 func TestBatch_ReadErrorSendsNoCallWaitingForASlot(t *testing.T) {
 	srv := browserusetest.New(t)
 	srv.SetConcurrencyLimit(1)
-	srv.SetLatency(300 * time.Millisecond)
+	// The running call holds the only session this long: the read fails
+	// well within it even on a loaded machine, so any later execution
+	// is a call sent after the read error.
+	srv.SetLatency(time.Second)
 	fail := make(chan struct{})
+	var notReady error
 	go func() {
-		// Five calls out: one runs, four are refused and wait in the gate.
-		for srv.Stats().Refusals < 4 {
+		defer close(fail)
+		// One call runs and one was refused, so waits in the gate (the
+		// others wait there too, or were refused). Waiting for 4 refusals
+		// hung when the gate, having learned the limit, sent no more.
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			switch st := srv.Stats(); {
+			case st.Executions == 1 && st.Refusals >= 1:
+				return
+			case st.Executions > 1 || time.Now().After(deadline):
+				notReady = fmt.Errorf("stats %+v before the read failed: want one call running and one refused", st)
+				return
+			}
 			time.Sleep(time.Millisecond)
 		}
-		close(fail)
 	}()
 	var stdout, stderr bytes.Buffer
 	c := &cli{stdin: &stallingReader{strings.NewReader(strings.Repeat("{\"X\": 1}\n", 5)), fail},
@@ -77,6 +91,10 @@ func TestBatch_ReadErrorSendsNoCallWaitingForASlot(t *testing.T) {
 			return ""
 		}}
 	code := c.run(context.Background(), []string{"skills", "execute", skill, "--base-url", srv.URL, "--batch", "-", "--concurrency", "5"})
+	<-fail
+	if notReady != nil {
+		t.Fatal(notReady)
+	}
 	if code != exitUsage {
 		t.Fatalf("exit code %d, want %d:\n%s", code, exitUsage, stderr.String())
 	}
