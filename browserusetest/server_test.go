@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/browser-use/browseruse-go"
@@ -158,25 +159,28 @@ func TestLimits_RefuseAsTheSpecDocuments(t *testing.T) {
 	}
 }
 
+// A call admitted holds its session for the latency: a call during it is
+// refused, one after it runs. In virtual time: on a loaded machine the
+// second call could come after the first's 300 ms and be admitted.
 func TestLimits_LatencyHoldsTheSession(t *testing.T) {
 	t.Parallel()
 	srv := browserusetest.New(t)
 	srv.SetConcurrencyLimit(1)
 	srv.SetLatency(300 * time.Millisecond)
-	first := make(chan int)
-	go func() { s, _ := post(t, srv, skillPath, browserusetest.APIKey, `{}`); first <- s }()
-	for srv.Stats().Executions == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	if status, _ := post(t, srv, skillPath, browserusetest.APIKey, `{}`); status != 429 {
-		t.Errorf("second call during the first: %d, want 429", status)
-	}
-	if s := <-first; s != 200 {
-		t.Errorf("first call: %d", s)
-	}
-	if status, _ := post(t, srv, skillPath, browserusetest.APIKey, `{}`); status != 200 {
-		t.Errorf("after the first ended: %d, want 200", status)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		first := make(chan answer)
+		go func() { s, at := execAt(t, srv, start, 0); first <- answer{s, at} }()
+		if s, _ := execAt(t, srv, start, 299*time.Millisecond); s != 429 {
+			t.Errorf("second call during the first: %d, want 429", s)
+		}
+		if a := <-first; a != (answer{200, 300 * time.Millisecond}) {
+			t.Errorf("first call: %d at %v, want 200 at 300ms", a.status, a.at)
+		}
+		if s, _ := execAt(t, srv, start, time.Since(start)); s != 200 {
+			t.Errorf("after the first ended: %d, want 200", s)
+		}
+	})
 }
 
 // A negative hold would raise the account's limit and make Stats report
