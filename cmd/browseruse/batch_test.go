@@ -98,13 +98,11 @@ func untilRecords(t *testing.T, out string, n int) func(*exec.Cmd) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		for {
+		t.Cleanup(func() { _ = cmd.Process.Kill() }) // if it never gets there
+		within(t, fmt.Sprintf("%d records in --out", n), func() bool {
 			b, _ := os.ReadFile(out)
-			if bytes.Count(b, []byte("\n")) >= n {
-				return
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+			return bytes.Count(b, []byte("\n")) >= n
+		})
 	}
 }
 
@@ -474,14 +472,10 @@ func TestBatch_SecondInterruptOrTerminateAbandonsCallsInFlight(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer cmd.Process.Kill()
-			for srv.Stats().Executions < 8 {
-				time.Sleep(5 * time.Millisecond)
-			}
+			within(t, "8 calls running", func() bool { return srv.Stats().Executions >= 8 })
 			for i, sig := range tc.signals {
 				if i > 0 { // the first was taken: the command said so
-					for !strings.Contains(stderr.String(), "Ctrl-C again") {
-						time.Sleep(5 * time.Millisecond)
-					}
+					within(t, "the command to say Ctrl-C again", func() bool { return strings.Contains(stderr.String(), "Ctrl-C again") })
 				}
 				if err := cmd.Process.Signal(sig); err != nil {
 					t.Fatal(err)
@@ -630,12 +624,13 @@ func pipedBatch(t *testing.T, inv invocation, stdout, stderr *syncBuffer, args .
 }
 
 // within waits up to a while for cond, failing the test (not hanging it)
-// when it does not come.
+// when it does not come. The while is long enough for a loaded CI machine
+// starting processes: it is only spent when the test fails.
 func within(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("waited 10s for %s", what)
+			t.Fatalf("waited 30s for %s", what)
 		}
 	}
 }

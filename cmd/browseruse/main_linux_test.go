@@ -9,7 +9,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 	"unsafe"
 
 	"github.com/browser-use/browseruse-go/browserusetest"
@@ -48,9 +47,8 @@ func TestExecute_InterruptWhileReadingParamsFromStdinExits130(t *testing.T) {
 		if _, err := io.WriteString(w, `{"X": 1,`); err != nil {
 			t.Fatal(err)
 		}
-		for !drained(t, w) {
-			time.Sleep(5 * time.Millisecond)
-		}
+		t.Cleanup(func() { _ = cmd.Process.Kill() }) // if it never reads them
+		within(t, "the command to read the half object", func() bool { return drained(t, w) })
 	}
 	o := signalled(t, invocation{}, os.Interrupt, ready, "skills", "execute", "--fake", skill, "--params-json", "-")
 	stdin.Close()

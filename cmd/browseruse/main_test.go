@@ -16,6 +16,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/browser-use/browseruse-go/browserusetest"
 )
@@ -535,7 +536,12 @@ func whileWaitingForTheSkill(t *testing.T, srv *browserusetest.Server) func(*exe
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		<-arrived
+		select {
+		case <-arrived:
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Fatal("waited 30s for the command's skill call to reach the fake")
+		}
 	}
 }
 
