@@ -469,7 +469,32 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 		// ,string on types that decode themselves, and an Unmarshaler that
 		// shows a second call.
 		sameDecode[fzStringMethods](t, data)
+		// Into empty slices made with room, as ExecuteSkillAs makes a
+		// result's (see presizedResult).
+		samePresized(t, data, func() *[]fzProduct { s := make([]fzProduct, 0, 2); return &s })
+		samePresized(t, data, func() *[]*fzProduct { s := make([]*fzProduct, 0, 70); return &s })
+		samePresized(t, data, func() *skillEnvelope[[]fzProduct] {
+			return &skillEnvelope[[]fzProduct]{Result: make([]fzProduct, 0, 3)}
+		})
+		samePresized(t, data, func() *skillEnvelope[[]map[string]any] {
+			return &skillEnvelope[[]map[string]any]{Result: make([]map[string]any, 0, 2)}
+		})
 	})
+}
+
+// samePresized is sameDecodeInto through unmarshalPresized, whose caller
+// drops the value on an error: only the error must be the same then.
+func samePresized[T any](t *testing.T, data []byte, fresh func() *T) {
+	t.Helper()
+	got, want := fresh(), fresh()
+	gotErr := unmarshalPresized(data, got)
+	wantErr := json.Unmarshal(data, want)
+	if (gotErr == nil) != (wantErr == nil) || (gotErr != nil && gotErr.Error() != wantErr.Error()) {
+		t.Fatalf("%T from %q: error %v, encoding/json says %v", want, data, gotErr, wantErr)
+	}
+	if gotErr == nil && !reflect.DeepEqual(got, want) {
+		t.Fatalf("%T from %q:\n got %#v\nwant %#v", want, data, *got, *want)
+	}
 }
 
 // fzStringMethods has ,string on Unmarshalers of scalar kind, which goccy

@@ -28,8 +28,20 @@ import (
 // value and runs no code of the caller's (see fastDecodes): everything it
 // wrote hangs off the target. A document that fails costs two decodes; a
 // call that fails that way is rare.
-func unmarshalJSON(data []byte, v any) (err error) {
-	if !fastDecodes(v) {
+func unmarshalJSON(data []byte, v any) error {
+	return decodeJSON(data, v, false)
+}
+
+// unmarshalPresized is unmarshalJSON into a v that is zero but for empty
+// slices made with room and never written (see presizedResult). goccy
+// decodes into their arrays as into new ones, and so does encoding/json,
+// which decodes the array's elements in place too: the value is the same.
+func unmarshalPresized(data []byte, v any) error {
+	return decodeJSON(data, v, true)
+}
+
+func decodeJSON(data []byte, v any, presized bool) (err error) {
+	if !fastDecodes(v, presized) {
 		return json.Unmarshal(data, v)
 	}
 	target := reflect.ValueOf(v).Elem()
@@ -58,8 +70,10 @@ var fastTypes sync.Map // reflect.Type -> bool
 // then failed, encoding/json would run it a second time. Nor into a value
 // that is not zero: goccy reuses what it holds (a slice's backing array, a
 // pointer in an any) by rules of its own, and what it wrote there before
-// failing could not be undone.
-func fastDecodes(v any) bool {
+// failing could not be undone; but into empty slices made with room, which
+// presized vouches for (see unmarshalPresized), it may: setting the target
+// to zero drops them whole.
+func fastDecodes(v any, presized bool) bool {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return false // encoding/json's InvalidUnmarshalError
@@ -69,7 +83,7 @@ func fastDecodes(v any) bool {
 	if !ok {
 		fast, _ = fastTypes.LoadOrStore(t, !callsMethods(t) && fastKinds(t, map[reflect.Type]bool{}))
 	}
-	return fast.(bool) && rv.Elem().IsZero()
+	return fast.(bool) && (presized || rv.Elem().IsZero())
 }
 
 var (

@@ -10,8 +10,8 @@ import (
 // type it allocates nothing, so the hot path stays as it was.
 func TestFastDecodes_CachedCheckAllocatesNothing(t *testing.T) {
 	v := new([]fzProduct)
-	fastDecodes(v)
-	if n := testing.AllocsPerRun(100, func() { fastDecodes(v) }); n != 0 {
+	fastDecodes(v, false)
+	if n := testing.AllocsPerRun(100, func() { fastDecodes(v, false) }); n != 0 {
 		t.Errorf("fastDecodes allocates %v times a call, want 0", n)
 	}
 }
@@ -46,7 +46,7 @@ func TestFastDecodes_ByType(t *testing.T) {
 		{"not_a_pointer", fzProduct{}, false},
 		{"nil_pointer", (*fzProduct)(nil), false},
 	} {
-		if got := fastDecodes(tt.v); got != tt.want {
+		if got := fastDecodes(tt.v, false); got != tt.want {
 			t.Errorf("%s: fastDecodes(%T) = %v, want %v", tt.name, tt.v, got, tt.want)
 		}
 	}

@@ -296,7 +296,7 @@ func decodeSkillResponse[T any](p *policy, s sent) (*Result[T], error) {
 	}
 	unmarshal := p.jsonUnmarshal()
 	var env skillEnvelope[T]
-	if err := unmarshal(s.body, &env); err != nil {
+	if err := decodeEnvelope(p, s.body, &env); err != nil {
 		// A failed skill's result need not have the shape of a good one.
 		var raw skillEnvelope[json.RawMessage]
 		if unmarshal(s.body, &raw) == nil && raw.Success != nil && !*raw.Success {
