@@ -209,13 +209,13 @@ func (g *gate) admit(c *ticket, now time.Time) {
 		return
 	}
 	l.lastProbeOK = true
+	inc := 1.0
 	if len(l.rtts) == 0 {
 		// No refusal yet: the limit it started at (WithStartingLimit) is
-		// below the plan. Ramp as a new client does, doubling the whole.
-		g.rampFrom(0, float64(g.inFlight), now)
-		return
+		// below the plan, by an unknown amount.
+		inc = float64(max(1, g.inFlight/8))
 	}
-	g.rampFrom(g.inFlight, 1, now)
+	g.rampFrom(g.inFlight, inc, now)
 }
 
 // advance moves the gate's timed state to now: admissions by time, the
@@ -231,6 +231,12 @@ func (g *gate) advance(now time.Time) {
 		}
 	}
 	l := &g.lim
+	if l.learned && l.probeNext.IsZero() {
+		// Started on a limit (WithStartingLimit): the first probe waits for
+		// a probe time, so that it does not go out with the calls that
+		// fill that limit and miscount what the API held.
+		l.probeNext = nextProbeTime(now)
+	}
 	if l.ramping {
 		if len(g.waiters) > 0 && g.limit < g.top() {
 			l.inc = min(l.inc*math.Exp2(float64(now.Sub(l.rampAt))/float64(confirm)), 1e9)

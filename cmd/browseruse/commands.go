@@ -66,7 +66,9 @@ func (c *cli) rootCommand() *cobra.Command {
 
 Environment:
   BROWSER_USE_API_KEY    the API key (not needed with --fake)
-  BROWSER_USE_BASE_URL   the API base URL (default ` + defaultBaseURL + `)`,
+  BROWSER_USE_BASE_URL   the API base URL (default ` + defaultBaseURL + `)
+  BROWSER_USE_CACHE_DIR  where a batch remembers the account's plan for the next
+                         (default: the user's cache directory, browseruse/)`,
 		Version:       commandVersion(debug.ReadBuildInfo),
 		SilenceErrors: true, // run prints them, with the exit code's context
 		SilenceUsage:  true,

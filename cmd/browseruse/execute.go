@@ -102,6 +102,7 @@ type runOptions struct {
 	out         string
 	concurrency int
 	noShare     bool
+	relearn     bool
 }
 
 func (f *executeFlags) register(fs *pflag.FlagSet) {
@@ -123,6 +124,7 @@ func (f *executeFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.out, "out", "", "with --batch: append the records to `FILE`; rerunning with the\nsame FILE skips the lines already ok in it")
 	fs.IntVar(&f.concurrency, "concurrency", 0, "with --batch: run at most `N` calls at once (by default as many as\nthe account's plan allows: the client learns it from the API's 429s)")
 	fs.BoolVar(&f.noShare, "no-share", false, "with --batch: keep every session of the plan the batch can get, leaving\nnone free for the account's other clients (default: share)")
+	fs.BoolVar(&f.relearn, "relearn", false, "with --batch: learn the account's plan again from the API's 429s rather\nthan start from the one remembered from the last batch (default: start\nfrom it; see $BROWSER_USE_CACHE_DIR)")
 }
 
 // executeArgs is a checked skills execute command line.
@@ -197,7 +199,7 @@ func (f *executeFlags) resolve(ctx context.Context, args []string, stdin io.Read
 // not mixed in: their parameters would apply to every line.
 func (f *executeFlags) checkBatch() error {
 	if f.batch == "" {
-		for _, name := range []string{"out", "concurrency", "no-share"} {
+		for _, name := range []string{"out", "concurrency", "no-share", "relearn"} {
 			if f.changed(name) {
 				return fmt.Errorf("--%s needs --batch FILE", name)
 			}
@@ -347,8 +349,20 @@ func (c *cli) newClient(a *executeArgs) (client *browseruse.Client, closeFn func
 		}
 		if base != "" {
 			opts = append(opts, browseruse.WithBaseURL(base))
+		} else {
+			base = defaultBaseURL
+		}
+		var plans planMemory
+		if a.batch != "" {
+			plans = planMemoryFor(c.getenv("BROWSER_USE_CACHE_DIR"), base, key)
+			if n := plans.load(time.Now()); n > 0 && !a.relearn {
+				opts = append(opts, browseruse.WithStartingLimit(n))
+			}
 		}
 		client, err = browseruse.New(opts...)
+		if err == nil {
+			closeFn = func() { plans.save(client.GateStats().Plan, time.Now()) }
+		}
 	}
 	if err != nil {
 		closeFn()

@@ -43,6 +43,10 @@ func buildAndRun(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "building the command: %v\n%s", err, out)
 		return 1
 	}
+	// Batches remember the plan in the user's cache directory: the tests'
+	// go to this run's, not the user's. Set after the build, which would
+	// otherwise start from an empty build cache.
+	os.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
 	return m.Run()
 }
 
