@@ -17,9 +17,10 @@ import (
 // braces in strings) or too small (null elements), never wrong: too small,
 // the slice grows from there as before; too large, the slice is copied to
 // its length once decoded (see trimSlice), so a result holds no more room
-// than a grown one would. The room never passes a third of the body's
-// bytes, the most elements "{}," can make of it: the memory follows the
-// bytes received, as decoding them does (see readBody).
+// than a grown one would. The slice made never takes more than twice the
+// body's bytes (maxPresize), so that braces in a string cannot make a body
+// cost much more memory than it has: the memory follows the bytes received
+// (see readBody). A longer array grows from there, as before.
 
 // decodeEnvelope decodes an Execute Skill body into env, a zero value, as
 // the decoder of WithJSONUnmarshal does, else as unmarshalJSON does, with
@@ -46,6 +47,12 @@ func decodeEnvelope[T any](p *policy, body []byte, env *skillEnvelope[T]) error 
 // the slice).
 const presizeFrom = 64
 
+// maxPresize bounds the slice made, in bytes, to this many times the
+// body's: compact JSON takes fewer bytes than the Go values it decodes to
+// (a 1-byte number fills an 8-byte int), so a bound of the body alone
+// would cut short the guess for arrays of small objects.
+const maxPresize = 2
+
 // presizedResult makes *dst, a nil []E with E an object kind, an empty
 // slice with room for the elements body seems to hold, and reports whether
 // it did. Anything else is left alone.
@@ -54,7 +61,8 @@ func presizedResult[T any](dst *T, body []byte) bool {
 	if t.Kind() != reflect.Slice || !objectKind(t.Elem()) {
 		return false
 	}
-	n := min(bytes.Count(body, []byte{'{'})-1, len(body)/3) // -1: the envelope's own brace
+	n := bytes.Count(body, []byte{'{'}) - 1 // the envelope's own brace
+	n = min(n, maxPresize*len(body)/max(int(t.Elem().Size()), 1))
 	if n < presizeFrom {
 		return false
 	}
