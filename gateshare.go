@@ -124,6 +124,13 @@ func (s *shareState) completed(g *gate, c *ticket, now time.Time) {
 	until := s.gap.Add(gapWindow)
 	if !now.Before(until) {
 		seldom := g.lim.meanRun >= maxLead*time.Duration(max(g.inFlight, 1))/2
+		if !seldom && now.Sub(until) < gridPeriod-gapWindow {
+			// None ended in the window: calls that end in waves (a batch
+			// of even skills started together) can miss it period after
+			// period. Leave this one free until the next period's window.
+			s.held, s.until, s.from, s.gap = 1, gridStart(now).Add(gapWindow), time.Time{}, gridStart(now)
+			return
+		}
 		if !seldom || now.Sub(s.sparse) < sparseEvery {
 			// Calls end often enough: one will for the next period.
 			s.from = time.Time{}
