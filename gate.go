@@ -273,13 +273,16 @@ func (g *gate) refused(c *ticket) (wait time.Duration, inFlight, limit int) {
 	g.refusals++
 	prev := g.refusedAt
 	g.refusedAt = now
-	g.learnRefusal(c, now)
+	held := g.learnRefusal(c, now)
 	g.release(c)
 	inFlight = g.inFlight
-	if g.inFlight <= 1 {
-		// Nothing of ours will end and free a session: the limit is held
-		// elsewhere. Probe with this one call, at the times other clients
-		// leave a session free (gateshare.go).
+	if g.inFlight <= 1 && held == 0 {
+		// Nothing of ours held a session when it was sent, and nothing of
+		// ours will end and free one: the limit is held elsewhere. Probe
+		// with this one call, at the times other clients leave a session
+		// free (gateshare.go). (Calls of ours that held the sessions and
+		// have ended since, skills shorter than a refusal's round trip,
+		// freed them: the call goes again at once.)
 		g.limit = 1
 		g.kept++
 		wait = g.lockoutWait(prev, now)

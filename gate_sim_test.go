@@ -305,3 +305,21 @@ func TestGate_AStartingLimitUsesThePlanFromTheFirstCall(t *testing.T) {
 		})
 	}
 }
+
+// Skills shorter than a refusal's round trip: the calls that filled the
+// plan have ended by the time their overshoot's refusals come back. They
+// still count as held for those refusals, so the gate keeps the plan's
+// limit rather than taking itself for shut out. Before, it fell to 1 and
+// crept back one probe at a time: 1.72x the ideal.
+func TestGate_SkillsShorterThanARefusalKeepThePlan(t *testing.T) {
+	t.Parallel()
+	p := gatesim.Plan{Limit: 10, Latency: 100 * time.Millisecond, RefusalRTT: 300 * time.Millisecond}
+	r := gatesim.Run(t, p, gatesim.Load{Calls: 256, Concurrency: 64})
+	l := r.Loads[0]
+	if l.Failed > 0 || r.Server.MaxConcurrent > p.Limit {
+		t.Fatalf("%d failed (%v), %d at once", l.Failed, l.FirstErr, r.Server.MaxConcurrent)
+	}
+	if ratio := r.Elapsed.Seconds() / gatesim.Ideal(p, 256).Seconds(); ratio > 1.2 {
+		t.Errorf("took %v, %.2fx the ideal", r.Elapsed, ratio)
+	}
+}

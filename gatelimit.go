@@ -313,10 +313,11 @@ func (g *gate) heldBefore(c *ticket) (all, strict int) {
 	return all + done, strict + done
 }
 
-// learnRefusal updates the limit from a refusal of c. g.mu is held.
-func (g *gate) learnRefusal(c *ticket, now time.Time) {
+// learnRefusal updates the limit from a refusal of c, and returns how many
+// calls of ours the API held when it refused c. g.mu is held.
+func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 	if c == nil {
-		return // no attempt on the slot: nothing to learn from
+		return 0 // no attempt on the slot: nothing to learn from
 	}
 	held, strict := g.heldBefore(c)
 	l := &g.lim
@@ -356,7 +357,7 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) {
 		g.probeRefused(now)
 	}
 	if cut {
-		return
+		return held
 	}
 	if !echo {
 		// The plan is what the API surely held: a call sent with c may
@@ -370,9 +371,10 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) {
 		// A probe went past the limit: its refusal says the limit is
 		// right, not that it is too high (a count off by a call sent at
 		// the same instant would shrink it for good).
-		return
+		return held
 	}
 	g.limit = min(g.limit, max(1, held))
+	return held
 }
 
 // probeDue reports whether enough calls succeeded since the last refused

@@ -59,6 +59,10 @@ const (
 	// successes) to take sessions they free; twice the calls' run time if
 	// longer, since sessions free no faster than calls end.
 	sharingMemory = 10 * time.Second
+	// doneMemory is how long at least a call answered is remembered as
+	// held, for refusals of calls sent while it ran: above any refusal
+	// round trip assumed (30 to 300 ms).
+	doneMemory = time.Second
 )
 
 type shareState struct {
@@ -175,7 +179,11 @@ func (s *shareState) advance(g *gate, now time.Time) {
 		}
 		s.from = s.gap.Add(-lead)
 	}
-	s.prune(now, g.lim.confirm())
+	// Kept for the slowest refusal that may still come back for a call sent
+	// while they ran: before the first refusal the gate does not know how
+	// slow that is, and a refusal that counted too few calls held would cut
+	// the limit to 1.
+	s.prune(now, max(g.lim.confirm(), doneMemory))
 }
 
 // next is when advance must run to take back a session left free.
