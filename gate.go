@@ -54,10 +54,13 @@ type gate struct {
 	share   bool  // leave room for the account's other clients (not WithoutSharing)
 	clock   clock // zero: the wall clock; a test's fake
 
-	mu        sync.Mutex
-	limit     int
-	inFlight  int // slots taken: calls being sent, in flight, or backing off shut out
-	kept      int // of those, slots kept by calls backing off shut out (refused)
+	mu       sync.Mutex
+	limit    int
+	inFlight int // slots taken: calls being sent, in flight, or backing off shut out
+	kept     int // of those, slots kept by calls backing off shut out (refused)
+	// lockoutAt is when the call shut out goes again: until then nothing
+	// else goes either, even if that call ends (its deadline) meanwhile.
+	lockoutAt time.Time
 	waiters   []*slotWaiter
 	calls     []*ticket // sent and not answered, in the order sent
 	free      []*ticket // released, for the next attempts
@@ -104,11 +107,17 @@ func (g *gate) stats() GateStats {
 }
 
 // room is how many slots may be taken now: the limit, less a slot left
-// free for another client (gateshare.go), plus one for a probe.
-func (g *gate) room() int {
+// free for another client (gateshare.go), plus one for a probe. While
+// shut out, only the slot kept by the call that waits for its next try: a
+// call whose deadline ends that wait passes its place in the lockout's
+// schedule to the next in line, not a try at once.
+func (g *gate) room(now time.Time) int {
 	n := g.limit - g.shr.held
 	if g.lim.probeOpen && !g.lim.probing() {
 		n++
+	}
+	if now.Before(g.lockoutAt) {
+		n = min(n, g.kept)
 	}
 	return min(n, g.top())
 }
@@ -139,7 +148,7 @@ func (g *gate) take(first bool) (*ticket, *slotWaiter) {
 	defer g.mu.Unlock()
 	now := g.clock.Now()
 	g.advance(now)
-	if len(g.waiters) == 0 && g.inFlight < g.room() {
+	if len(g.waiters) == 0 && g.inFlight < g.room(now) {
 		g.inFlight++
 		c := g.send(now)
 		g.wake(now)
@@ -189,7 +198,7 @@ func (g *gate) abandon(w *slotWaiter) {
 
 // dispatch hands free slots to the head of the line. g.mu is held.
 func (g *gate) dispatch(now time.Time) {
-	for len(g.waiters) > 0 && g.inFlight < g.room() {
+	for len(g.waiters) > 0 && g.inFlight < g.room(now) {
 		w := g.waiters[0]
 		g.waiters[0] = nil
 		g.waiters = g.waiters[1:]
@@ -242,7 +251,7 @@ func (g *gate) done(c *ticket, ok bool) {
 	now := g.clock.Now()
 	g.advance(now)
 	if ok && c != nil {
-		g.shutOut = time.Time{}
+		g.shutOut, g.lockoutAt = time.Time{}, time.Time{}
 		g.progress = now
 		if !c.admitted {
 			g.admit(c, now)
@@ -286,6 +295,7 @@ func (g *gate) refused(c *ticket) (wait time.Duration, inFlight, limit int) {
 		g.limit = 1
 		g.kept++
 		wait = g.lockoutWait(prev, now)
+		g.lockoutAt = now.Add(wait)
 		g.wake(now)
 		return wait, inFlight, g.limit
 	}

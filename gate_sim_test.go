@@ -226,6 +226,35 @@ func TestGate_ALongLockoutCostsOneRefusalEveryTwoSeconds(t *testing.T) {
 	}
 }
 
+// Calls whose deadlines end while the client is shut out pass the
+// lockout's schedule on: the next call waiting goes at the shut-out call's
+// time, not at once. Before, each deadline let one more call out, and a
+// service with 1 s deadlines drew 29 refusals in 11 s of a lockout.
+func TestGate_DeadlinesDuringALockoutDoNotAddTries(t *testing.T) {
+	t.Parallel()
+	for _, timeout := range []time.Duration{300 * time.Millisecond, time.Second} {
+		t.Run(timeout.String(), func(t *testing.T) {
+			t.Parallel()
+			const hold = 20 * time.Second
+			p := gatesim.Plan{Limit: 10, Latency: 100 * time.Millisecond, RefusalRTT: refusalRTT, Hold: 10, HoldFor: hold}
+			r := gatesim.Run(t, p, gatesim.Load{Calls: 4000, Concurrency: 20, Goroutines: true, Timeout: timeout})
+			l := r.Loads[0]
+			late := 0
+			for _, at := range l.RefusedAt {
+				if at >= 8*time.Second && at < hold {
+					late++
+				}
+			}
+			if late > 7 {
+				t.Errorf("%d refusals in the lockout's last 12 s, want one every 2 s at most", late)
+			}
+			if len(l.Sessions) == 0 {
+				t.Errorf("no call got a session after the plan was freed at %v", hold)
+			}
+		})
+	}
+}
+
 // Alone on the account, after the one overshoot at the start, a batch is
 // refused only for its probes: at most one a second (README: "no more than
 // two a second"), with skills of varied length and a slow refusal.

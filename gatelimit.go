@@ -292,6 +292,9 @@ func (g *gate) nextStep(now time.Time) (time.Time, bool) {
 	if t, ok := g.shr.next(); ok {
 		soonest(t)
 	}
+	if len(g.waiters) > 0 && g.lockoutAt.After(now) {
+		soonest(g.lockoutAt)
+	}
 	return at, !at.IsZero()
 }
 
