@@ -128,12 +128,15 @@ func (in *batchReader) read(done okRuns, stop <-chan struct{}, onEnd func(lines 
 			}
 			// The total first: once ended is set, the batch may end
 			// and stop the progress before a late total could show.
+			// The error before it: onEnd halts the batch for one, and
+			// the batch, ended, reports readErr.
 			in.mu.Lock()
 			lines := in.jobs + in.bad
+			in.err = err
 			in.mu.Unlock()
 			onEnd(lines, err)
 			in.mu.Lock()
-			in.ended, in.err = true, err
+			in.ended = true
 			in.mu.Unlock()
 			close(in.lines)
 			return
