@@ -4,8 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 )
 
@@ -43,21 +46,44 @@ func planMemoryFor(dir, base, key string) planMemory {
 	return planMemory{path: filepath.Join(dir, "plans", hex.EncodeToString(sum[:16])+".json")}
 }
 
-// load returns the plan remembered, 0 for none (or one too old, or a file
-// that cannot be read: the client then learns the plan again).
+// load returns the plan remembered, 0 for none (or one too old or dated
+// ahead, or a file that cannot be read: the client then learns the plan
+// again).
 func (m planMemory) load(now time.Time) int {
 	if m.path == "" {
 		return 0
 	}
-	b, err := os.ReadFile(m.path)
+	b, err := readSmallFile(m.path, 4<<10)
 	if err != nil {
 		return 0
 	}
 	var r rememberedPlan
-	if json.Unmarshal(b, &r) != nil || r.Plan <= 0 || now.Sub(r.Learned) > planMemoryAge {
+	if json.Unmarshal(b, &r) != nil || r.Plan <= 0 {
 		return 0
 	}
+	if age := now.Sub(r.Learned); age > planMemoryAge || age < -time.Hour {
+		return 0 // too old, or from a clock far ahead: trusted for ever
+	}
 	return r.Plan
+}
+
+// readSmallFile reads the regular file at path, if it holds at most max
+// bytes. Anything planted there (a FIFO, which would block the batch before
+// its first call, a device, a huge file) is not read.
+func readSmallFile(path string, max int64) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() || st.Size() > max {
+		return nil, fmt.Errorf("%s: not a small regular file", path)
+	}
+	return io.ReadAll(io.LimitReader(f, max))
 }
 
 // save remembers plan (0: nothing learned, nothing written). It writes a
