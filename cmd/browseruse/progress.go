@@ -182,7 +182,19 @@ func (p *progress) statusFor(avail int) string {
 	if avail-len(short) >= 2+minBarWidth {
 		return short
 	}
-	return " " + short
+	// Counts of hundreds or thousands: only what the bar cannot show.
+	tiny := p.tinyStatus()
+	if avail-len(tiny) >= 2+minBarWidth {
+		return tiny
+	}
+	return " " + tiny
+}
+
+// tinyStatus is the least of the status: the outcomes, the ETA and the
+// calls in flight.
+func (p *progress) tinyStatus() string {
+	t, gs := p.tally(), p.stats()
+	return fmt.Sprintf("%d ok, %d failed, %s, %d in flight", t.ok, t.failed, p.eta(), gs.InFlight)
 }
 
 // shortStatus is status in fewer columns, for an 80-column terminal.

@@ -12,6 +12,14 @@ import (
 // bar room; on a narrower one, where mpb drops the bar, the counts still
 // stand apart ("3/20 3 ok", never "3/203 ok"). Wide, it is in full.
 func TestProgress_StatusFitsTheLine(t *testing.T) {
+	// Counts in the hundreds, no --concurrency: a new user's 80 columns
+	// once showed no bar and a line cut short.
+	big := &progress{total: 300, start: time.Now().Add(-5 * time.Second),
+		tally: func() tally { return tally{ok: 100, billed: 100} },
+		stats: func() browseruse.GateStats { return browseruse.GateStats{InFlight: 20, Limit: 20, Refusals: 6} }}
+	if avail, got := 80-len("batch "+big.counters()), big.statusFor(80-len("batch "+big.counters())); len(got) > avail-2-minBarWidth {
+		t.Errorf("80 columns, 100/300 done: %q (%d) leaves the bar no room in %d", got, len(got), avail)
+	}
 	p := &progress{total: 20, concurrency: 4, start: time.Now().Add(-time.Second),
 		tally: func() tally { return tally{ok: 3, billed: 3} },
 		stats: func() browseruse.GateStats { return browseruse.GateStats{InFlight: 4, Limit: 4} }}
