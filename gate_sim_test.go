@@ -82,10 +82,9 @@ func TestGate_ACrowdOfGoroutinesFillsThePlan(t *testing.T) {
 	if l.Failed > 0 || r.Server.Executions != 600 || r.Server.MaxConcurrent > 100 || l.Refusals > 600/8 {
 		t.Fatalf("%d failed (%v), %d executions, %d at once, %d refusals", l.Failed, l.FirstErr, r.Server.Executions, r.Server.MaxConcurrent, l.Refusals)
 	}
-	// 1.12x measured: a probe refused near the end holds its call back by
-	// up to a skill's length (the crowd keeps 300 calls waiting, so it
-	// probes until late; a batch keeps fewer).
-	if ratio := r.Elapsed.Seconds() / gatesim.Ideal(p, 600).Seconds(); ratio > 1.15 {
+	// 1.06x measured since 7a5e06d (1.12x at bc614c8, where a probe
+	// refused late held its call back by up to a skill's length).
+	if ratio := r.Elapsed.Seconds() / gatesim.Ideal(p, 600).Seconds(); ratio > 1.10 {
 		t.Errorf("took %v, %.2fx the ideal", r.Elapsed, ratio)
 	}
 }
