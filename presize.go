@@ -55,10 +55,13 @@ const maxPresize = 2
 
 // presizedResult makes *dst, a nil []E with E an object kind, an empty
 // slice with room for the elements body seems to hold, and reports whether
-// it did. Anything else is left alone.
+// it did. Anything else is left alone, and so is a type goccy does not
+// decode (fastDecodes): encoding/json would hand a slice made beforehand
+// to the caller's UnmarshalJSON, which expects nil, and an empty result
+// decoded again would run that method twice.
 func presizedResult[T any](dst *T, body []byte) bool {
 	t := reflect.TypeFor[T]()
-	if t.Kind() != reflect.Slice || !objectKind(t.Elem()) {
+	if t.Kind() != reflect.Slice || !objectKind(t.Elem()) || !fastDecodes(dst, false) {
 		return false
 	}
 	n := bytes.Count(body, []byte{'{'}) - 1 // the envelope's own brace

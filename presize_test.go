@@ -87,3 +87,45 @@ func TestExecuteSkillAs_AbsentArrayResultIsNil(t *testing.T) {
 		}
 	}
 }
+
+// countedRows decodes itself, counting its runs and the receivers it finds
+// already made.
+type countedRows []presizeItem
+
+var countedRowsRuns, countedRowsMade int
+
+func (r *countedRows) UnmarshalJSON(b []byte) error {
+	countedRowsRuns++
+	if *r != nil {
+		countedRowsMade++
+	}
+	return json.Unmarshal(b, (*[]presizeItem)(r))
+}
+
+// A result type with an UnmarshalJSON of its own runs as encoding/json runs
+// it: once, on a nil receiver (docs/decoding.md). Before, the client made
+// the slice for it beforehand and, for an empty result, decoded again: the
+// method saw a receiver already made, and ran twice.
+func TestExecuteSkillAs_AResultsOwnUnmarshalJSONRunsOnceOnNil(t *testing.T) {
+	many := `[` + strings.TrimSuffix(strings.Repeat(`{"id":1},`, 100), ",") + `]`
+	for _, result := range []string{"[]", "null", many} {
+		body := `{"success":true,"result":` + result + `,"stderr":"` + strings.Repeat("{", 5000) + `"}`
+		countedRowsRuns, countedRowsMade = 0, 0
+		var want struct{ Result countedRows }
+		if err := json.Unmarshal([]byte(body), &want); err != nil {
+			t.Fatal(err)
+		}
+		wantRuns, wantMade := countedRowsRuns, countedRowsMade
+		countedRowsRuns, countedRowsMade = 0, 0
+		srv, _ := newCannedServer(t, []byte(body))
+		c := newBenchClient(t, browseruse.WithBaseURL(srv.URL))
+		if _, err := browseruse.ExecuteSkillAs[countedRows](t.Context(), c, benchSkill, benchInput); err != nil {
+			t.Fatal(err)
+		}
+		srv.Close()
+		if countedRowsRuns != wantRuns || countedRowsMade != wantMade {
+			t.Errorf("result %.12s: UnmarshalJSON ran %d times (%d on a slice made), encoding/json %d (%d)",
+				result, countedRowsRuns, countedRowsMade, wantRuns, wantMade)
+		}
+	}
+}
