@@ -354,7 +354,8 @@ func (c *cli) newClient(a *executeArgs) (client *browseruse.Client, closeFn func
 		}
 		var plans planMemory
 		if a.batch != "" {
-			plans = planMemoryFor(c.getenv("BROWSER_USE_CACHE_DIR"), base, key)
+			// One account whatever its base URL's last slash.
+			plans = planMemoryFor(c.getenv("BROWSER_USE_CACHE_DIR"), strings.TrimRight(base, "/"), key)
 			if n := plans.load(time.Now()); n > 0 && !a.relearn {
 				opts = append(opts, browseruse.WithStartingLimit(n))
 			}

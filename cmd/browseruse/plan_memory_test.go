@@ -77,9 +77,15 @@ func TestBatch_TheNextBatchStartsFromThePlanLearned(t *testing.T) {
 	if n := startsAt(relearn); n != 10 {
 		t.Errorf("--relearn starts at %d, want 10", n)
 	}
-	// Another API or key is another account; a single call learns nothing.
+	// The same API with a slash at the end is the same account; another
+	// API or key is another; a single call learns nothing.
+	slash := batch
+	slash.baseURL = srv.URL + "/"
+	if n := startsAt(slash); n != r.Plan {
+		t.Errorf("the base URL with a slash starts at %d, want the %d remembered", n, r.Plan)
+	}
 	other := batch
-	other.baseURL = srv.URL + "/"
+	other.baseURL = "http://127.0.0.1:9"
 	if n := startsAt(other); n != 10 {
 		t.Errorf("another base URL starts at %d, want 10", n)
 	}
