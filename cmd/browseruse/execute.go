@@ -353,16 +353,21 @@ func (c *cli) newClient(a *executeArgs) (client *browseruse.Client, closeFn func
 			base = defaultBaseURL
 		}
 		var plans planMemory
+		start := 0
 		if a.batch != "" {
 			// One account whatever its base URL's last slash.
 			plans = planMemoryFor(c.getenv("BROWSER_USE_CACHE_DIR"), strings.TrimRight(base, "/"), key)
 			if n := plans.load(time.Now()); n > 0 && !a.relearn {
+				start = n
 				opts = append(opts, browseruse.WithStartingLimit(n))
 			}
 		}
 		client, err = browseruse.New(opts...)
 		if err == nil {
 			closeFn = func() { plans.save(client.GateStats().Plan, time.Now()) }
+			if start > 0 {
+				fmt.Fprintf(c.stderr, "browseruse: starting at the plan of %d sessions the last batch on this account learned (--relearn learns it again)\n", start)
+			}
 		}
 	}
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/url"
 	"os"
@@ -69,9 +70,16 @@ func TestBatch_TheNextBatchStartsFromThePlanLearned(t *testing.T) {
 			t.Errorf("the memory holds the key as %q: %s %s", spelling, files[0], b)
 		}
 	}
+	var said bytes.Buffer
+	c.stderr = &said
 	if n := startsAt(batch); n != r.Plan {
 		t.Errorf("the next batch starts at %d, want the %d remembered", n, r.Plan)
 	}
+	// And says so: a user sees why it met no ramp.
+	if want := fmt.Sprintf("plan of %d sessions", r.Plan); !strings.Contains(said.String(), want) {
+		t.Errorf("stderr %q, want it to say %q", said.String(), want)
+	}
+	c.stderr = io.Discard
 	relearn := batch
 	relearn.relearn = true
 	if n := startsAt(relearn); n != 10 {
