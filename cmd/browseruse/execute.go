@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -326,52 +327,15 @@ func (c *cli) newClient(a *executeArgs) (client *browseruse.Client, closeFn func
 	if a.noShare {
 		opts = append(opts, browseruse.WithoutSharing())
 	}
-	closeFn = func() {}
 	if a.fake {
-		srv := browserusetest.NewServer()
-		srv.SetRequestLog(0) // nobody reads it, and a batch may send millions
-		srv.SetLatency(a.fakeLatency)
-		srv.SetConcurrencyLimit(a.fakeLimit)
-		srv.SetCredits(a.fakeCredits)
-		closeFn = srv.Close
-		client, err = srv.Client(opts...)
+		client, closeFn, err = fakeClient(a, opts)
 	} else {
-		key := c.getenv("BROWSER_USE_API_KEY")
-		if key == "" {
-			fmt.Fprintln(c.stderr, "browseruse: BROWSER_USE_API_KEY is not set: export your Browser Use API key,")
-			fmt.Fprintln(c.stderr, "or add --fake to run against the built-in fake API.")
-			return nil, nil, exitError{exitUsage}
-		}
-		opts = append(opts, browseruse.WithAPIKey(key))
-		base := a.baseURL
-		if base == "" {
-			base = c.getenv("BROWSER_USE_BASE_URL")
-		}
-		if base != "" {
-			opts = append(opts, browseruse.WithBaseURL(base))
-		} else {
-			base = defaultBaseURL
-		}
-		var plans planMemory
-		start := 0
-		if a.batch != "" {
-			// One account whatever its base URL's last slash.
-			plans = planMemoryFor(c.getenv("BROWSER_USE_CACHE_DIR"), strings.TrimRight(base, "/"), key)
-			if n := plans.load(time.Now()); n > 0 && !a.relearn {
-				start = n
-				opts = append(opts, browseruse.WithStartingLimit(n))
-			}
-		}
-		client, err = browseruse.New(opts...)
-		if err == nil {
-			closeFn = func() { plans.save(client.GateStats().Plan, time.Now()) }
-			if start > 0 {
-				fmt.Fprintf(c.stderr, "browseruse: starting at the plan of %d sessions the last batch on this account learned (--relearn learns it again)\n", start)
-			}
-		}
+		client, closeFn, err = c.apiClient(a, opts)
+	}
+	if _, usage := err.(exitError); usage {
+		return nil, nil, err // said already
 	}
 	if err != nil {
-		closeFn()
 		fmt.Fprintln(c.stderr, "browseruse: "+errText(err)) // a bad --base-url or key: the user's to fix
 		return nil, nil, exitError{exitUsage}
 	}
@@ -379,6 +343,57 @@ func (c *cli) newClient(a *executeArgs) (client *browseruse.Client, closeFn func
 		a.tel.clients = append(a.tel.clients, client)
 	}
 	return client, closeFn, nil
+}
+
+// fakeClient is a client of the built-in fake (--fake); closeFn shuts the
+// fake down.
+func fakeClient(a *executeArgs, opts []browseruse.Option) (*browseruse.Client, func(), error) {
+	srv := browserusetest.NewServer()
+	srv.SetRequestLog(0) // nobody reads it, and a batch may send millions
+	srv.SetLatency(a.fakeLatency)
+	srv.SetConcurrencyLimit(a.fakeLimit)
+	srv.SetCredits(a.fakeCredits)
+	client, err := srv.Client(opts...)
+	if err != nil {
+		srv.Close()
+		return nil, nil, err
+	}
+	return client, srv.Close, nil
+}
+
+// apiClient is a client of the API with the key from the environment. A
+// batch's starts at the plan the last batch on the account learned, and
+// closeFn remembers what this one learned.
+func (c *cli) apiClient(a *executeArgs, opts []browseruse.Option) (*browseruse.Client, func(), error) {
+	key := c.getenv("BROWSER_USE_API_KEY")
+	if key == "" {
+		fmt.Fprintln(c.stderr, "browseruse: BROWSER_USE_API_KEY is not set: export your Browser Use API key,")
+		fmt.Fprintln(c.stderr, "or add --fake to run against the built-in fake API.")
+		return nil, nil, exitError{exitUsage}
+	}
+	opts = append(opts, browseruse.WithAPIKey(key))
+	base := cmp.Or(a.baseURL, c.getenv("BROWSER_USE_BASE_URL"))
+	if base != "" {
+		opts = append(opts, browseruse.WithBaseURL(base))
+	}
+	if a.batch == "" {
+		client, err := browseruse.New(opts...)
+		return client, func() {}, err
+	}
+	// One account whatever its base URL's last slash.
+	plans := planMemoryFor(c.getenv("BROWSER_USE_CACHE_DIR"), strings.TrimRight(cmp.Or(base, defaultBaseURL), "/"), key)
+	start := plans.load(time.Now())
+	if start > 0 && !a.relearn {
+		opts = append(opts, browseruse.WithStartingLimit(start))
+	}
+	client, err := browseruse.New(opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	if start > 0 && !a.relearn {
+		fmt.Fprintf(c.stderr, "browseruse: starting at the plan of %d sessions the last batch on this account learned (--relearn learns it again)\n", start)
+	}
+	return client, func() { plans.save(client.GateStats().Plan, time.Now()) }, nil
 }
 
 // printRun reports what the API said about the execution, on stderr.
