@@ -57,7 +57,6 @@ type gate struct {
 	mu       sync.Mutex
 	limit    int
 	inFlight int // slots taken: calls being sent, in flight, or backing off shut out
-	kept     int // of those, slots kept by calls backing off shut out (refused)
 	// lockoutAt is when the call shut out goes again: until then nothing
 	// else goes either, even if that call ends (its deadline) meanwhile.
 	lockoutAt time.Time
@@ -117,10 +116,15 @@ func (g *gate) room(now time.Time) int {
 		n++
 	}
 	if now.Before(g.lockoutAt) {
-		n = min(n, g.kept)
+		n = min(n, g.kept())
 	}
 	return min(n, g.top())
 }
+
+// kept is how many slots are held by calls backing off shut out: every
+// other slot carries the ticket of its attempt from the moment it is taken.
+// g.mu is held.
+func (g *gate) kept() int { return g.inFlight - len(g.calls) }
 
 // send starts an attempt on a slot just taken. g.mu is held.
 func (g *gate) send(now time.Time) *ticket {
@@ -259,9 +263,6 @@ func (g *gate) done(c *ticket, ok bool) {
 		g.lim.completed(now.Sub(c.sent))
 		g.shr.completed(g, c, now)
 	}
-	if c == nil && g.kept > 0 {
-		g.kept-- // a call shut out ended in its backoff
-	}
 	g.release(c)
 	g.inFlight--
 	g.dispatch(now)
@@ -293,7 +294,6 @@ func (g *gate) refused(c *ticket) (wait time.Duration, inFlight, limit int) {
 		// have ended since, skills shorter than a refusal's round trip,
 		// freed them: the call goes again at once.)
 		g.limit = 1
-		g.kept++
 		wait = g.lockoutWait(prev, now)
 		g.lockoutAt = now.Add(wait)
 		g.wake(now)
@@ -311,7 +311,6 @@ func (g *gate) resend() *ticket {
 	defer g.mu.Unlock()
 	now := g.clock.Now()
 	g.advance(now)
-	g.kept--
 	c := g.send(now)
 	c.probe = true // it probes for a session another client left free
 	g.wake(now)

@@ -255,7 +255,7 @@ func (g *gate) advance(now time.Time) {
 	full := len(g.waiters) > max(0, g.limit/8-1) && g.inFlight >= g.limit-g.shr.held
 	// A call shut out is the probe: another beside it would double the
 	// refusals of a lockout.
-	l.probeOpen = !l.ramping && l.learned && l.probe == nil && g.kept == 0 && full && g.probeDue(now) &&
+	l.probeOpen = !l.ramping && l.learned && l.probe == nil && g.kept() == 0 && full && g.probeDue(now) &&
 		!now.Before(g.probeAt(now)) && g.limit < g.top()
 	g.shr.advance(g, now)
 }
@@ -283,7 +283,7 @@ func (g *gate) nextStep(now time.Time) (time.Time, bool) {
 			want := float64(g.limit + 1 - l.base)
 			dt := time.Duration(float64(confirm) * math.Log2(want/l.inc))
 			soonest(now.Add(max(dt, time.Millisecond)))
-		case !l.ramping && l.learned && l.probe == nil && g.kept == 0 && !l.probeOpen && g.probeAt(now).After(now) && g.probeDue(l.probeNext):
+		case !l.ramping && l.learned && l.probe == nil && g.kept() == 0 && !l.probeOpen && g.probeAt(now).After(now) && g.probeDue(l.probeNext):
 			// One due but not open waits for what holds it (a call
 			// ending): that wakes the gate itself.
 			soonest(g.probeAt(now))
