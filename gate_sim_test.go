@@ -131,10 +131,7 @@ func TestGate_ASlowRefusalOvershootsOnceByABoundedAmount(t *testing.T) {
 			rtt := 100 * time.Millisecond
 			p := gatesim.Plan{Limit: limit, Latency: 5 * time.Second, RefusalRTT: rtt, Queue: queue}
 			r := gatesim.Run(t, p, gatesim.Load{Calls: calls, Concurrency: 1000})
-			l := r.Loads[0]
-			if l.Failed > 0 || r.Server.MaxConcurrent > limit {
-				t.Fatalf("%d failed (%v), %d at once", l.Failed, l.FirstErr, r.Server.MaxConcurrent)
-			}
+			l := lostNone(t, r)
 			// Doubling every 110 ms: 2^(100/110) - 1 = 0.88 of the plan,
 			// with room for the ramp's steps.
 			first := l.RefusedAt[0]
@@ -265,10 +262,7 @@ func TestGate_ALoneBatchIsRefusedOnlyForItsProbes(t *testing.T) {
 			rtt := 100 * time.Millisecond
 			p := gatesim.Plan{Limit: limit, Latency: 500 * time.Millisecond, Jitter: 300 * time.Millisecond, RefusalRTT: rtt}
 			r := gatesim.Run(t, p, gatesim.Load{Calls: 20 * limit})
-			l := r.Loads[0]
-			if l.Failed > 0 || r.Server.MaxConcurrent > limit {
-				t.Fatalf("%d failed (%v), %d at once", l.Failed, l.FirstErr, r.Server.MaxConcurrent)
-			}
+			l := lostNone(t, r)
 			if most := l.MostRefusalsPerSecond(l.RefusedAt[0] + 3*rtt); most > 2 {
 				t.Errorf("%d refusals in one second after the overshoot", most)
 			}
@@ -307,10 +301,7 @@ func TestGate_AStartingLimitUsesThePlanFromTheFirstCall(t *testing.T) {
 				Options:    []browseruse.Option{browseruse.WithStartingLimit(tc.start)},
 				Trace:      func(_ time.Duration, st browseruse.GateStats) { last = st },
 				TraceEvery: 100 * time.Millisecond})
-			l := r.Loads[0]
-			if l.Failed > 0 || r.Server.MaxConcurrent > plan {
-				t.Fatalf("%d failed (%v), %d at once", l.Failed, l.FirstErr, r.Server.MaxConcurrent)
-			}
+			l := lostNone(t, r)
 			if ratio := r.Elapsed.Seconds() / gatesim.Ideal(p, calls).Seconds(); ratio > tc.maxRatio {
 				t.Errorf("took %v, %.2fx the ideal; want at most %.2fx", r.Elapsed, ratio, tc.maxRatio)
 			}
@@ -343,11 +334,19 @@ func TestGate_SkillsShorterThanARefusalKeepThePlan(t *testing.T) {
 	t.Parallel()
 	p := gatesim.Plan{Limit: 10, Latency: 100 * time.Millisecond, RefusalRTT: 300 * time.Millisecond}
 	r := gatesim.Run(t, p, gatesim.Load{Calls: 256, Concurrency: 64})
-	l := r.Loads[0]
-	if l.Failed > 0 || r.Server.MaxConcurrent > p.Limit {
-		t.Fatalf("%d failed (%v), %d at once", l.Failed, l.FirstErr, r.Server.MaxConcurrent)
-	}
+	lostNone(t, r)
 	if ratio := r.Elapsed.Seconds() / gatesim.Ideal(p, 256).Seconds(); ratio > 1.2 {
 		t.Errorf("took %v, %.2fx the ideal", r.Elapsed, ratio)
 	}
+}
+
+// lostNone fails t unless the run's only load lost no call and the server
+// never ran more than the plan, and returns that load.
+func lostNone(t *testing.T, r gatesim.Result) gatesim.LoadResult {
+	t.Helper()
+	l := r.Loads[0]
+	if l.Failed > 0 || r.Server.MaxConcurrent > r.Plan.Limit {
+		t.Fatalf("%d failed (%v), %d at once on a plan of %d", l.Failed, l.FirstErr, r.Server.MaxConcurrent, r.Plan.Limit)
+	}
+	return l
 }

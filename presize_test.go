@@ -48,13 +48,7 @@ func TestExecuteSkillAs_ArrayResultSizedToFit(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			body := `{"success":true,"result":` + tt.result + `,"stderr":"` + tt.stderr + `"}`
-			srv, _ := newCannedServer(t, []byte(body))
-			defer srv.Close()
-			c := newBenchClient(t, browseruse.WithBaseURL(srv.URL))
-			r, err := browseruse.ExecuteSkillAs[[]presizeItem](t.Context(), c, benchSkill, benchInput)
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := executeCanned[[]presizeItem](t, body)
 			var want []presizeItem
 			if err := json.Unmarshal([]byte(tt.result), &want); err != nil {
 				t.Fatal(err)
@@ -75,14 +69,7 @@ func TestExecuteSkillAs_AbsentArrayResultIsNil(t *testing.T) {
 	t.Parallel()
 	for _, result := range []string{``, `"result":null,`} {
 		body := `{"success":true,` + result + `"stderr":"` + strings.Repeat("{", 1000) + `"}`
-		srv, _ := newCannedServer(t, []byte(body))
-		defer srv.Close()
-		c := newBenchClient(t, browseruse.WithBaseURL(srv.URL))
-		r, err := browseruse.ExecuteSkillAs[[]presizeItem](t.Context(), c, benchSkill, benchInput)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r.Value != nil {
+		if r := executeCanned[[]presizeItem](t, body); r.Value != nil {
 			t.Errorf("%q: result %#v, want nil", body[:40], r.Value)
 		}
 	}
@@ -117,15 +104,23 @@ func TestExecuteSkillAs_AResultsOwnUnmarshalJSONRunsOnceOnNil(t *testing.T) {
 		}
 		wantRuns, wantMade := countedRowsRuns, countedRowsMade
 		countedRowsRuns, countedRowsMade = 0, 0
-		srv, _ := newCannedServer(t, []byte(body))
-		c := newBenchClient(t, browseruse.WithBaseURL(srv.URL))
-		if _, err := browseruse.ExecuteSkillAs[countedRows](t.Context(), c, benchSkill, benchInput); err != nil {
-			t.Fatal(err)
-		}
-		srv.Close()
+		executeCanned[countedRows](t, body)
 		if countedRowsRuns != wantRuns || countedRowsMade != wantMade {
 			t.Errorf("result %.12s: UnmarshalJSON ran %d times (%d on a slice made), encoding/json %d (%d)",
 				result, countedRowsRuns, countedRowsMade, wantRuns, wantMade)
 		}
 	}
+}
+
+// executeCanned runs ExecuteSkillAs[T] against a server that answers body.
+func executeCanned[T any](t *testing.T, body string) *browseruse.Result[T] {
+	t.Helper()
+	srv, _ := newCannedServer(t, []byte(body))
+	defer srv.Close()
+	c := newBenchClient(t, browseruse.WithBaseURL(srv.URL))
+	r, err := browseruse.ExecuteSkillAs[T](t.Context(), c, benchSkill, benchInput)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
