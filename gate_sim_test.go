@@ -1,11 +1,18 @@
 package browseruse_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/browser-use/browseruse-go"
+	"github.com/browser-use/browseruse-go/browserusetest"
 	"github.com/browser-use/browseruse-go/internal/gatesim"
 )
 
@@ -349,4 +356,42 @@ func lostNone(t *testing.T, r gatesim.Result) gatesim.LoadResult {
 		t.Fatalf("%d failed (%v), %d at once on a plan of %d", l.Failed, l.FirstErr, r.Server.MaxConcurrent, r.Plan.Limit)
 	}
 	return l
+}
+
+// A call that waits in line while the client is shut out, and whose
+// deadline ends before its turn, failed on the account's limit as much as
+// the call the API refused: both match ErrTooManyRequests (README: "the
+// error matches ErrTooManyRequests (and the context's error ...)"). A
+// review found 69 of 89 such calls matching only the context's error.
+func TestGate_ACallHeldBackByALockoutMatchesErrTooManyRequests(t *testing.T) {
+	srv := browserusetest.NewServer()
+	defer srv.Close()
+	srv.SetConcurrencyLimit(10)
+	srv.SetRefusalLatency(refusalRTT)
+	synctest.Test(t, func(t *testing.T) {
+		release := srv.HoldSessions(10)
+		defer release()
+		c, err := srv.Client(browseruse.WithHTTPClient(&http.Client{Transport: srv.InProcess()}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan error, 8)
+		call := func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+			defer cancel()
+			_, err := c.ExecuteSkill(ctx, uuid.New(), browseruse.ExecuteSkillRequest{})
+			errs <- err
+		}
+		go call() // shut out: it keeps its slot between tries
+		time.Sleep(time.Second)
+		for range 7 {
+			go call() // in line behind it, never sent
+		}
+		for range 8 {
+			err := <-errs
+			if !errors.Is(err, browseruse.ErrTooManyRequests) || !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("%v: want it to match ErrTooManyRequests and context.DeadlineExceeded", err)
+			}
+		}
+	})
 }

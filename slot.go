@@ -192,19 +192,27 @@ func (s *slot) sleep(ctx context.Context, d time.Duration) error {
 
 func (s *slot) err(cause error) error {
 	var waited time.Duration
+	refused := s.refusals > 0
 	if !s.start.IsZero() { // a refused call may have found a slot free at once
 		waited = s.g.clock.Since(s.start)
+		// A call held back while another of the client's was refused (a
+		// lockout's next try goes alone) waited on the account's limit
+		// too, refused or not itself.
+		_, last := s.g.lastProgress()
+		refused = refused || !last.Before(s.start)
 	}
-	return &slotError{op: s.op.String(), waited: waited, refusals: s.refusals, max: s.max, last: s.last, cause: cause}
+	return &slotError{op: s.op.String(), waited: waited, refusals: s.refusals, refused: refused, max: s.max, last: s.last, cause: cause}
 }
 
 // slotError ends a call that never got a slot. It matches
-// [ErrTooManyRequests] once the API refused the call (or the wait ran out),
-// and the context's error when that is what ended it.
+// [ErrTooManyRequests] once the API refused the call or another of the
+// client's while it waited (or the wait ran out), and the context's error
+// when that is what ended it.
 type slotError struct {
 	op       string
 	waited   time.Duration
 	refusals int
+	refused  bool // the API refused this call, or another of the client's while it waited
 	max      time.Duration
 	last     error
 	cause    error
@@ -235,7 +243,7 @@ func (e *slotError) Error() string {
 }
 
 func (e *slotError) Is(target error) bool {
-	return target == ErrTooManyRequests && (e.refusals > 0 || e.cause == nil)
+	return target == ErrTooManyRequests && (e.refused || e.cause == nil)
 }
 
 func (e *slotError) Unwrap() []error {
