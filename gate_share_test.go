@@ -86,14 +86,11 @@ func TestGate_TwoBatchesShareThePlan(t *testing.T) {
 					break
 				}
 			}
-			// Within 3 skill durations in all but about one run in a
-			// hundred, where B stalls at a sixth of the plan for 6 to 8
-			// (its refused probes taken for a lone client's at its plan,
-			// which waits for 16 successes: README, "Not yet met").
-			if third < 0 || third > 10*tt.latency {
-				t.Errorf("each held a third of the plan %v after B started (-1: never), want within 10 skill durations", third)
-			} else if third > 3*tt.latency {
-				t.Logf("each held a third of the plan only %v after B started: the known stall", third)
+			// Within 3.6 skill durations over 900 runs of 50/5s (median
+			// 0.6); before B kept probing every period while it held
+			// fewer than 10, about one run in a hundred took 6 to 9.
+			if third < 0 || third > 5*tt.latency {
+				t.Errorf("each held a third of the plan %v after B started (-1: never), want within 5 skill durations", third)
 			}
 			if b.Finished > a.Finished {
 				t.Errorf("B (%d calls) ended at %v, after A (%d more) at %v", 2*tt.limit, b.Finished, 8*tt.limit, a.Finished)

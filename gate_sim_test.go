@@ -47,10 +47,13 @@ func TestGate_ABatchFillsThePlanWithinRoundTrips(t *testing.T) {
 			allowed := calls / 8
 			if limit < 10 {
 				// No plan has fewer than 10 sessions: the gate starts at 10
-				// (9 refusals here) and, finding fewer, takes the rest for
-				// another client's and probes twice a second for 10 s.
+				// (9 refusals here, and the first probe's), takes the rest
+				// for another client's and probes twice a second for 10 s
+				// of refusals in a row (21), then once in 8 calls. It
+				// used to probe twice a second for twice a skill's time:
+				// TestGate_APlanBelowTheSmallestIsNotProbedForAWholeRun.
 				calls = 200
-				allowed = calls/8 + 9 + 20
+				allowed = calls/8 + 10 + 21 + 2 // 2: probes either side of an edge
 			}
 			r := gatesim.Run(t, p, gatesim.Load{Calls: calls})
 			l := r.Loads[0]
@@ -76,6 +79,26 @@ func TestGate_ABatchFillsThePlanWithinRoundTrips(t *testing.T) {
 				t.Errorf("took %v, %.2fx the ideal %v", r.Elapsed, ratio, gatesim.Ideal(p, calls))
 			}
 		})
+	}
+}
+
+// Fewer than 10 sessions held is taken for other clients holding the rest
+// (no plan is smaller), but sessions held elsewhere for good make a plan
+// look smaller: a lone client on one probes twice a second for 10 s of
+// refusals in a row, then as a client alone does. Before, it probed twice
+// a second for twice a skill's time, again after each success: 151
+// refusals for 10 calls of a minute.
+func TestGate_APlanBelowTheSmallestIsNotProbedForAWholeRun(t *testing.T) {
+	t.Parallel()
+	p := gatesim.Plan{Limit: 2, Latency: time.Minute, RefusalRTT: refusalRTT}
+	const calls = 20
+	r := gatesim.Run(t, p, gatesim.Load{Calls: calls})
+	l := r.Loads[0]
+	if l.Failed > 0 || r.Server.Executions != calls || r.Server.MaxConcurrent > 2 {
+		t.Fatalf("%d failed (%v), %d executions, %d at once", l.Failed, l.FirstErr, r.Server.Executions, r.Server.MaxConcurrent)
+	}
+	if allowed := 10 + 21 + calls/8 + 2; l.Refusals > allowed {
+		t.Errorf("%d refusals for %d calls of a minute on a plan of 2, want at most %d", l.Refusals, calls, allowed)
 	}
 }
 

@@ -57,7 +57,9 @@ const (
 	probeEvery    = 8 // successes after a refused probe: at most one refusal in eight calls
 	maxBackoff    = 2 // probe periods after refused probes
 	// maxSharingBackoff is the same beside other clients: every period, so
-	// what they free is taken within half a second.
+	// what they free is taken within half a second; for a client that
+	// never held the smallest plan's 10, only for sharingMemory of refusals
+	// in a row (refusedLong).
 	maxSharingBackoff = 1
 	maxNeed           = 2 * probeEvery        // successes before a probe, after refused ones in a row
 	probeWindow       = 50 * time.Millisecond // how late past its time a probe may still go
@@ -85,6 +87,7 @@ type limitState struct {
 	others       time.Time // when other clients were last seen holding sessions
 	lastProbeOK  bool      // the last probe was admitted
 	refusedInRow int       // probes refused since the last admitted one, alone
+	refusedSince time.Time // the first of the probes refused in a row, beside others
 }
 
 func (l *limitState) init(ceiling, start int) {
@@ -200,7 +203,7 @@ func (g *gate) admit(c *ticket, now time.Time) {
 		return
 	}
 	l := &g.lim
-	l.backoff, l.need, l.refusedInRow = 1, 0, 0
+	l.backoff, l.need, l.refusedInRow, l.refusedSince = 1, 0, 0, time.Time{}
 	if g.share && g.sharing(now) && l.alone > 0 && g.limit > (l.alone+1)/2 && !l.lastProbeOK {
 		// It gave way to others lately: one session at a time, so that
 		// what it freed goes to them, until a second probe in a row holds.
@@ -349,9 +352,9 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 		l.probeEnded(p)
 		c = p
 	}
-	if !echo && (first && held < initialLimit || held < l.plan) {
-		// Others hold sessions: the API held more of ours before, or the
-		// ramp ended below the smallest plan.
+	if !echo && (held < initialLimit || held < l.plan) {
+		// Others hold sessions: the API held more of ours before, or fewer
+		// than the smallest plan.
 		l.others = now
 	}
 	cut := !echo && g.shareRefusal(held, now)
@@ -384,7 +387,17 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 // probe: alone, probeEvery of them; beside other clients, none (the probe
 // time paces them). g.mu is held.
 func (g *gate) probeDue(now time.Time) bool {
-	return g.lim.need == 0 || g.sharing(now)
+	return g.lim.need == 0 || g.sharing(now) && !g.lim.refusedLong(now)
+}
+
+// refusedLong reports whether a client that never held the smallest plan
+// had its probes refused beside others for sharingMemory in a row: then it
+// probes as if alone. Fewer than 10 held is a sign of others (no plan is
+// smaller) that never fades, but a plan made smaller by sessions held
+// elsewhere looks the same, and a client on it would be refused twice a
+// second for a whole run.
+func (l *limitState) refusedLong(now time.Time) bool {
+	return l.plan < initialLimit && !l.refusedSince.IsZero() && now.Sub(l.refusedSince) >= sharingMemory
 }
 
 // probeRefused paces the next probe. Alone, after probeEvery more
@@ -394,9 +407,20 @@ func (g *gate) probeDue(now time.Time) bool {
 // time, to take what they free within half a second. g.mu is held.
 func (g *gate) probeRefused(now time.Time) {
 	l := &g.lim
-	if g.sharing(now) {
+	switch {
+	case !g.sharing(now):
+		l.refusedSince = time.Time{}
+	case l.refusedSince.IsZero():
+		l.refusedSince = now
+	}
+	switch {
+	case g.sharing(now) && !l.refusedLong(now):
 		l.backoff, l.need, l.refusedInRow = min(l.backoff*2, maxSharingBackoff), 0, 0
-	} else {
+	case g.sharing(now):
+		// Others may still free sessions: probeEvery successes apart, not
+		// more as a lone client's refusals in a row make it.
+		l.backoff, l.need = min(l.backoff*2, maxBackoff), probeEvery
+	default:
 		l.backoff = min(l.backoff*2, maxBackoff)
 		l.need = min(probeEvery<<l.refusedInRow, maxNeed)
 		l.refusedInRow++

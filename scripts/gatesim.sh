@@ -8,6 +8,7 @@
 # little (REPEAT=n runs each n times).
 #   RTTS=30ms,300ms   refusal round trips for the whole-plan table
 #   QUEUE=1           a fake that holds a call up to the round trip before refusing
+#   RUNS=n            runs of each plan for the spread of two batches' shares (default 20)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
@@ -26,7 +27,7 @@ cp -r browserusetest "$tmp/before/"
 
 table() { # DIR TEST PATTERN: the table's rows that match, one per line
 	local out
-	if ! out=$(cd "$1" && GATESIM_TABLE=1 GATESIM_RTTS="${RTTS:-30ms}" GATESIM_QUEUE="${QUEUE:-}" \
+	if ! out=$(cd "$1" && GATESIM_TABLE=1 GATESIM_RTTS="${RTTS:-30ms}" GATESIM_QUEUE="${QUEUE:-}" GATESIM_RUNS="${RUNS:-20}" \
 		$GO test -count=1 -timeout 30m -run "^$2\$" -v ./internal/gatesim 2>&1); then
 		echo "$out" >&2
 		exit 1
@@ -46,4 +47,9 @@ for _ in $(seq "${REPEAT:-1}"); do
 	echo "| --- | --- | --- |"
 	table "$tmp/before" TestTable_Sharing '^| plan' | sed 's/^| /| before: /'
 	table . TestTable_Sharing '^| plan' | sed 's/^| /| after: /'
+	echo
+	echo "Two batches, a third each (issue 24): the working tree, ${RUNS:-20} runs of each plan"
+	echo "| plan | skill latency | runs | a third each after (skill durations): median, 99th percentile, most |"
+	echo "| --- | --- | --- | --- |"
+	table . TestTable_TwoBatchesTakeAThirdEach '^| [0-9]'
 done

@@ -3,6 +3,7 @@ package gatesim_test
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -99,5 +100,47 @@ func TestTable_Sharing(t *testing.T) {
 		fmt.Printf("| plan %d, %v skills: batch A of %d, batch B of %d from %v | B's first result; both hold a third after; B done; A done; all vs ideal; refusals A, B | %s; %s; %s; %s; %.2fx; %d, %d |\n",
 			sc.limit, sc.latency, sc.a, sc.b, sc.start, ms(b.FirstSession()+sc.latency), ms(third), ms(b.Finished), ms(a.Finished),
 			r.Elapsed.Seconds()/gatesim.Ideal(p, sc.a+sc.b).Seconds(), a.Refusals, b.Refusals)
+	}
+}
+
+// How soon two batches hold a third of the plan each, over many runs (skills
+// taking up to a fifth more at random): GATESIM_RUNS runs (default 100) of
+// each plan, in skill durations after the second batch starts.
+func TestTable_TwoBatchesTakeAThirdEach(t *testing.T) {
+	table(t)
+	runs := 100
+	if s := os.Getenv("GATESIM_RUNS"); s != "" {
+		if _, err := fmt.Sscan(s, &runs); err != nil || runs < 1 {
+			t.Fatalf("GATESIM_RUNS=%q: want a count of runs", s)
+		}
+	}
+	fmt.Println("| plan | skill latency | runs | a third each after (skill durations): median, 99th percentile, most |")
+	fmt.Println("| --- | --- | --- | --- |")
+	for _, sc := range []struct {
+		limit   int
+		latency time.Duration
+	}{
+		{10, 5 * time.Second}, {50, 5 * time.Second}, {50, time.Minute}, {250, 5 * time.Second},
+	} {
+		p := gatesim.Plan{Limit: sc.limit, Latency: sc.latency, Jitter: sc.latency / 5, RefusalRTT: 30 * time.Millisecond}
+		start := 3*sc.latency + 137*time.Millisecond
+		var thirds []float64
+		for range runs {
+			r := gatesim.Run(t, p,
+				gatesim.Load{Name: "A", Calls: 10 * sc.limit},
+				gatesim.Load{Name: "B", Calls: 2 * sc.limit, Start: start})
+			a, b := r.Loads[0], r.Loads[1]
+			third := r.Elapsed - start // never: as long as the run
+			for at := start; at < r.Elapsed; at += 10 * time.Millisecond {
+				if 3*b.HeldAt(at) >= sc.limit && 3*a.HeldAt(at) >= sc.limit {
+					third = at - start
+					break
+				}
+			}
+			thirds = append(thirds, third.Seconds()/sc.latency.Seconds())
+		}
+		slices.Sort(thirds)
+		n := len(thirds)
+		fmt.Printf("| %d | %v | %d | %.2f, %.2f, %.2f |\n", sc.limit, sc.latency, runs, thirds[n/2], thirds[n*99/100], thirds[n-1])
 	}
 }
