@@ -31,6 +31,9 @@ func TestGate_ASingleCallBesideABatchGetsASession(t *testing.T) {
 		{10, 500 * time.Millisecond}, {10, 5 * time.Second}, {10, time.Minute},
 		{50, 500 * time.Millisecond}, {50, 5 * time.Second}, {50, time.Minute},
 		{250, 500 * time.Millisecond}, {250, time.Minute},
+		// The largest plan: the batch's ramp ends at it with no refusal
+		// (before, it kept ramping and never left room: 49 s).
+		{1000, 5 * time.Second},
 	} {
 		t.Run(fmt.Sprintf("%d/%v", tt.limit, tt.latency), func(t *testing.T) {
 			t.Parallel()

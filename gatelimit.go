@@ -88,6 +88,7 @@ type limitState struct {
 	lastProbeOK  bool      // the last probe was admitted
 	refusedInRow int       // probes refused since the last admitted one, alone
 	refusedSince time.Time // the first of the probes refused in a row, beside others
+	topAt        time.Time // when the ramp first had the largest plan in flight
 }
 
 func (l *limitState) init(ceiling, start int) {
@@ -234,6 +235,14 @@ func (g *gate) advance(now time.Time) {
 		}
 	}
 	l := &g.lim
+	if l.ramping && g.inFlight >= largestPlan {
+		if l.topAt.IsZero() {
+			l.topAt = now
+		}
+		if now.Sub(l.topAt) >= unseenRefusal {
+			g.heldLargestPlan(now)
+		}
+	}
 	if l.learned && l.probeNext.IsZero() {
 		// Started on a limit (WithStartingLimit): the first probe waits for
 		// a probe time, so that it does not go out with the calls that
@@ -261,6 +270,20 @@ func (g *gate) advance(now time.Time) {
 	l.probeOpen = !l.ramping && l.learned && l.probe == nil && g.kept() == 0 && full && g.probeDue(now) &&
 		!now.Before(g.probeAt(now)) && g.limit < g.top()
 	g.shr.advance(g, now)
+}
+
+// heldLargestPlan ends a ramp that has had the largest plan sold in flight
+// for longer than a refusal takes: no refusal will come to end it, and a client still ramping neither
+// leaves room for the account's other clients nor gives way to them
+// (gateshare.go), so they would wait for its batch's end. g.mu is held.
+func (g *gate) heldLargestPlan(now time.Time) {
+	l := &g.lim
+	l.ramping, l.learned = false, true
+	l.plan = max(l.plan, largestPlan)
+	if !g.sharing(now) {
+		l.alone = max(l.alone, largestPlan)
+	}
+	l.probeNext = nextProbeTime(now)
 }
 
 // nextStep is when advance next has something to do. g.mu is held.
@@ -291,6 +314,9 @@ func (g *gate) nextStep(now time.Time) (time.Time, bool) {
 			// ending): that wakes the gate itself.
 			soonest(g.probeAt(now))
 		}
+	}
+	if t := l.topAt.Add(unseenRefusal); l.ramping && !l.topAt.IsZero() && t.After(now) {
+		soonest(t) // heldLargestPlan
 	}
 	if t, ok := g.shr.next(); ok {
 		soonest(t)

@@ -52,4 +52,9 @@ for _ in $(seq "${REPEAT:-1}"); do
 	echo "| plan | skill latency | runs | a third each after (skill durations): median, 99th percentile, most |"
 	echo "| --- | --- | --- | --- |"
 	table . TestTable_TwoBatchesTakeAThirdEach '^| [0-9]'
+	echo
+	echo "Plans of 500 and 1,000 (issue 24): the working tree"
+	echo "| plan | skill latency | single call's longest wait (bound: 2 x skill + 0.5 s) | two batches: a third each after (skill durations); shorter first; all vs ideal | alone: time with sharing / WithoutSharing |"
+	echo "| --- | --- | --- | --- | --- |"
+	table . TestTable_SharingLargePlans '^| [0-9]'
 done
