@@ -31,8 +31,12 @@ type Plan struct {
 	Jitter     time.Duration // up to this much more, at random
 	RefusalRTT time.Duration // a 429's round trip
 	Queue      bool          // the server holds a call up to RefusalRTT for a session before refusing it
-	Hold       int           // sessions held elsewhere from the start
-	HoldFor    time.Duration // for this long; 0: for good
+	// Network is the time a request takes to reach the fake and an answer
+	// to come back, each way: the server frees a session while its answer
+	// is still on the way, as over a real network.
+	Network time.Duration
+	Hold    int           // sessions held elsewhere from the start
+	HoldFor time.Duration // for this long; 0: for good
 }
 
 // Load is one client of the account and what it runs.
@@ -74,6 +78,7 @@ type LoadResult struct {
 	Waits     []time.Duration
 	Finished  time.Duration
 	GateLimit int // the client's GateStats().Limit at the end
+	GatePlan  int // and its GateStats().Plan
 }
 
 // Result is a run's outcome.
@@ -132,6 +137,7 @@ type counter struct {
 	next     http.RoundTripper
 	latency  time.Duration
 	queue    bool
+	network  time.Duration // each way
 	start    time.Time
 	lastFrom time.Duration // the last admitted call's admission
 	mu       sync.Mutex
@@ -141,8 +147,11 @@ type counter struct {
 }
 
 func (c *counter) RoundTrip(r *http.Request) (*http.Response, error) {
-	sent := time.Since(c.start)
+	time.Sleep(c.network)
+	sent := time.Since(c.start) // at the fake
 	resp, err := c.next.RoundTrip(r)
+	answered := time.Since(c.start)
+	time.Sleep(c.network)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.requests++
@@ -153,7 +162,7 @@ func (c *counter) RoundTrip(r *http.Request) (*http.Response, error) {
 		case http.StatusOK:
 			// The in-process fake admits a call as it arrives, unless it
 			// queues it (Plan.Queue): then it ran for the latency.
-			to, from := time.Since(c.start), sent
+			to, from := answered, sent
 			if c.queue {
 				from = to - c.latency
 			}
@@ -166,7 +175,7 @@ func (c *counter) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func play(t *testing.T, srv *browserusetest.Server, p Plan, l Load, start time.Time) LoadResult {
 	time.Sleep(l.Start)
-	ct := &counter{next: srv.InProcess(), latency: p.Latency, queue: p.Queue, start: start}
+	ct := &counter{next: srv.InProcess(), latency: p.Latency, queue: p.Queue, network: p.Network, start: start}
 	opts := append([]browseruse.Option{browseruse.WithHTTPClient(&http.Client{Transport: ct})}, l.Options...)
 	c, err := srv.Client(opts...)
 	if err != nil {
@@ -243,7 +252,7 @@ func play(t *testing.T, srv *browserusetest.Server, p Plan, l Load, start time.T
 	ct.mu.Lock()
 	defer ct.mu.Unlock()
 	res := LoadResult{Name: l.Name, Failed: int(failed.Load()), Refusals: len(ct.refusals), RefusedAt: slices.Clone(ct.refusals), Requests: ct.requests,
-		Sessions: slices.Clone(ct.sessions), Waits: waits, Finished: time.Since(start), GateLimit: c.GateStats().Limit}
+		Sessions: slices.Clone(ct.sessions), Waits: waits, Finished: time.Since(start), GateLimit: c.GateStats().Limit, GatePlan: c.GateStats().Plan}
 	if e, ok := firstErr.Load().(error); ok {
 		res.FirstErr = e
 	}
@@ -253,10 +262,10 @@ func play(t *testing.T, srv *browserusetest.Server, p Plan, l Load, start time.T
 
 // Ideal is the time calls take on plan with every session busy from the
 // start: ceil(calls / limit) skills one after another, of the mean
-// latency. With Jitter that is a little short of what the luckiest
-// packing reaches, so ratios to it are a little high.
+// latency and the network's round trip. With Jitter that is a little short
+// of what the luckiest packing reaches, so ratios to it are a little high.
 func Ideal(p Plan, calls int) time.Duration {
-	return time.Duration((calls+p.Limit-1)/p.Limit) * (p.Latency + p.Jitter/2)
+	return time.Duration((calls+p.Limit-1)/p.Limit) * (p.Latency + p.Jitter/2 + 2*p.Network)
 }
 
 // HeldAt is how many sessions the load held at virtual time at.
