@@ -2,6 +2,7 @@ package browseruse_test
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -135,5 +136,61 @@ func TestGate_WithoutSharingKeepsThePlan(t *testing.T) {
 		gatesim.Load{Name: "service", Calls: 1, Concurrency: 1, Goroutines: true, Start: 5137 * time.Millisecond})
 	if w := r.Loads[1].MaxWait(); w < 20*time.Second {
 		t.Errorf("the service got a session after %v beside a batch WithoutSharing, want it kept out for most of the batch", w)
+	}
+}
+
+// Fewer than 10 sessions left to share (a plan of 10 with one held
+// elsewhere for good): the first batch learns the 9 as its plan and gives
+// way to a second. It used to take its refusals at 9 for other clients'
+// and, never learning its plan, never gave way: the second ran at its end.
+func TestGate_TwoBatchesShareAPlanMadeSmallerThan10(t *testing.T) {
+	t.Parallel()
+	p := sharedPlan(10, 5*time.Second)
+	p.Hold = 1
+	for k := range 4 {
+		start := 3*p.Latency + time.Duration(137+911*k)*time.Millisecond
+		r := gatesim.Run(t, p,
+			gatesim.Load{Name: "A", Calls: 90},
+			gatesim.Load{Name: "B", Calls: 18, Start: start})
+		a, b := r.Loads[0], r.Loads[1]
+		if a.Failed+b.Failed > 0 || r.Server.MaxConcurrent > 10 {
+			t.Fatalf("%d and %d failed, %d at once", a.Failed, b.Failed, r.Server.MaxConcurrent)
+		}
+		if b.Finished > a.Finished {
+			t.Errorf("start %v: B (18 calls) ended at %v, after A (90) at %v", start, b.Finished, a.Finished)
+		}
+	}
+}
+
+// A batch told the plan (WithMaxConcurrency) above the largest sold gives
+// way to another and climbs back to within 2% of it within 10 s of that
+// one's end. Its ramp back used to end at once past 1,000 in flight (the
+// first ramp's time at the top was never forgotten), then climb one
+// session per probe: 1,028 here; on a plan of 2,000, 1.62x the ideal.
+func TestGate_ANamedPlanAbove1000ClimbsBackAfterSharing(t *testing.T) {
+	t.Parallel()
+	const plan = 1100
+	p := sharedPlan(plan, 5*time.Second)
+	var mu sync.Mutex
+	limits := map[time.Duration]int{}
+	r := gatesim.Run(t, p,
+		gatesim.Load{Name: "batch", Calls: 12 * plan, Concurrency: 2 * plan,
+			Options: []browseruse.Option{browseruse.WithMaxConcurrency(plan)},
+			Trace: func(at time.Duration, st browseruse.GateStats) {
+				mu.Lock()
+				limits[at.Truncate(time.Second)] = st.Limit
+				mu.Unlock()
+			}, TraceEvery: time.Second},
+		gatesim.Load{Name: "other", Calls: plan, Start: 15137 * time.Millisecond})
+	b, o := r.Loads[0], r.Loads[1]
+	if b.Failed+o.Failed > 0 || r.Server.MaxConcurrent > plan {
+		t.Fatalf("%d and %d failed, %d at once", b.Failed, o.Failed, r.Server.MaxConcurrent)
+	}
+	at := (o.Finished + 10*time.Second).Truncate(time.Second)
+	if at > b.Finished-2*p.Latency {
+		t.Fatalf("the other batch ended at %v, too near the batch's end at %v to tell", o.Finished, b.Finished)
+	}
+	if l := limits[at]; l < plan-plan/50 {
+		t.Errorf("limit %d of %d 10 s after the other batch ended", l, plan)
 	}
 }

@@ -138,6 +138,32 @@ func TestGate_OverANetworkALoneBatchLearnsThePlanExactly(t *testing.T) {
 	}
 }
 
+// A refusal slower than the 0.3 s assumed, on a plan of 500: the ramp
+// reaches the gate's cap of 1,000 before the first one comes back. Taking
+// the cap for the plan after 0.4 s made every later refusal look like
+// other clients holding the other 500: the lone client probed twice a
+// second for the whole run (523 refusals after the start for 5,000 calls)
+// and GateStats.Plan read 1,000, which the CLI remembers.
+func TestGate_ASlowRefusalIsNotTakenForOtherClients(t *testing.T) {
+	t.Parallel()
+	p := gatesim.Plan{Limit: 500, Latency: time.Minute, RefusalRTT: 600 * time.Millisecond, Queue: true}
+	const calls = 5000
+	r := gatesim.Run(t, p, gatesim.Load{Calls: calls, Concurrency: 1000})
+	l := lostNone(t, r)
+	late := 0
+	for _, at := range l.RefusedAt {
+		if at >= 5*time.Second {
+			late++
+		}
+	}
+	if late > calls/8 {
+		t.Errorf("%d refusals after the start for %d calls alone, want at most one in 8", late, calls)
+	}
+	if l.GatePlan != 500 {
+		t.Errorf("GateStats.Plan = %d, want the plan's 500", l.GatePlan)
+	}
+}
+
 // A crowd of goroutines calling ExecuteSkill on one client is held to the
 // plan as a batch is, and fills it as fast.
 func TestGate_ACrowdOfGoroutinesFillsThePlan(t *testing.T) {

@@ -54,8 +54,13 @@ const (
 	// was seen: above the slowest refusal round trip assumed (300 ms).
 	unseenRefusal = 400 * time.Millisecond
 	maxConfirm    = 30 * time.Second
-	probeEvery    = 8 // successes after a refused probe: at most one refusal in eight calls
-	maxBackoff    = 2 // probe periods after refused probes
+	// topConfirm is how long the ramp holds the most the gate lets run
+	// before it takes that for the plan (heldLargestPlan): over three times
+	// the slowest refusal assumed, so that a refusal of 0.5 s on a smaller
+	// plan is not taken for other clients holding the rest.
+	topConfirm = time.Second
+	probeEvery = 8 // successes after a refused probe: at most one refusal in eight calls
+	maxBackoff = 2 // probe periods after refused probes
 	// maxSharingBackoff is the same beside other clients: every period, so
 	// what they free is taken within half a second; for a client that
 	// never held the smallest plan's 10, only for sharingMemory of refusals
@@ -84,11 +89,12 @@ type limitState struct {
 	// lastSignal is when the last refusal of a call sent after the one
 	// before it came back: the gate acted on what was sent before then.
 	lastSignal   time.Time
-	others       time.Time // when other clients were last seen holding sessions
+	others       time.Time // when other clients were last seen holding sessions (besideOthers)
+	fewer        time.Time // when the API last refused with fewer than the smallest plan held
 	lastProbeOK  bool      // the last probe was admitted
 	refusedInRow int       // probes refused since the last admitted one, alone
 	refusedSince time.Time // the first of the probes refused in a row, beside others
-	topAt        time.Time // when the ramp first had the largest plan in flight
+	topAt        time.Time // when this ramp first had top() in flight
 }
 
 func (l *limitState) init(ceiling, start int) {
@@ -171,7 +177,7 @@ func (l *limitState) completed(d time.Duration) {
 // then by twice that every confirmation time while calls wait.
 func (g *gate) rampFrom(base int, inc float64, now time.Time) {
 	l := &g.lim
-	l.ramping, l.base, l.inc, l.rampAt = true, base, inc, now
+	l.ramping, l.base, l.inc, l.rampAt, l.topAt = true, base, inc, now, time.Time{}
 	g.limit = g.capped(base + int(inc))
 }
 
@@ -205,7 +211,7 @@ func (g *gate) admit(c *ticket, now time.Time) {
 	}
 	l := &g.lim
 	l.backoff, l.need, l.refusedInRow, l.refusedSince = 1, 0, 0, time.Time{}
-	if g.share && g.sharing(now) && l.alone > 0 && g.limit > (l.alone+1)/2 && !l.lastProbeOK {
+	if g.share && g.besideOthers(now) && l.alone > 0 && g.limit > (l.alone+1)/2 && !l.lastProbeOK {
 		// It gave way to others lately: one session at a time, so that
 		// what it freed goes to them, until a second probe in a row holds.
 		l.lastProbeOK = true
@@ -235,11 +241,11 @@ func (g *gate) advance(now time.Time) {
 		}
 	}
 	l := &g.lim
-	if l.ramping && g.inFlight >= largestPlan {
+	if l.ramping && g.inFlight >= g.top() {
 		if l.topAt.IsZero() {
 			l.topAt = now
 		}
-		if now.Sub(l.topAt) >= unseenRefusal {
+		if now.Sub(l.topAt) >= topConfirm {
 			g.heldLargestPlan(now)
 		}
 	}
@@ -272,16 +278,20 @@ func (g *gate) advance(now time.Time) {
 	g.shr.advance(g, now)
 }
 
-// heldLargestPlan ends a ramp that has had the largest plan sold in flight
-// for longer than a refusal takes: no refusal will come to end it, and a client still ramping neither
-// leaves room for the account's other clients nor gives way to them
-// (gateshare.go), so they would wait for its batch's end. g.mu is held.
+// heldLargestPlan ends a ramp that has had the most the gate lets run (the
+// largest plan sold, or WithMaxConcurrency) in flight for topConfirm: no refusal will come to end it, and a client still
+// ramping neither leaves room for the account's other clients nor gives
+// way to them (gateshare.go), so they would wait for its batch's end. g.mu
+// is held.
 func (g *gate) heldLargestPlan(now time.Time) {
 	l := &g.lim
-	l.ramping, l.learned = false, true
-	l.plan = max(l.plan, largestPlan)
-	if !g.sharing(now) {
-		l.alone = max(l.alone, largestPlan)
+	l.ramping, l.learned, l.topAt = false, true, time.Time{}
+	// The plan: a client that took it for unknown would never see the
+	// first session another client takes as taken from it, and would not
+	// give way.
+	l.plan = max(l.plan, g.top())
+	if !g.besideOthers(now) {
+		l.alone = max(l.alone, g.top())
 	}
 	l.probeNext = nextProbeTime(now)
 }
@@ -315,7 +325,7 @@ func (g *gate) nextStep(now time.Time) (time.Time, bool) {
 			soonest(g.probeAt(now))
 		}
 	}
-	if t := l.topAt.Add(unseenRefusal); l.ramping && !l.topAt.IsZero() && t.After(now) {
+	if t := l.topAt.Add(topConfirm); l.ramping && !l.topAt.IsZero() && t.After(now) {
 		soonest(t) // heldLargestPlan
 	}
 	if t, ok := g.shr.next(); ok {
@@ -380,10 +390,11 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 		l.probeEnded(p)
 		c = p
 	}
-	if !echo && (held < initialLimit || held < l.plan) {
-		// Others hold sessions: the API held more of ours before, or fewer
-		// than the smallest plan.
-		l.others = now
+	if !echo && held < l.plan {
+		l.others = now // the API held more of ours before
+	}
+	if !echo && held < initialLimit {
+		l.fewer = now // no plan is smaller: others, or sessions held elsewhere
 	}
 	cut := !echo && g.shareRefusal(held, now)
 	if c.probe {
@@ -401,7 +412,7 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 		// holding the difference: a lone batch gave way to nobody, 1.11x
 		// to 1.13x of the ideal at 15 ms each way (gatesim's Network).
 		l.plan = max(l.plan, sure)
-		if !g.sharing(now) {
+		if !g.besideOthers(now) {
 			l.alone = max(l.alone, sure)
 		}
 	}

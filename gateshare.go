@@ -102,7 +102,7 @@ func nextProbeTime(t time.Time) time.Time {
 // g.mu is held.
 func (g *gate) probeAt(now time.Time) time.Time {
 	l := &g.lim
-	if g.share && g.sharing(now) && l.alone > 0 && g.limit > (l.alone+1)/2 {
+	if g.share && g.besideOthers(now) && l.alone > 0 && g.limit > (l.alone+1)/2 {
 		return l.probeNext.Add(lateProbeOffset - probeOffset)
 	}
 	return l.probeNext
@@ -117,7 +117,7 @@ func (g *gate) yields(now time.Time) bool {
 	}
 	// A small share beside others costs more to leave free than it helps:
 	// the bigger clients leave the gaps.
-	return g.limit >= minYieldLimit || !g.sharing(now)
+	return g.limit >= minYieldLimit || !g.besideOthers(now)
 }
 
 // completed is told of a success; its session may be the one left free.
@@ -240,12 +240,28 @@ func (g *gate) shareRefusal(held int, now time.Time) bool {
 	return true
 }
 
-// sharing reports whether other clients of the account were seen holding
-// sessions lately: then a client probes every period, to find what they
-// free (whether or not it shares: that is in its own interest). g.mu is
-// held.
+// sharing reports whether other clients of the account may hold sessions:
+// then a client probes every period, to find what they free (whether or
+// not it shares: that is in its own interest). Holding fewer than the
+// smallest plan is a sign of them too. g.mu is held.
 func (g *gate) sharing(now time.Time) bool {
-	return !g.lim.others.IsZero() && now.Sub(g.lim.others) < max(sharingMemory, 2*g.lim.meanRun)
+	return g.besideOthers(now) || g.recent(g.lim.fewer, now)
+}
+
+// besideOthers reports whether other clients were seen holding sessions
+// this client held before (it was shut out, or the API held fewer of its
+// calls than it once did): then it does not take what it holds for its
+// plan, and gives way. Fewer than 10 held alone does not tell that: a plan
+// made smaller by sessions held elsewhere for good looks the same, and a
+// client on it that never learned its plan would never give way. g.mu is
+// held.
+func (g *gate) besideOthers(now time.Time) bool { return g.recent(g.lim.others, now) }
+
+// recent reports whether a sign of other clients seen at t is fresh:
+// within sharingMemory, or two of the calls' run times, since sessions
+// free no faster than calls end.
+func (g *gate) recent(t, now time.Time) bool {
+	return !t.IsZero() && now.Sub(t) < max(sharingMemory, 2*g.lim.meanRun)
 }
 
 // lockoutWait is how long a call refused with nothing else of ours in
