@@ -390,8 +390,12 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 		l.probeEnded(p)
 		c = p
 	}
-	if !echo && held < l.plan {
-		l.others = now // the API held more of ours before
+	if !echo && (first && held < initialLimit || held < l.plan) {
+		// Others hold sessions: the API held more of ours before, or the
+		// ramp ended below the smallest plan (a client starting beside a
+		// batch that holds the plan: taking what it got for its plan, it
+		// would give way to the batch).
+		l.others = now
 	}
 	if !echo && held < initialLimit {
 		l.fewer = now // no plan is smaller: others, or sessions held elsewhere
