@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -122,13 +123,14 @@ func TestGate_OverANetworkALoneBatchLearnsThePlanExactly(t *testing.T) {
 		t.Run(fmt.Sprint(tt.limit), func(t *testing.T) {
 			t.Parallel()
 			p := gatesim.Plan{Limit: tt.limit, Latency: tt.latency, RefusalRTT: 5 * time.Millisecond, Network: 15 * time.Millisecond}
-			r := gatesim.Run(t, p, gatesim.Load{Calls: tt.calls, Concurrency: tt.c})
+			plan := lastPlan()
+			r := gatesim.Run(t, p, gatesim.Load{Calls: tt.calls, Concurrency: tt.c, Trace: plan.trace, TraceEvery: time.Second})
 			l := r.Loads[0]
 			if l.Failed > 0 || r.Server.Executions != tt.calls || r.Server.MaxConcurrent > tt.limit || l.Refusals > tt.calls/8 {
 				t.Fatalf("%d failed (%v), %d executions, %d at once, %d refusals", l.Failed, l.FirstErr, r.Server.Executions, r.Server.MaxConcurrent, l.Refusals)
 			}
-			if l.GatePlan != tt.limit {
-				t.Errorf("GateStats.Plan = %d, want the plan's %d", l.GatePlan, tt.limit)
+			if got := plan.get(); got != tt.limit {
+				t.Errorf("GateStats.Plan = %d, want the plan's %d", got, tt.limit)
 			}
 			// 1.01x and 1.02x measured.
 			if ratio := r.Elapsed.Seconds() / gatesim.Ideal(p, tt.calls).Seconds(); ratio > 1.06 {
@@ -148,7 +150,8 @@ func TestGate_ASlowRefusalIsNotTakenForOtherClients(t *testing.T) {
 	t.Parallel()
 	p := gatesim.Plan{Limit: 500, Latency: time.Minute, RefusalRTT: 600 * time.Millisecond, Queue: true}
 	const calls = 5000
-	r := gatesim.Run(t, p, gatesim.Load{Calls: calls, Concurrency: 1000})
+	plan := lastPlan()
+	r := gatesim.Run(t, p, gatesim.Load{Calls: calls, Concurrency: 1000, Trace: plan.trace, TraceEvery: time.Second})
 	l := lostNone(t, r)
 	late := 0
 	for _, at := range l.RefusedAt {
@@ -159,9 +162,30 @@ func TestGate_ASlowRefusalIsNotTakenForOtherClients(t *testing.T) {
 	if late > calls/8 {
 		t.Errorf("%d refusals after the start for %d calls alone, want at most one in 8", late, calls)
 	}
-	if l.GatePlan != 500 {
-		t.Errorf("GateStats.Plan = %d, want the plan's 500", l.GatePlan)
+	if got := plan.get(); got != 500 {
+		t.Errorf("GateStats.Plan = %d, want the plan's 500", got)
 	}
+}
+
+// planWatch keeps the last GateStats.Plan a load's trace saw (gatesim
+// reports only what older clients had too).
+type planWatch struct {
+	mu   sync.Mutex
+	plan int
+}
+
+func lastPlan() *planWatch { return new(planWatch) }
+
+func (w *planWatch) trace(_ time.Duration, st browseruse.GateStats) {
+	w.mu.Lock()
+	w.plan = st.Plan
+	w.mu.Unlock()
+}
+
+func (w *planWatch) get() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.plan
 }
 
 // A crowd of goroutines calling ExecuteSkill on one client is held to the

@@ -23,6 +23,7 @@ git archive "$BEFORE" | tar -x -C "$tmp/before"
 rm -rf "$tmp/before/internal/gatesim" "$tmp/before/browserusetest"
 mkdir -p "$tmp/before/internal"
 cp -r internal/gatesim "$tmp/before/internal/"
+rm "$tmp/before/internal/gatesim/table_now_test.go" # this client's API only
 cp -r browserusetest "$tmp/before/"
 
 table() { # DIR TEST PATTERN: the table's rows that match, one per line
@@ -49,8 +50,8 @@ for _ in $(seq "${REPEAT:-1}"); do
 	table . TestTable_Sharing '^| plan' | sed 's/^| /| after: /'
 	echo
 	echo "Two batches, a third each (issue 24): the working tree, ${RUNS:-20} runs of each plan"
-	echo "| plan | skill latency | runs | a third each after (skill durations): median, 99th percentile, most |"
-	echo "| --- | --- | --- | --- |"
+	echo "| plan | skill latency | runs | a third each after (skill durations): median, 99th percentile, most | shorter ended first | all vs ideal |"
+	echo "| --- | --- | --- | --- | --- | --- |"
 	table . TestTable_TwoBatchesTakeAThirdEach '^| [0-9]'
 	echo
 	echo "Plans of 500 and 1,000 (issue 24): the working tree"

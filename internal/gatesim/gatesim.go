@@ -78,7 +78,6 @@ type LoadResult struct {
 	Waits     []time.Duration
 	Finished  time.Duration
 	GateLimit int // the client's GateStats().Limit at the end
-	GatePlan  int // and its GateStats().Plan
 }
 
 // Result is a run's outcome.
@@ -252,7 +251,7 @@ func play(t *testing.T, srv *browserusetest.Server, p Plan, l Load, start time.T
 	ct.mu.Lock()
 	defer ct.mu.Unlock()
 	res := LoadResult{Name: l.Name, Failed: int(failed.Load()), Refusals: len(ct.refusals), RefusedAt: slices.Clone(ct.refusals), Requests: ct.requests,
-		Sessions: slices.Clone(ct.sessions), Waits: waits, Finished: time.Since(start), GateLimit: c.GateStats().Limit, GatePlan: c.GateStats().Plan}
+		Sessions: slices.Clone(ct.sessions), Waits: waits, Finished: time.Since(start), GateLimit: c.GateStats().Limit}
 	if e, ok := firstErr.Load().(error); ok {
 		res.FirstErr = e
 	}

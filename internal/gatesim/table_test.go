@@ -3,12 +3,10 @@ package gatesim_test
 import (
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/browser-use/browseruse-go"
 	"github.com/browser-use/browseruse-go/internal/gatesim"
 )
 
@@ -101,90 +99,5 @@ func TestTable_Sharing(t *testing.T) {
 		fmt.Printf("| plan %d, %v skills: batch A of %d, batch B of %d from %v | B's first result; both hold a third after; B done; A done; all vs ideal; refusals A, B | %s; %s; %s; %s; %.2fx; %d, %d |\n",
 			sc.limit, sc.latency, sc.a, sc.b, sc.start, ms(b.FirstSession()+sc.latency), ms(third), ms(b.Finished), ms(a.Finished),
 			r.Elapsed.Seconds()/gatesim.Ideal(p, sc.a+sc.b).Seconds(), a.Refusals, b.Refusals)
-	}
-}
-
-// How soon two batches hold a third of the plan each, over many runs (skills
-// taking up to a fifth more at random): GATESIM_RUNS runs (default 100) of
-// each plan, in skill durations after the second batch starts.
-func TestTable_TwoBatchesTakeAThirdEach(t *testing.T) {
-	table(t)
-	runs := 100
-	if s := os.Getenv("GATESIM_RUNS"); s != "" {
-		if _, err := fmt.Sscan(s, &runs); err != nil || runs < 1 {
-			t.Fatalf("GATESIM_RUNS=%q: want a count of runs", s)
-		}
-	}
-	fmt.Println("| plan | skill latency | runs | a third each after (skill durations): median, 99th percentile, most |")
-	fmt.Println("| --- | --- | --- | --- |")
-	for _, sc := range []struct {
-		limit   int
-		latency time.Duration
-	}{
-		{10, 5 * time.Second}, {50, 5 * time.Second}, {50, time.Minute}, {250, 5 * time.Second},
-	} {
-		p := gatesim.Plan{Limit: sc.limit, Latency: sc.latency, Jitter: sc.latency / 5, RefusalRTT: 30 * time.Millisecond}
-		start := 3*sc.latency + 137*time.Millisecond
-		var thirds []float64
-		for range runs {
-			r := gatesim.Run(t, p,
-				gatesim.Load{Name: "A", Calls: 10 * sc.limit},
-				gatesim.Load{Name: "B", Calls: 2 * sc.limit, Start: start})
-			a, b := r.Loads[0], r.Loads[1]
-			third := r.Elapsed - start // never: as long as the run
-			for at := start; at < r.Elapsed; at += 10 * time.Millisecond {
-				if 3*b.HeldAt(at) >= sc.limit && 3*a.HeldAt(at) >= sc.limit {
-					third = at - start
-					break
-				}
-			}
-			thirds = append(thirds, third.Seconds()/sc.latency.Seconds())
-		}
-		slices.Sort(thirds)
-		n := len(thirds)
-		fmt.Printf("| %d | %v | %d | %.2f, %.2f, %.2f |\n", sc.limit, sc.latency, runs, thirds[n/2], thirds[n*99/100], thirds[n-1])
-	}
-}
-
-// The plans of 500 and 1,000 sessions: a single call beside a batch (from
-// three starting points), two batches, and what sharing costs a lone batch
-// on the largest plan.
-func TestTable_SharingLargePlans(t *testing.T) {
-	table(t)
-	fmt.Println("| plan | skill latency | single call's longest wait (bound: 2 x skill + 0.5 s) | two batches: a third each after (skill durations); shorter first; all vs ideal | alone: time with sharing / WithoutSharing |")
-	fmt.Println("| --- | --- | --- | --- | --- |")
-	for _, limit := range []int{500, 1000} {
-		for _, latency := range []time.Duration{500 * time.Millisecond, 5 * time.Second, time.Minute} {
-			p := gatesim.Plan{Limit: limit, Latency: latency, Jitter: latency / 5, RefusalRTT: 30 * time.Millisecond}
-			var waits []string
-			for k := range 3 {
-				r := gatesim.Run(t, p,
-					gatesim.Load{Name: "batch", Calls: 12 * limit, Concurrency: 2 * limit},
-					gatesim.Load{Name: "service", Calls: 3, Concurrency: 1, Goroutines: true, Start: 3*latency + time.Duration(137+83*k)*time.Millisecond})
-				waits = append(waits, ms(r.Loads[1].MaxWait()))
-			}
-			two, alone := "", ""
-			if latency >= 5*time.Second {
-				start := 3*latency + 137*time.Millisecond
-				r := gatesim.Run(t, p,
-					gatesim.Load{Name: "A", Calls: 10 * limit},
-					gatesim.Load{Name: "B", Calls: 2 * limit, Start: start})
-				a, b := r.Loads[0], r.Loads[1]
-				third := r.Elapsed - start
-				for at := start; at < r.Elapsed; at += 10 * time.Millisecond {
-					if 3*b.HeldAt(at) >= limit && 3*a.HeldAt(at) >= limit {
-						third = at - start
-						break
-					}
-				}
-				two = fmt.Sprintf("%.2f; %v; %.2fx", third.Seconds()/latency.Seconds(), b.Finished < a.Finished, r.Elapsed.Seconds()/gatesim.Ideal(p, 12*limit).Seconds())
-			}
-			if limit == 1000 {
-				shared := gatesim.Run(t, p, gatesim.Load{Calls: 10 * limit})
-				whole := gatesim.Run(t, p, gatesim.Load{Calls: 10 * limit, Options: []browseruse.Option{browseruse.WithoutSharing()}})
-				alone = fmt.Sprintf("%.3fx", shared.Elapsed.Seconds()/whole.Elapsed.Seconds())
-			}
-			fmt.Printf("| %d | %v | %s | %s | %s |\n", limit, latency, strings.Join(waits, ", "), two, alone)
-		}
 	}
 }

@@ -1,0 +1,110 @@
+package gatesim_test
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/browser-use/browseruse-go"
+	"github.com/browser-use/browseruse-go/internal/gatesim"
+)
+
+// Tables of scripts/gatesim.sh for this client only: they use API that
+// older clients lack, so the script leaves this file out of the copy it
+// measures BEFORE with.
+
+// How soon two batches hold a third of the plan each, over many runs (skills
+// taking up to a fifth more at random): GATESIM_RUNS runs (default 100) of
+// each plan, in skill durations after the second batch starts; how often
+// the shorter ended first, and the whole run against the ideal.
+func TestTable_TwoBatchesTakeAThirdEach(t *testing.T) {
+	table(t)
+	runs := 100
+	if s := os.Getenv("GATESIM_RUNS"); s != "" {
+		if _, err := fmt.Sscan(s, &runs); err != nil || runs < 1 {
+			t.Fatalf("GATESIM_RUNS=%q: want a count of runs", s)
+		}
+	}
+	fmt.Println("| plan | skill latency | runs | a third each after (skill durations): median, 99th percentile, most | shorter ended first | all vs ideal |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- |")
+	for _, sc := range []struct {
+		limit   int
+		latency time.Duration
+	}{
+		{10, 5 * time.Second}, {50, 5 * time.Second}, {50, time.Minute}, {250, 5 * time.Second},
+		{10, 500 * time.Millisecond}, {50, 500 * time.Millisecond}, {250, 500 * time.Millisecond}, {250, time.Second},
+	} {
+		p := gatesim.Plan{Limit: sc.limit, Latency: sc.latency, Jitter: sc.latency / 5, RefusalRTT: 30 * time.Millisecond}
+		start := 3*sc.latency + 137*time.Millisecond
+		var thirds, ratios []float64
+		first := 0
+		for range runs {
+			r := gatesim.Run(t, p,
+				gatesim.Load{Name: "A", Calls: 10 * sc.limit},
+				gatesim.Load{Name: "B", Calls: 2 * sc.limit, Start: start})
+			a, b := r.Loads[0], r.Loads[1]
+			third := r.Elapsed - start // never: as long as the run
+			for at := start; at < r.Elapsed; at += 10 * time.Millisecond {
+				if 3*b.HeldAt(at) >= sc.limit && 3*a.HeldAt(at) >= sc.limit {
+					third = at - start
+					break
+				}
+			}
+			if b.Finished < a.Finished {
+				first++
+			}
+			thirds = append(thirds, third.Seconds()/sc.latency.Seconds())
+			ratios = append(ratios, r.Elapsed.Seconds()/gatesim.Ideal(p, 12*sc.limit).Seconds())
+		}
+		slices.Sort(thirds)
+		slices.Sort(ratios)
+		n := len(thirds)
+		fmt.Printf("| %d | %v | %d | %.2f, %.2f, %.2f | %d of %d | %.2fx to %.2fx |\n", sc.limit, sc.latency, runs, thirds[n/2], thirds[n*99/100], thirds[n-1], first, runs, ratios[0], ratios[n-1])
+	}
+}
+
+// The plans of 500 and 1,000 sessions: a single call beside a batch (from
+// three starting points), two batches, and what sharing costs a lone batch
+// on the largest plan.
+func TestTable_SharingLargePlans(t *testing.T) {
+	table(t)
+	fmt.Println("| plan | skill latency | single call's longest wait (bound: 2 x skill + 0.5 s) | two batches: a third each after (skill durations); shorter first; all vs ideal | alone: time with sharing / WithoutSharing |")
+	fmt.Println("| --- | --- | --- | --- | --- |")
+	for _, limit := range []int{500, 1000} {
+		for _, latency := range []time.Duration{500 * time.Millisecond, 5 * time.Second, time.Minute} {
+			p := gatesim.Plan{Limit: limit, Latency: latency, Jitter: latency / 5, RefusalRTT: 30 * time.Millisecond}
+			var waits []string
+			for k := range 3 {
+				r := gatesim.Run(t, p,
+					gatesim.Load{Name: "batch", Calls: 12 * limit, Concurrency: 2 * limit},
+					gatesim.Load{Name: "service", Calls: 3, Concurrency: 1, Goroutines: true, Start: 3*latency + time.Duration(137+83*k)*time.Millisecond})
+				waits = append(waits, ms(r.Loads[1].MaxWait()))
+			}
+			two, alone := "", ""
+			if latency >= 5*time.Second {
+				start := 3*latency + 137*time.Millisecond
+				r := gatesim.Run(t, p,
+					gatesim.Load{Name: "A", Calls: 10 * limit},
+					gatesim.Load{Name: "B", Calls: 2 * limit, Start: start})
+				a, b := r.Loads[0], r.Loads[1]
+				third := r.Elapsed - start
+				for at := start; at < r.Elapsed; at += 10 * time.Millisecond {
+					if 3*b.HeldAt(at) >= limit && 3*a.HeldAt(at) >= limit {
+						third = at - start
+						break
+					}
+				}
+				two = fmt.Sprintf("%.2f; %v; %.2fx", third.Seconds()/latency.Seconds(), b.Finished < a.Finished, r.Elapsed.Seconds()/gatesim.Ideal(p, 12*limit).Seconds())
+			}
+			if limit == 1000 {
+				shared := gatesim.Run(t, p, gatesim.Load{Calls: 10 * limit})
+				whole := gatesim.Run(t, p, gatesim.Load{Calls: 10 * limit, Options: []browseruse.Option{browseruse.WithoutSharing()}})
+				alone = fmt.Sprintf("%.3fx", shared.Elapsed.Seconds()/whole.Elapsed.Seconds())
+			}
+			fmt.Printf("| %d | %v | %s | %s | %s |\n", limit, latency, strings.Join(waits, ", "), two, alone)
+		}
+	}
+}
