@@ -91,6 +91,7 @@ type limitState struct {
 	lastSignal   time.Time
 	others       time.Time // when other clients were last seen holding sessions (besideOthers)
 	fewer        time.Time // when the API last refused with fewer than the smallest plan held
+	gaveWay      time.Time // when this client last cut its limit for others (shareRefusal)
 	lastProbeOK  bool      // the last probe was admitted
 	refusedInRow int       // probes refused since the last admitted one, alone
 	refusedSince time.Time // the first of the probes refused in a row, beside others
@@ -211,7 +212,7 @@ func (g *gate) admit(c *ticket, now time.Time) {
 	}
 	l := &g.lim
 	l.backoff, l.need, l.refusedInRow, l.refusedSince = 1, 0, 0, time.Time{}
-	if g.share && g.besideOthers(now) && l.alone > 0 && g.limit > (l.alone+1)/2 && !l.lastProbeOK {
+	if g.share && g.recent(l.gaveWay, now) && g.limit > (l.alone+1)/2 && !l.lastProbeOK {
 		// It gave way to others lately: one session at a time, so that
 		// what it freed goes to them, until a second probe in a row holds.
 		l.lastProbeOK = true
@@ -390,12 +391,8 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 		l.probeEnded(p)
 		c = p
 	}
-	if !echo && (first && held < initialLimit || held < l.plan) {
-		// Others hold sessions: the API held more of ours before, or the
-		// ramp ended below the smallest plan (a client starting beside a
-		// batch that holds the plan: taking what it got for its plan, it
-		// would give way to the batch).
-		l.others = now
+	if !echo && held < l.plan {
+		l.others = now // the API held more of ours before
 	}
 	if !echo && held < initialLimit {
 		l.fewer = now // no plan is smaller: others, or sessions held elsewhere

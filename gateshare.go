@@ -102,7 +102,7 @@ func nextProbeTime(t time.Time) time.Time {
 // g.mu is held.
 func (g *gate) probeAt(now time.Time) time.Time {
 	l := &g.lim
-	if g.share && g.besideOthers(now) && l.alone > 0 && g.limit > (l.alone+1)/2 {
+	if g.share && g.recent(l.gaveWay, now) && g.limit > (l.alone+1)/2 {
 		return l.probeNext.Add(lateProbeOffset - probeOffset)
 	}
 	return l.probeNext
@@ -235,6 +235,7 @@ func (g *gate) shareRefusal(held int, now time.Time) bool {
 	others := l.alone - held
 	cut := min((g.limit+3)/4, 2*others)
 	g.limit = max(floor, min(held, g.limit-cut))
+	l.gaveWay = now
 	// Let the others take what this frees before probing for it again.
 	l.probeNext = maxTime(l.probeNext, nextProbeTime(now.Add(cutCooldown)))
 	return true
@@ -249,9 +250,9 @@ func (g *gate) sharing(now time.Time) bool {
 }
 
 // besideOthers reports whether other clients were seen holding sessions
-// (it was shut out, its ramp ended below the smallest plan, or the API held
-// fewer of its calls than it once did): then it does not take what it
-// holds for its plan. Fewer than 10 held later does not tell that: a plan
+// this client held before (it was shut out, or the API held fewer of its
+// calls than it once did): then it does not take what it holds for its
+// plan. Fewer than 10 held later does not tell that: a plan
 // made smaller by sessions held elsewhere for good looks the same, and a
 // client on it that never learned its plan would never give way. g.mu is
 // held.
