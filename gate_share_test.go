@@ -139,38 +139,6 @@ func TestGate_WithoutSharingKeepsThePlan(t *testing.T) {
 	}
 }
 
-// Fewer than 10 sessions left to share (a plan of 10 with one held
-// elsewhere for good): the first batch learns the 9 as its plan and gives
-// way to a second, which holds a third of them within a few skill
-// durations. It used to take its refusals at 9 for other clients' and,
-// never learning its plan, never gave way: the second ran at its end.
-func TestGate_TwoBatchesShareAPlanMadeSmallerThan10(t *testing.T) {
-	t.Parallel()
-	p := sharedPlan(10, 5*time.Second)
-	p.Hold = 1
-	for k := range 4 {
-		start := 3*p.Latency + time.Duration(137+911*k)*time.Millisecond
-		r := gatesim.Run(t, p,
-			gatesim.Load{Name: "A", Calls: 90},
-			gatesim.Load{Name: "B", Calls: 18, Start: start})
-		a, b := r.Loads[0], r.Loads[1]
-		if a.Failed+b.Failed > 0 || r.Server.MaxConcurrent > 10 {
-			t.Fatalf("%d and %d failed, %d at once", a.Failed, b.Failed, r.Server.MaxConcurrent)
-		}
-		third := time.Duration(-1)
-		for at := start; at < r.Elapsed; at += 10 * time.Millisecond {
-			if b.HeldAt(at) >= 3 && a.HeldAt(at) >= 3 {
-				third = at - start
-				break
-			}
-		}
-		if third < 0 || third > 5*p.Latency {
-			t.Errorf("start %v: each held 3 of the 9 only %v after B started (-1: never), want within 5 skill durations; B ended at %v, A at %v",
-				start, third, b.Finished, a.Finished)
-		}
-	}
-}
-
 // A batch told the plan (WithMaxConcurrency) above the largest sold gives
 // way to another and climbs back to within 2% of it within 10 s of that
 // one's end. Its ramp back used to end at once past 1,000 in flight (the

@@ -338,24 +338,27 @@ func (g *gate) nextStep(now time.Time) (time.Time, bool) {
 	return at, !at.IsZero()
 }
 
-// heldBefore is how many calls of ours the API may have held when it
-// refused c (all), and how many it surely held (sure). Calls sent at the
-// same instant as c may have reached the API before it or after: all
-// counts them, sure does not. Calls answered while c was on its way may
-// have ended at the API before it refused c or after (an answer takes the
-// network's time to come back, as the refusal does): all counts them, sure
-// does not. g.mu is held.
-func (g *gate) heldBefore(c *ticket) (all, sure int) {
+// heldBefore is how many calls of ours the API held when it refused c:
+// those sent before c and not answered before c was sent. Calls sent at the
+// same instant as c may have reached the API before it or after: all counts
+// them, strict does not. Calls answered while the refusal came back are
+// counted: the fake decides a refusal as the call arrives, and a count
+// short of them would cut the limit far below the plan with short skills.
+// Over a network, where the API may have ended them before it refused c,
+// that counts a few too many (gatesim's Plan.Network; README). g.mu is
+// held.
+func (g *gate) heldBefore(c *ticket) (all, strict int) {
 	for _, x := range g.calls {
 		if x == c || x.sent.After(c.sent) {
 			continue
 		}
 		all++
 		if x.sent.Before(c.sent) {
-			sure++
+			strict++
 		}
 	}
-	return all + g.shr.doneSince(c), sure
+	done := g.shr.doneSince(c)
+	return all + done, strict + done
 }
 
 // learnRefusal updates the limit from a refusal of c, and returns how many
@@ -364,7 +367,7 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 	if c == nil {
 		return 0 // no attempt on the slot: nothing to learn from
 	}
-	held, sure := g.heldBefore(c)
+	held, strict := g.heldBefore(c)
 	l := &g.lim
 	if len(l.rtts) == 8 {
 		l.rtts = l.rtts[1:]
@@ -391,8 +394,12 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 		l.probeEnded(p)
 		c = p
 	}
-	if !echo && held < l.plan {
-		l.others = now // the API held more of ours before
+	if !echo && (first && held < initialLimit || held < l.plan) {
+		// Others hold sessions: the API held more of ours before, or the
+		// ramp ended below the smallest plan (a client starting beside a
+		// batch that holds the plan: taking what it got for its plan, it
+		// would give way to the batch).
+		l.others = now
 	}
 	if !echo && held < initialLimit {
 		l.fewer = now // no plan is smaller: others, or sessions held elsewhere
@@ -406,15 +413,11 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 		return held
 	}
 	if !echo {
-		// The plan is what the API surely held. Counted with the calls
-		// answered meanwhile, it would be a few too many over a network
-		// (their sessions had ended, their answers were on the way), and
-		// every later refusal at the plan would look like other clients
-		// holding the difference: a lone batch gave way to nobody, 1.11x
-		// to 1.13x of the ideal at 15 ms each way (gatesim's Network).
-		l.plan = max(l.plan, sure)
+		// The plan is what the API surely held: a call sent with c may
+		// have been refused after it.
+		l.plan = max(l.plan, strict)
 		if !g.besideOthers(now) {
-			l.alone = max(l.alone, sure)
+			l.alone = max(l.alone, strict)
 		}
 	}
 	if c.probe {

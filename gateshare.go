@@ -250,9 +250,9 @@ func (g *gate) sharing(now time.Time) bool {
 }
 
 // besideOthers reports whether other clients were seen holding sessions
-// this client held before (it was shut out, or the API held fewer of its
-// calls than it once did): then it does not take what it holds for its
-// plan. Fewer than 10 held later does not tell that: a plan
+// (it was shut out, its ramp ended below the smallest plan, or the API held
+// fewer of its calls than it once did): then it does not take what it
+// holds for its plan. Fewer than 10 held later does not tell that: a plan
 // made smaller by sessions held elsewhere for good looks the same, and a
 // client on it that never learned its plan would never give way. g.mu is
 // held.
