@@ -96,6 +96,10 @@ type limitState struct {
 	refusedInRow int       // probes refused since the last admitted one, alone
 	refusedSince time.Time // the first of the probes refused in a row, beside others
 	topAt        time.Time // when this ramp first had top() in flight
+	// surePlan and sureAlone are plan and alone counting only the calls
+	// still unanswered when the refusal came back: never above what the
+	// API held, so a later refusal below them surely means other clients.
+	surePlan, sureAlone int
 }
 
 func (l *limitState) init(ceiling, start int) {
@@ -104,6 +108,7 @@ func (l *limitState) init(ceiling, start int) {
 	case ceiling > 0:
 		// A caller who names the plan's limit knows better than the ramp.
 		l.plan, l.alone, l.learned = ceiling, ceiling, true
+		l.surePlan, l.sureAlone = ceiling, ceiling
 	case start > 0:
 		// Remembered, not seen: no ramp, probes past it, and the plan
 		// stays unknown until a refusal shows it, so that a stale start
@@ -290,9 +295,9 @@ func (g *gate) heldLargestPlan(now time.Time) {
 	// The plan: a client that took it for unknown would never see the
 	// first session another client takes as taken from it, and would not
 	// give way.
-	l.plan = max(l.plan, g.top())
+	l.plan, l.surePlan = max(l.plan, g.top()), max(l.surePlan, g.top())
 	if !g.besideOthers(now) {
-		l.alone = max(l.alone, g.top())
+		l.alone, l.sureAlone = max(l.alone, g.top()), max(l.sureAlone, g.top())
 	}
 	l.probeNext = nextProbeTime(now)
 }
@@ -347,7 +352,7 @@ func (g *gate) nextStep(now time.Time) (time.Time, bool) {
 // Over a network, where the API may have ended them before it refused c,
 // that counts a few too many (gatesim's Plan.Network; README). g.mu is
 // held.
-func (g *gate) heldBefore(c *ticket) (all, strict int) {
+func (g *gate) heldBefore(c *ticket) (all, strict, sure int) {
 	for _, x := range g.calls {
 		if x == c || x.sent.After(c.sent) {
 			continue
@@ -358,7 +363,7 @@ func (g *gate) heldBefore(c *ticket) (all, strict int) {
 		}
 	}
 	done := g.shr.doneSince(c)
-	return all + done, strict + done
+	return all + done, strict + done, strict
 }
 
 // learnRefusal updates the limit from a refusal of c, and returns how many
@@ -367,7 +372,7 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 	if c == nil {
 		return 0 // no attempt on the slot: nothing to learn from
 	}
-	held, strict := g.heldBefore(c)
+	held, strict, sure := g.heldBefore(c)
 	l := &g.lim
 	if len(l.rtts) == 8 {
 		l.rtts = l.rtts[1:]
@@ -394,7 +399,7 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 		l.probeEnded(p)
 		c = p
 	}
-	if !echo && (first && held < initialLimit || held < l.plan) {
+	if !echo && (first && held < initialLimit || held < l.surePlan) {
 		// Others hold sessions: the API held more of ours before, or the
 		// ramp ended below the smallest plan (a client starting beside a
 		// batch that holds the plan: taking what it got for its plan, it
@@ -415,9 +420,9 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 	if !echo {
 		// The plan is what the API surely held: a call sent with c may
 		// have been refused after it.
-		l.plan = max(l.plan, strict)
+		l.plan, l.surePlan = max(l.plan, strict), max(l.surePlan, sure)
 		if !g.besideOthers(now) {
-			l.alone = max(l.alone, strict)
+			l.alone, l.sureAlone = max(l.alone, strict), max(l.sureAlone, sure)
 		}
 	}
 	if c.probe {

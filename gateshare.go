@@ -225,14 +225,14 @@ func (s *shareState) doneSince(c *ticket) int {
 // ever held. It reports whether it set the limit. g.mu is held.
 func (g *gate) shareRefusal(held int, now time.Time) bool {
 	l := &g.lim
-	if !g.share || l.alone == 0 || held >= l.alone {
+	if !g.share || l.alone == 0 || held >= l.sureAlone {
 		return false
 	}
 	floor := (l.alone + 1) / 2
 	if g.limit <= floor {
 		return false
 	}
-	others := l.alone - held
+	others := l.sureAlone - held
 	cut := min((g.limit+3)/4, 2*others)
 	g.limit = max(floor, min(held, g.limit-cut))
 	l.gaveWay = now
