@@ -399,15 +399,8 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 		l.probeEnded(p)
 		c = p
 	}
-	if !echo && (first && held < initialLimit || held < l.surePlan) {
-		// Others hold sessions: the API held more of ours before, or the
-		// ramp ended below the smallest plan (a client starting beside a
-		// batch that holds the plan: taking what it got for its plan, it
-		// would give way to the batch).
-		l.others = now
-	}
-	if !echo && held < initialLimit {
-		l.fewer = now // no plan is smaller: others, or sessions held elsewhere
+	if !echo {
+		l.signsOfOthers(held, first, now)
 	}
 	cut := !echo && g.shareRefusal(held, now)
 	if c.probe {
@@ -418,12 +411,7 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 		return held
 	}
 	if !echo {
-		// The plan is what the API surely held: a call sent with c may
-		// have been refused after it.
-		l.plan, l.surePlan = max(l.plan, strict), max(l.surePlan, sure)
-		if !g.besideOthers(now) {
-			l.alone, l.sureAlone = max(l.alone, strict), max(l.sureAlone, sure)
-		}
+		g.learnPlan(strict, sure, now)
 	}
 	if c.probe {
 		// A probe went past the limit: its refusal says the limit is
@@ -433,6 +421,32 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 	}
 	g.limit = min(g.limit, max(1, held))
 	return held
+}
+
+// signsOfOthers notes what a refusal that told something new, with held
+// calls of ours at the API, says of other clients. g.mu is held.
+func (l *limitState) signsOfOthers(held int, first bool, now time.Time) {
+	if first && held < initialLimit || held < l.surePlan {
+		// Others hold sessions: the API held more of ours before, or the
+		// ramp ended below the smallest plan (a client starting beside a
+		// batch that holds the plan: taking what it got for its plan, it
+		// would give way to the batch).
+		l.others = now
+	}
+	if held < initialLimit {
+		l.fewer = now // no plan is smaller: others, or sessions held elsewhere
+	}
+}
+
+// learnPlan raises the plan to what the API held when it refused a call:
+// strict (a call sent with it may have been refused after it), and sure
+// (without the calls answered while the refusal came back). g.mu is held.
+func (g *gate) learnPlan(strict, sure int, now time.Time) {
+	l := &g.lim
+	l.plan, l.surePlan = max(l.plan, strict), max(l.surePlan, sure)
+	if !g.besideOthers(now) {
+		l.alone, l.sureAlone = max(l.alone, strict), max(l.sureAlone, sure)
+	}
 }
 
 // probeDue reports whether enough calls succeeded since the last refused
