@@ -285,20 +285,17 @@ func (g *gate) advance(now time.Time) {
 }
 
 // heldLargestPlan ends a ramp that has had the most the gate lets run (the
-// largest plan sold, or WithMaxConcurrency) in flight for topConfirm: no refusal will come to end it, and a client still
-// ramping neither leaves room for the account's other clients nor gives
-// way to them (gateshare.go), so they would wait for its batch's end. g.mu
-// is held.
+// largest plan sold, or WithMaxConcurrency) in flight for topConfirm: no
+// refusal will come to end it, and a client still ramping neither leaves
+// room for the account's other clients nor gives way to them
+// (gateshare.go), so they would wait for its batch's end. g.mu is held.
 func (g *gate) heldLargestPlan(now time.Time) {
 	l := &g.lim
 	l.ramping, l.learned, l.topAt = false, true, time.Time{}
 	// The plan: a client that took it for unknown would never see the
 	// first session another client takes as taken from it, and would not
 	// give way.
-	l.plan, l.surePlan = max(l.plan, g.top()), max(l.surePlan, g.top())
-	if !g.besideOthers(now) {
-		l.alone, l.sureAlone = max(l.alone, g.top()), max(l.sureAlone, g.top())
-	}
+	g.learnPlan(g.top(), g.top(), now)
 	l.probeNext = nextProbeTime(now)
 }
 
@@ -346,12 +343,12 @@ func (g *gate) nextStep(now time.Time) (time.Time, bool) {
 // heldBefore is how many calls of ours the API held when it refused c:
 // those sent before c and not answered before c was sent. Calls sent at the
 // same instant as c may have reached the API before it or after: all counts
-// them, strict does not. Calls answered while the refusal came back are
-// counted: the fake decides a refusal as the call arrives, and a count
-// short of them would cut the limit far below the plan with short skills.
-// Over a network, where the API may have ended them before it refused c,
-// that counts a few too many (gatesim's Plan.Network; README). g.mu is
-// held.
+// them, strict and sure do not. Calls answered while the refusal came back
+// may have ended at the API before it refused c (over a network) or after
+// (a server that decides as the call arrives, as the fake does): all and
+// strict count them, so that the limit and the plan are not cut far below
+// it with short skills; sure does not, so that it never counts a session
+// the API did not hold. g.mu is held.
 func (g *gate) heldBefore(c *ticket) (all, strict, sure int) {
 	for _, x := range g.calls {
 		if x == c || x.sent.After(c.sent) {
