@@ -50,7 +50,7 @@ func (p *policy) newCall(req *http.Request, guard *sendGuard) (call, error) {
 	// Before the key goes in: the observer may add a trace context.
 	c.ctx = p.observer.callStart(c.ctx, CallInfo{Method: req.Method, Template: c.op.template(), Path: path, URL: req.URL, Header: c.header})
 	if sameOrigin(req.URL, p.base) {
-		c.header[canonicalKeyHeader] = []string{string(p.key)}
+		c.header[canonicalKeyHeader] = []string{p.apiKey()}
 	}
 	if req.Body != nil && req.Body != http.NoBody && c.getBody == nil {
 		// A body we cannot rewind cannot be retried byte-identically: read it once.

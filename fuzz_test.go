@@ -69,7 +69,8 @@ func checkAPIError(t *testing.T, e *APIError, status int) {
 // *APIError. Every outcome is exactly one of payload and error.
 func FuzzSkillResponse(f *testing.F) {
 	op := executeSkillOp(f)
-	p := &policy{key: fuzzKey}
+	key := secret(fuzzKey)
+	p := &policy{key: &key}
 	// Leading whitespace changes no JSON value, so padding, here to the size
 	// of a large result, must not change any outcome.
 	pad := bytes.Repeat([]byte(" "), 16<<10)

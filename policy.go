@@ -20,8 +20,11 @@ var canonicalKeyHeader = http.CanonicalHeaderKey(KeyHeader)
 // each body, and turns every response that is not the operation's documented
 // success into an error.
 type policy struct {
-	hc           *http.Client
-	key          secret
+	hc *http.Client
+	// key is behind a pointer: fmt prints a struct it reaches through an
+	// unexported field (a Client value printed with %s) raw, with no
+	// method to redact it, but a pointer one level down as an address.
+	key          *secret
 	base         *url.URL // scheme, host and path of the API; no trailing slash
 	routes       *routeTable
 	maxRetries   int
@@ -133,8 +136,17 @@ func (p *policy) slot(op *operation, guard *sendGuard) slot {
 
 // redactResponse is [redactResponse] with the client's key.
 func (p *policy) redactResponse(resp *http.Response, body []byte) []byte {
-	return redactResponse(string(p.key), resp, body)
+	return redactResponse(p.apiKey(), resp, body)
 }
 
 // redactError is [redactError] with the client's key.
-func (p *policy) redactError(err error) error { return redactError(string(p.key), err) }
+// apiKey is the key the client sends; "" for a policy made without one
+// (tests).
+func (p *policy) apiKey() string {
+	if p.key == nil {
+		return ""
+	}
+	return string(*p.key)
+}
+
+func (p *policy) redactError(err error) error { return redactError(p.apiKey(), err) }

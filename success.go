@@ -23,7 +23,7 @@ func (p *policy) Do(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	s.resp.Body = newSuccessBody(p, s)
-	withoutKey(s.resp, string(p.key))
+	withoutKey(s.resp, p.apiKey())
 	return s.resp, nil
 }
 

@@ -145,7 +145,8 @@ func TestSameOrigin(t *testing.T) {
 
 func TestRedactKey(t *testing.T) {
 	t.Parallel()
-	p := &policy{key: "bu_secret/1"}
+	key := secret("bu_secret/1")
+	p := &policy{key: &key}
 	resp := &http.Response{StatusCode: 401, Status: "401 bu_secret/1", Header: http.Header{
 		"Content-Type": {"application/json"}, "X-Request-Id": {"bu_secret/1"}, "X-Bu_Secret/1": {"x"}}}
 	// Literal, \u-escaped and \/-escaped spellings, which JSON decodes to the key.

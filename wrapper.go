@@ -74,7 +74,7 @@ func New(opts ...Option) (*Client, error) {
 	}
 	p := &policy{
 		hc:           httpClient(s.httpClient, base),
-		key:          s.apiKey,
+		key:          &s.apiKey,
 		base:         base,
 		routes:       rt,
 		maxRetries:   s.maxRetries,
@@ -157,11 +157,11 @@ func (c *Client) RetryBudget() int { return c.policy.budget.available() }
 func (c *Client) BaseURL() string { return c.policy.base.String() }
 
 // String describes the client without its key.
-func (c *Client) String() string { return "browseruse.Client{" + c.BaseURL() + "}" }
+func (c Client) String() string { return "browseruse.Client{" + c.BaseURL() + "}" }
 
 // Format prints the client as [Client.String] whatever the verb, so that
-// %v, %+v and %#v cannot reveal the key.
-func (c *Client) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
+// no verb reveals the key, of a Client or of a pointer to one.
+func (c Client) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
 
 // ExecuteSkillRequest is the body of an Execute Skill call: the parameters
 // for the skill's handler and, optionally, a session to reuse for IP

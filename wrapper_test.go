@@ -673,9 +673,12 @@ func TestClient_NeverPrintsKey(t *testing.T) {
 	}
 	// The generated client holds the policy in an exported field, and its
 	// own printing must not show the key one level down either.
+	// A Client value (a struct embedding one, or *c) too: with a verb fmt
+	// finds wrong for its fields, it printed them raw, key included.
 	gc := c.API().ClientInterface.(*gen.Client)
-	for name, v := range map[string]any{"*c.API()": *c.API(), "gen.Client": *gc, "gen.Client.Client": gc.Client} {
-		for _, format := range []string{"%v", "%+v", "%#v"} {
+	embedding := struct{ C browseruse.Client }{*c}
+	for name, v := range map[string]any{"*c": *c, "a struct embedding *c": embedding, "*c.API()": *c.API(), "gen.Client": *gc, "gen.Client.Client": gc.Client} {
+		for _, format := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d"} {
 			if out := fmt.Sprintf(format, v); strings.Contains(out, key) {
 				t.Errorf("%s of %s shows the key: %s", format, name, out)
 			}
