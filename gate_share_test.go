@@ -106,6 +106,34 @@ func TestGate_TwoBatchesShareThePlan(t *testing.T) {
 	}
 }
 
+// With half-second skills on a 250-session plan, 15 calls of a batch end
+// in every 30 ms refusal round trip: a refusal cannot say whether the API
+// still held them. Counting them as held made the batch blind to a newcomer
+// holding fewer than that: the newcomer held 2 sessions until the batch
+// thinned out at its end, in 19 of 20 runs. Now the batch finds which count
+// the API keeps from its own refusals (gatecount.go), sees the newcomer's
+// first session, and gives way: 49 held while the batch still holds two
+// thirds, in 20 of 20 runs.
+func TestGate_ShortSkillsDoNotHideANewcomer(t *testing.T) {
+	t.Parallel()
+	p := sharedPlan(250, 500*time.Millisecond)
+	start := 1637 * time.Millisecond
+	r := gatesim.Run(t, p,
+		gatesim.Load{Name: "A", Calls: 2500},
+		gatesim.Load{Name: "B", Calls: 500, Start: start})
+	a, b := r.Loads[0], r.Loads[1]
+	if a.Failed+b.Failed > 0 || r.Server.MaxConcurrent > 250 {
+		t.Fatalf("%d and %d failed (%v %v), %d at once", a.Failed, b.Failed, a.FirstErr, b.FirstErr, r.Server.MaxConcurrent)
+	}
+	most := 0
+	for at := start; at < r.Elapsed && 3*a.HeldAt(at) >= 2*250; at += 10 * time.Millisecond {
+		most = max(most, b.HeldAt(at))
+	}
+	if most < 25 {
+		t.Errorf("B held at most %d sessions at once while A held two thirds of the plan, want a tenth (25)", most)
+	}
+}
+
 // Alone, a client pays little for leaving room: at most 5% of a batch's
 // time on plans of 50 or more.
 func TestGate_SharingCostsALoneBatchLittle(t *testing.T) {

@@ -100,6 +100,7 @@ type limitState struct {
 	// still unanswered when the refusal came back: never above what the
 	// API held, so a later refusal below them surely means other clients.
 	surePlan, sureAlone int
+	drift               countDrift // which count is the API's (gatecount.go)
 }
 
 func (l *limitState) init(ceiling, start int) {
@@ -396,10 +397,11 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 		l.probeEnded(p)
 		c = p
 	}
+	counts := g.heldCounts(c, sure, now)
 	if !echo {
-		l.signsOfOthers(held, first, now)
+		l.signsOfOthers(counts, held, first, now)
 	}
-	cut := !echo && g.shareRefusal(held, now)
+	cut := !echo && g.shareRefusal(counts, held, now)
 	if c.probe {
 		l.lastProbeOK = false
 		g.probeRefused(now)
@@ -408,6 +410,9 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 		return held
 	}
 	if !echo {
+		if !g.besideOthers(now) {
+			l.drift.saw(counts)
+		}
 		g.learnPlan(strict, sure, now)
 	}
 	if c.probe {
@@ -421,9 +426,10 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 }
 
 // signsOfOthers notes what a refusal that told something new, with held
-// calls of ours at the API, says of other clients. g.mu is held.
-func (l *limitState) signsOfOthers(held int, first bool, now time.Time) {
-	if first && held < initialLimit || held < l.surePlan {
+// calls of ours at the API (counts: gatecount.go), says of other clients.
+// g.mu is held.
+func (l *limitState) signsOfOthers(counts [countSteps + 1]int, held int, first bool, now time.Time) {
+	if first && held < initialLimit || l.othersAt(counts, held, l.surePlan) > 0 {
 		// Others hold sessions: the API held more of ours before, or the
 		// ramp ended below the smallest plan (a client starting beside a
 		// batch that holds the plan: taking what it got for its plan, it
@@ -433,6 +439,17 @@ func (l *limitState) signsOfOthers(held int, first bool, now time.Time) {
 	if held < initialLimit {
 		l.fewer = now // no plan is smaller: others, or sessions held elsewhere
 	}
+}
+
+// othersAt is how many sessions other clients held at a refusal with held
+// calls of ours at the API (counts: gatecount.go): by the count that stays
+// put at lone refusals once that is known, else the fewest they can have
+// held beside a plan of sure sessions. g.mu is held.
+func (l *limitState) othersAt(counts [countSteps + 1]int, held, sure int) int {
+	if others, ok := l.drift.othersHeld(counts); ok {
+		return others
+	}
+	return sure - held
 }
 
 // learnPlan raises the plan to what the API held when it refused a call:

@@ -221,18 +221,19 @@ func (s *shareState) doneSince(c *ticket) int {
 }
 
 // shareRefusal gives way to other clients when a refusal shows them
-// holding sessions: the API held held calls of ours, fewer than the most it
-// ever held. It reports whether it set the limit. g.mu is held.
-func (g *gate) shareRefusal(held int, now time.Time) bool {
+// holding sessions: the API held held calls of ours (counts:
+// gatecount.go), fewer than when it refused this client alone. It reports
+// whether it set the limit. g.mu is held.
+func (g *gate) shareRefusal(counts [countSteps + 1]int, held int, now time.Time) bool {
 	l := &g.lim
-	if !g.share || l.alone == 0 || held >= l.sureAlone {
+	others := l.othersAt(counts, held, l.sureAlone)
+	if !g.share || l.alone == 0 || others <= 0 {
 		return false
 	}
 	floor := (l.alone + 1) / 2
 	if g.limit <= floor {
 		return false
 	}
-	others := l.sureAlone - held
 	cut := min((g.limit+3)/4, 2*others)
 	g.limit = max(floor, min(held, g.limit-cut))
 	l.gaveWay = now

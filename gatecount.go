@@ -1,0 +1,93 @@
+package browseruse
+
+import (
+	"math"
+	"time"
+)
+
+// How many calls of ours the API held when it refused one, for inferring
+// other clients (gateshare.go) from refusals (gatelimit.go).
+//
+// When the API refuses a call c, it holds the calls of ours sent before c
+// and still running. Those still unanswered when the refusal comes back
+// surely count; those answered while it came back count if they ended at
+// the API after it decided. That depends on when in the round trip it
+// decides, which nothing tells: as c arrives after the network's way there
+// (a server that refuses at once, as the fake does, decides at its very
+// start), or at its end (a server that queues first). With short skills the
+// difference is many calls (a 250-session plan of half-second skills ends
+// 15 in a 30 ms round trip): inferring others from the fewest the API can
+// have held misses a newcomer holding that many, and from the most sees one
+// beside a lone client.
+//
+// A lone client is refused only when the plan is full of its own calls, so
+// the API's count is the same at each of its refusals. The gate counts as if
+// the API decided at each of a few points of the round trip; the point whose
+// count stays put from one lone refusal to the next is where the API
+// decides, and its count, from then on, tells how many sessions others hold.
+
+// countSteps cuts a refusal's round trip into this many parts.
+const countSteps = 16
+
+// heldCounts is how many calls of ours the API held at a refusal, for each
+// point it may have decided at: [k] if it decided k/countSteps of the way
+// through the round trip from c being sent to now. sure is how many it held
+// for certain (sent before c and still unanswered). g.mu is held.
+func (g *gate) heldCounts(c *ticket, sure int, now time.Time) (n [countSteps + 1]int) {
+	rtt := now.Sub(c.sent)
+	for _, d := range g.shr.done[g.shr.head:] {
+		if !d.sent.Before(c.sent) || d.at.Before(c.sent) {
+			continue
+		}
+		k := countSteps
+		if rtt > 0 && d.at.Before(now) {
+			k = int(countSteps * d.at.Sub(c.sent) / rtt)
+		}
+		n[k]++ // held if the API decided at any point up to k
+	}
+	n[countSteps] += sure
+	for k := countSteps - 1; k >= 0; k-- {
+		n[k] += n[k+1]
+	}
+	return n
+}
+
+// countDrift follows a client's lone refusals: at each point of the round
+// trip, the count's mean and how much it moves between refusals.
+type countDrift struct {
+	refusals int
+	last     [countSteps + 1]int
+	mean     [countSteps + 1]float64
+	move     [countSteps + 1]float64 // mean change between consecutive refusals
+}
+
+// saw records a lone refusal's counts.
+func (d *countDrift) saw(n [countSteps + 1]int) {
+	for k, v := range n {
+		if d.refusals == 0 {
+			d.mean[k] = float64(v)
+			continue
+		}
+		d.move[k] += (math.Abs(float64(v-d.last[k])) - d.move[k]) / 4
+		d.mean[k] += (float64(v) - d.mean[k]) / 4
+	}
+	d.refusals++
+	d.last = n
+}
+
+// othersHeld is how many sessions other clients held at a refusal with the
+// counts n, by the count that stayed put at this client's lone refusals
+// (less twice what it still moves, so that its noise is not taken for
+// others). ok is false until three lone refusals tell. g.mu is held.
+func (d *countDrift) othersHeld(n [countSteps + 1]int) (others int, ok bool) {
+	if d.refusals < 3 {
+		return 0, false
+	}
+	best := 0
+	for k := range d.move {
+		if d.move[k] < d.move[best] {
+			best = k
+		}
+	}
+	return int(math.Floor(d.mean[best] - float64(n[best]) - 2*d.move[best])), true
+}
