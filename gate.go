@@ -41,11 +41,13 @@ type GateStats struct {
 	Waiting int
 	// Refusals counts the 429 answers the client received so far.
 	Refusals int64
-	// Plan is the most calls of the client the API was seen to hold at
-	// once when it refused one: the account's limit as learned (with other
-	// clients of the account around, its share of it), to remember for
-	// [WithStartingLimit]. 0 until a refusal tells; with
-	// [WithMaxConcurrency], that limit.
+	// Plan is how many calls of the client the API held at once when it
+	// refused one: the account's limit as learned (with other clients of
+	// the account around, its share of it), to remember for
+	// [WithStartingLimit]. The calls answered while a refusal came back
+	// count as the API counted them once three refusals of the client
+	// alone tell how (gatecount.go); before, as held. 0 until a refusal
+	// tells; with [WithMaxConcurrency], that limit.
 	Plan int
 }
 

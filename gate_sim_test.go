@@ -123,10 +123,17 @@ func TestGate_OverANetworkALoneBatchDoesNotGiveWayToNobody(t *testing.T) {
 		t.Run(fmt.Sprint(tt.limit), func(t *testing.T) {
 			t.Parallel()
 			p := gatesim.Plan{Limit: tt.limit, Latency: tt.latency, RefusalRTT: 5 * time.Millisecond, Network: 15 * time.Millisecond}
-			r := gatesim.Run(t, p, gatesim.Load{Calls: tt.calls, Concurrency: tt.c})
+			plan := 0
+			r := gatesim.Run(t, p, gatesim.Load{Calls: tt.calls, Concurrency: tt.c,
+				Trace: func(_ time.Duration, st browseruse.GateStats) { plan = st.Plan }, TraceEvery: 100 * time.Millisecond})
 			l := r.Loads[0]
 			if l.Failed > 0 || r.Server.Executions != tt.calls || r.Server.MaxConcurrent > tt.limit || l.Refusals > tt.calls/8 {
 				t.Fatalf("%d failed (%v), %d executions, %d at once, %d refusals", l.Failed, l.FirstErr, r.Server.Executions, r.Server.MaxConcurrent, l.Refusals)
+			}
+			// GateStats.Plan, which the CLI remembers: counted as the API
+			// counts (gatecount.go), exact; before, 52 and 261.
+			if plan != tt.limit {
+				t.Errorf("GateStats().Plan %d for a plan of %d", plan, tt.limit)
 			}
 			// 1.01x and 1.02x measured.
 			if ratio := r.Elapsed.Seconds() / gatesim.Ideal(p, tt.calls).Seconds(); ratio > 1.06 {

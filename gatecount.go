@@ -75,19 +75,42 @@ func (d *countDrift) saw(n [countSteps + 1]int) {
 	d.last = n
 }
 
-// othersHeld is how many sessions other clients held at a refusal with the
-// counts n, by the count that stayed put at this client's lone refusals
-// (less twice what it still moves, so that its noise is not taken for
-// others). ok is false until three lone refusals tell. g.mu is held.
-func (d *countDrift) othersHeld(n [countSteps + 1]int) (others int, ok bool) {
+// steady is the point of the round trip whose count moved least at this
+// client's lone refusals, that count's mean, and how much it still moves;
+// ok is false until three refusals tell.
+func (d *countDrift) steady() (k int, mean, move float64, ok bool) {
 	if d.refusals < 3 {
-		return 0, false
+		return 0, 0, 0, false
 	}
-	best := 0
-	for k := range d.move {
-		if d.move[k] < d.move[best] {
-			best = k
+	for i := range d.move {
+		if d.move[i] < d.move[k] {
+			k = i
 		}
 	}
-	return int(math.Floor(d.mean[best] - float64(n[best]) - 2*d.move[best])), true
+	return k, d.mean[k], d.move[k], true
+}
+
+// countedPlan is the plan's limit as the API counts it: the steady count's
+// mean, within what every lone refusal bounds the plan to (the most the
+// API surely held, and the most it can have held), so that the counts of
+// a start far past the plan, all sent at once, do not drag it down. g.mu
+// is held.
+func (l *limitState) countedPlan() (plan float64, k int, move float64, ok bool) {
+	k, mean, move, ok := l.drift.steady()
+	if !ok {
+		return 0, 0, 0, false
+	}
+	return min(max(mean, float64(l.sureAlone)), float64(l.alone)), k, move, true
+}
+
+// othersAt is how many sessions other clients held at a refusal with held
+// calls of ours at the API (counts: heldCounts): by the steady count once
+// lone refusals tell, less twice what it still moves, so that its noise is
+// not taken for others; else the fewest they can have held beside a plan
+// of sure sessions. g.mu is held.
+func (l *limitState) othersAt(counts [countSteps + 1]int, held, sure int) int {
+	if plan, k, move, ok := l.countedPlan(); ok {
+		return int(math.Floor(plan - float64(counts[k]) - 2*move))
+	}
+	return sure - held
 }

@@ -132,8 +132,13 @@ func (l *limitState) start(ceiling, start int) int {
 }
 
 // learnedPlan is the account's limit as learned: what the API held of ours
-// alone, else beside others. g.mu is held.
+// alone, counted as the API counts once its lone refusals tell
+// (gatecount.go), else the most it can have held alone, else beside
+// others. g.mu is held.
 func (l *limitState) learnedPlan() int {
+	if plan, _, _, ok := l.countedPlan(); ok {
+		return int(math.Round(plan))
+	}
 	if l.alone > 0 {
 		return l.alone
 	}
@@ -439,17 +444,6 @@ func (l *limitState) signsOfOthers(counts [countSteps + 1]int, held int, first b
 	if held < initialLimit {
 		l.fewer = now // no plan is smaller: others, or sessions held elsewhere
 	}
-}
-
-// othersAt is how many sessions other clients held at a refusal with held
-// calls of ours at the API (counts: gatecount.go): by the count that stays
-// put at lone refusals once that is known, else the fewest they can have
-// held beside a plan of sure sessions. g.mu is held.
-func (l *limitState) othersAt(counts [countSteps + 1]int, held, sure int) int {
-	if others, ok := l.drift.othersHeld(counts); ok {
-		return others
-	}
-	return sure - held
 }
 
 // learnPlan raises the plan to what the API held when it refused a call:
