@@ -26,8 +26,10 @@ import (
 // count stays put from one lone refusal to the next is where the API
 // decides, and its count, from then on, tells how many sessions others hold.
 
-// countSteps cuts a refusal's round trip into this many parts.
-const countSteps = 16
+const (
+	countSteps = 16  // parts of a refusal's round trip
+	maxMove    = 0.5 // how much a count that holds still moves, on average, at most
+)
 
 // heldCounts is how many calls of ours the API held at a refusal, for each
 // point it may have decided at: [k] if it decided k/countSteps of the way
@@ -75,17 +77,26 @@ func (d *countDrift) saw(n [countSteps + 1]int) {
 	d.last = n
 }
 
-// steady is the point of the round trip whose count moved least at this
-// client's lone refusals, that count's mean, and how much it still moves;
-// ok is false until three refusals tell.
+// steady is the point of the round trip whose count held still at this
+// client's lone refusals, that count's mean, and how much it still moves.
+// ok is false until three refusals tell, and when no count held still
+// (moving by half a call or more on average): where the API decides
+// between two points, or the scheduler reorders sends, each count moves,
+// and a refusal a few calls below the mean would be taken for others.
+// Counts below half the most (the calls answered meanwhile were most of
+// them: skills shorter than a refusal) hold still near zero whatever the
+// API counted, and are not candidates.
 func (d *countDrift) steady() (k int, mean, move float64, ok bool) {
 	if d.refusals < 3 {
 		return 0, 0, 0, false
 	}
 	for i := range d.move {
-		if d.move[i] < d.move[k] {
+		if d.mean[i] >= d.mean[0]/2 && d.move[i] < d.move[k] {
 			k = i
 		}
+	}
+	if d.move[k] >= maxMove {
+		return 0, 0, 0, false
 	}
 	return k, d.mean[k], d.move[k], true
 }

@@ -376,6 +376,8 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 		return 0 // no attempt on the slot: nothing to learn from
 	}
 	held, strict, sure := g.heldBefore(c)
+	// Counted for c itself, before c stands for a probe out beside it.
+	counts := g.heldCounts(c, sure, now)
 	l := &g.lim
 	if len(l.rtts) == 8 {
 		l.rtts = l.rtts[1:]
@@ -402,7 +404,6 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 		l.probeEnded(p)
 		c = p
 	}
-	counts := g.heldCounts(c, sure, now)
 	if !echo {
 		l.signsOfOthers(counts, held, first, now)
 	}
