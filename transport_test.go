@@ -545,13 +545,19 @@ func TestRetry_RetryAfterPastTheDeadlineReturnsAtOnce(t *testing.T) {
 		deadline   time.Duration
 	}{
 		{"seconds_past_deadline", "3600", []browseruse.Option{browseruse.WithMaxRetryWait(2 * time.Hour)}, 2 * time.Second},
-		{"date_past_deadline", time.Now().Add(time.Hour).UTC().Format(http.TimeFormat), []browseruse.Option{browseruse.WithMaxRetryWait(2 * time.Hour)}, 2 * time.Second},
+		{"date_past_deadline", "in an hour", []browseruse.Option{browseruse.WithMaxRetryWait(2 * time.Hour)}, 2 * time.Second},
 		{"seconds_past_the_cap", "3600", nil, time.Hour},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			retryAfter := tt.retryAfter
+			if retryAfter == "in an hour" {
+				// Dated when the subtest runs: a parallel subtest waits
+				// for its parent's siblings, over a minute in a loaded run.
+				retryAfter = time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)
+			}
 			c, srv := setup(t, append(tt.opts, browseruse.WithMaxRetries(2))...)
-			srv.Enqueue(browserusetest.Reply{Status: 429, Header: http.Header{"Retry-After": {tt.retryAfter}}, OffSpec: true})
+			srv.Enqueue(browserusetest.Reply{Status: 429, Header: http.Header{"Retry-After": {retryAfter}}, OffSpec: true})
 			ctx, cancel := context.WithTimeout(t.Context(), tt.deadline)
 			defer cancel()
 			start := time.Now()
