@@ -346,27 +346,37 @@ func (g *gate) nextStep(now time.Time) (time.Time, bool) {
 	return at, !at.IsZero()
 }
 
-// heldBefore is how many calls of ours the API held when it refused c:
-// those sent before c and not answered before c was sent. Calls sent at the
-// same instant as c may have reached the API before it or after: all counts
-// them, strict and sure do not. Calls answered while the refusal came back
-// may have ended at the API before it refused c (over a network) or after
-// (a server that decides as the call arrives, as the fake does): all and
-// strict count them, so that the limit and the plan are not cut far below
-// it with short skills; sure does not, so that it never counts a session
-// the API did not hold. g.mu is held.
-func (g *gate) heldBefore(c *ticket) (all, strict, sure int) {
+// heldBefore is how many calls of ours, sent before c, are still
+// unanswered: the API held them when it refused c. Calls sent at the same
+// instant as c may have reached the API before it or after: all counts
+// them, sure does not. (Calls answered while the refusal came back are
+// counted by heldCounts.) g.mu is held.
+func (g *gate) heldBefore(c *ticket) (all, sure int) {
 	for _, x := range g.calls {
 		if x == c || x.sent.After(c.sent) {
 			continue
 		}
 		all++
 		if x.sent.Before(c.sent) {
-			strict++
+			sure++
 		}
 	}
-	done := g.shr.doneSince(c)
-	return all + done, strict + done, strict
+	return all, sure
+}
+
+// refusalCounts is how many calls of ours the API held when it refused c.
+// The calls answered while the refusal came back may have ended at the API
+// before it refused c (over a network) or after (a server that decides as
+// the call arrives, as the fake does): held and strict count them, so that
+// the limit and the plan are not cut far below it with short skills; sure
+// does not, so that it never counts a session the API did not hold; counts
+// tells which the API does (gatecount.go). held also counts the calls sent
+// at the same instant as c. g.mu is held.
+func (g *gate) refusalCounts(c *ticket, now time.Time) (counts [countSteps + 1]int, held, strict, sure int) {
+	all, sure := g.heldBefore(c)
+	counts = g.heldCounts(c, sure, now)
+	done := counts[0] - sure
+	return counts, all + done, sure + done, sure
 }
 
 // learnRefusal updates the limit from a refusal of c, and returns how many
@@ -375,9 +385,8 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 	if c == nil {
 		return 0 // no attempt on the slot: nothing to learn from
 	}
-	held, strict, sure := g.heldBefore(c)
 	// Counted for c itself, before c stands for a probe out beside it.
-	counts := g.heldCounts(c, sure, now)
+	counts, held, strict, sure := g.refusalCounts(c, now)
 	l := &g.lim
 	if len(l.rtts) == 8 {
 		l.rtts = l.rtts[1:]

@@ -77,7 +77,7 @@ type shareState struct {
 	head   int
 }
 
-// doneCall is a call of ours answered recently, for heldBefore: the API
+// doneCall is a call of ours answered recently, for heldCounts: the API
 // still counted it when it refused a call sent before it was answered.
 type doneCall struct {
 	sent, at time.Time
@@ -206,18 +206,6 @@ func (s *shareState) prune(now time.Time, keep time.Duration) {
 		n := copy(s.done, s.done[s.head:]) // keeps the capacity: no allocation per call
 		s.done, s.head = s.done[:n], 0
 	}
-}
-
-// doneSince counts calls sent before c and answered when or after c was
-// sent: the API may still have held them when c came.
-func (s *shareState) doneSince(c *ticket) int {
-	n := 0
-	for _, d := range s.done[s.head:] {
-		if d.sent.Before(c.sent) && !d.at.Before(c.sent) {
-			n++
-		}
-	}
-	return n
 }
 
 // shareRefusal gives way to other clients when a refusal shows them

@@ -140,6 +140,8 @@ func (p *policy) redactResponse(resp *http.Response, body []byte) []byte {
 }
 
 // redactError is [redactError] with the client's key.
+func (p *policy) redactError(err error) error { return redactError(p.apiKey(), err) }
+
 // apiKey is the key the client sends; "" for a policy made without one
 // (tests).
 func (p *policy) apiKey() string {
@@ -148,5 +150,3 @@ func (p *policy) apiKey() string {
 	}
 	return string(*p.key)
 }
-
-func (p *policy) redactError(err error) error { return redactError(p.apiKey(), err) }
