@@ -454,7 +454,10 @@ func TestGate_SkillsShorterThanARefusalKeepThePlan(t *testing.T) {
 	p := gatesim.Plan{Limit: 10, Latency: 100 * time.Millisecond, RefusalRTT: 300 * time.Millisecond}
 	r := gatesim.Run(t, p, gatesim.Load{Calls: 256, Concurrency: 64})
 	lostNone(t, r)
-	if ratio := r.Elapsed.Seconds() / gatesim.Ideal(p, 256).Seconds(); ratio > 1.2 {
+	// 1.11x, and in about one run of ten (goroutines at one virtual instant
+	// run in any order) 1.21x: 1.2 failed CI now and then on code of
+	// before 2026-12-02 too. The regression this guards was 1.72x.
+	if ratio := r.Elapsed.Seconds() / gatesim.Ideal(p, 256).Seconds(); ratio > 1.25 {
 		t.Errorf("took %v, %.2fx the ideal", r.Elapsed, ratio)
 	}
 }
