@@ -156,8 +156,14 @@ func (c *Client) RetryBudget() int { return c.policy.budget.available() }
 // BaseURL returns the API base URL the client sends to.
 func (c *Client) BaseURL() string { return c.policy.base.String() }
 
-// String describes the client without its key.
-func (c Client) String() string { return "browseruse.Client{" + c.BaseURL() + "}" }
+// String describes the client without its key; a zero Client (a field not
+// yet set) as browseruse.Client{}.
+func (c Client) String() string {
+	if c.policy == nil {
+		return "browseruse.Client{}"
+	}
+	return "browseruse.Client{" + c.BaseURL() + "}"
+}
 
 // Format prints the client as [Client.String] whatever the verb, so that
 // no verb reveals the key, of a Client or of a pointer to one.

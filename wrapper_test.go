@@ -686,6 +686,22 @@ func TestClient_NeverPrintsKey(t *testing.T) {
 	}
 }
 
+// A zero Client, say a field of a config struct not yet set, prints as
+// one; with the value receivers of String and Format it printed a panic
+// note (review).
+func TestClient_ZeroValuePrints(t *testing.T) {
+	t.Parallel()
+	holder := struct {
+		N int
+		C browseruse.Client
+	}{N: 1}
+	for _, v := range []any{browseruse.Client{}, holder} {
+		if out := fmt.Sprintf("%v", v); strings.Contains(out, "PANIC") || !strings.Contains(out, "browseruse.Client{}") {
+			t.Errorf("%%v of %T: %s", v, out)
+		}
+	}
+}
+
 func TestExecuteSkill_ContextCancelled(t *testing.T) {
 	t.Parallel()
 	c, _ := setup(t)
