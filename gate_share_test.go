@@ -2,6 +2,7 @@ package browseruse_test
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -113,24 +114,31 @@ func TestGate_TwoBatchesShareThePlan(t *testing.T) {
 // thinned out at its end, in 19 of 20 runs. Now the batch finds which count
 // the API keeps from its own refusals (gatecount.go), sees the newcomer's
 // first session, and gives way: 49 held while the batch still holds two
-// thirds, in 20 of 20 runs.
+// thirds, in 20 of 20 runs; under the race detector, whose scheduling of
+// goroutines woken at one virtual instant moves the counts, in about 9 of
+// 10, so the test asks for 2 runs of 4 (the code before passes about one
+// run in 20, so this still fails on it 98 times in 100).
 func TestGate_ShortSkillsDoNotHideANewcomer(t *testing.T) {
 	t.Parallel()
 	p := sharedPlan(250, 500*time.Millisecond)
 	start := 1637 * time.Millisecond
-	r := gatesim.Run(t, p,
-		gatesim.Load{Name: "A", Calls: 2500},
-		gatesim.Load{Name: "B", Calls: 500, Start: start})
-	a, b := r.Loads[0], r.Loads[1]
-	if a.Failed+b.Failed > 0 || r.Server.MaxConcurrent > 250 {
-		t.Fatalf("%d and %d failed (%v %v), %d at once", a.Failed, b.Failed, a.FirstErr, b.FirstErr, r.Server.MaxConcurrent)
+	var mosts []int
+	for range 4 {
+		r := gatesim.Run(t, p,
+			gatesim.Load{Name: "A", Calls: 2500},
+			gatesim.Load{Name: "B", Calls: 500, Start: start})
+		a, b := r.Loads[0], r.Loads[1]
+		if a.Failed+b.Failed > 0 || r.Server.MaxConcurrent > 250 {
+			t.Fatalf("%d and %d failed (%v %v), %d at once", a.Failed, b.Failed, a.FirstErr, b.FirstErr, r.Server.MaxConcurrent)
+		}
+		most := 0
+		for at := start; at < r.Elapsed && 3*a.HeldAt(at) >= 2*250; at += 10 * time.Millisecond {
+			most = max(most, b.HeldAt(at))
+		}
+		mosts = append(mosts, most)
 	}
-	most := 0
-	for at := start; at < r.Elapsed && 3*a.HeldAt(at) >= 2*250; at += 10 * time.Millisecond {
-		most = max(most, b.HeldAt(at))
-	}
-	if most < 25 {
-		t.Errorf("B held at most %d sessions at once while A held two thirds of the plan, want a tenth (25)", most)
+	if shared := len(slices.DeleteFunc(slices.Clone(mosts), func(n int) bool { return n < 25 })); shared < 2 {
+		t.Errorf("B held at most %v sessions at once while A held two thirds of the plan, want a tenth (25) in 2 runs of 4", mosts)
 	}
 }
 
