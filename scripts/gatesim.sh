@@ -5,8 +5,9 @@
 # client as of BEFORE (default: main before the ramp) and as of the working
 # tree, side by side. Virtual time: the machine's load does not move the
 # figures; only the order in which goroutines run at one instant does, a
-# little (REPEAT=n runs each n times).
-#   RTTS=30ms,300ms   refusal round trips for the whole-plan table
+# little (REPEAT=n runs each n times). The grid of every plan and skill
+# length (4 and 16 calls per session) is measured for the working tree only.
+#   RTTS=30ms,300ms   refusal round trips for the whole-plan tables
 #   QUEUE=1           a fake that holds a call up to the round trip before refusing
 #   RUNS=n            runs of each plan for the spread of two batches' shares (default 20)
 set -euo pipefail
@@ -28,7 +29,7 @@ cp -r browserusetest "$tmp/before/"
 
 table() { # DIR TEST PATTERN: the table's rows that match, one per line
 	local out
-	if ! out=$(cd "$1" && GATESIM_TABLE=1 GATESIM_RTTS="${RTTS:-30ms}" GATESIM_QUEUE="${QUEUE:-}" GATESIM_RUNS="${RUNS:-20}" \
+	if ! out=$(cd "$1" && GATESIM_TABLE=1 GATESIM_RTTS="${RTTS:-30ms}" GATESIM_QUEUE="${QUEUE:-}" GATESIM_RUNS="${RUNS:-20}" GATESIM_ROUNDS="${ROUNDS:-4}" \
 		$GO test -count=1 -timeout 30m -run "^$2\$" -v ./internal/gatesim 2>&1); then
 		echo "$out" >&2
 		exit 1
@@ -42,6 +43,11 @@ for _ in $(seq "${REPEAT:-1}"); do
 	echo "| --- | --- | --- | --- | --- | --- | --- |"
 	paste -d'\n' <(table "$tmp/before" TestTable_WholePlan '^| [0-9]') <(table . TestTable_WholePlan '^| [0-9]') |
 		awk -F' *\\| *' 'NR%2==1 {b=$7", "$8", "$9; next} {printf "| %s | %s | %s | %s | %s | %s | %s, %s, %s, %s |\n", $2,$3,$4,$5,$6, b, $7,$8,$9,$10}'
+	for rounds in 4 16; do
+		echo
+		echo "Every plan, every skill (issue 20): the working tree, a lone batch of $rounds calls per session; time vs ideal, refusals/calls; * past 1.10x or 1 in 8"
+		ROUNDS=$rounds table . TestTable_PlanGrid '^| '
+	done
 	echo
 	echo "Sharing (issue 24): before ($BEFORE), then after (working tree)"
 	echo "| scenario | measure | value |"

@@ -108,3 +108,49 @@ func TestTable_SharingLargePlans(t *testing.T) {
 		}
 	}
 }
+
+// Every plan against every skill length (issue 20's goal): a lone batch of
+// GATESIM_ROUNDS (default 4) calls per session of the plan, at twice the
+// plan's concurrency, each refusal round trip of GATESIM_RTTS. Each cell is
+// the time against the ideal and the refusals per call; a cell past the
+// goal (1.10x, one refusal in eight calls) is marked.
+func TestTable_PlanGrid(t *testing.T) {
+	table(t)
+	rounds := 4
+	if s := os.Getenv("GATESIM_ROUNDS"); s != "" {
+		if _, err := fmt.Sscan(s, &rounds); err != nil || rounds < 1 {
+			t.Fatalf("GATESIM_ROUNDS=%q: want a count of rounds", s)
+		}
+	}
+	latencies := []time.Duration{100 * time.Millisecond, 300 * time.Millisecond, time.Second, 5 * time.Second, time.Minute}
+	for _, rtt := range rtts(t) {
+		head := fmt.Sprintf("| plan (refusals %v, %d calls per session) |", rtt, rounds)
+		rule := "| --- |"
+		for _, l := range latencies {
+			head += fmt.Sprintf(" %v skills |", l)
+			rule += " --- |"
+		}
+		fmt.Println(head)
+		fmt.Println(rule)
+		for _, limit := range []int{1, 2, 4, 10, 50, 100, 250, 500, 1000} {
+			row := fmt.Sprintf("| %d |", limit)
+			for _, latency := range latencies {
+				p := gatesim.Plan{Limit: limit, Latency: latency, RefusalRTT: rtt, Queue: os.Getenv("GATESIM_QUEUE") != ""}
+				calls := rounds * limit
+				r := gatesim.Run(t, p, gatesim.Load{Calls: calls, Concurrency: 2 * limit})
+				l := r.Loads[0]
+				if l.Failed > 0 || r.Server.MaxConcurrent > limit {
+					t.Errorf("plan %d, %v skills: %d calls lost, %d at the server", limit, latency, l.Failed, r.Server.MaxConcurrent)
+				}
+				ratio := r.Elapsed.Seconds() / gatesim.Ideal(p, calls).Seconds()
+				mark := ""
+				if ratio > 1.10 || 8*l.Refusals > calls {
+					mark = " *"
+				}
+				row += fmt.Sprintf(" %.2fx, %d/%d%s |", ratio, l.Refusals, calls, mark)
+			}
+			fmt.Println(row)
+		}
+		fmt.Println()
+	}
+}

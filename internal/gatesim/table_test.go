@@ -19,24 +19,29 @@ func table(t *testing.T) {
 	}
 }
 
+// rtts are the refusal round trips of GATESIM_RTTS (default 30 ms).
+func rtts(t *testing.T) []time.Duration {
+	if os.Getenv("GATESIM_RTTS") == "" {
+		return []time.Duration{30 * time.Millisecond}
+	}
+	var ds []time.Duration
+	for _, f := range strings.Split(os.Getenv("GATESIM_RTTS"), ",") {
+		d, err := time.ParseDuration(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds = append(ds, d)
+	}
+	return ds
+}
+
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) }
 
 func TestTable_WholePlan(t *testing.T) {
 	table(t)
-	rtts := []time.Duration{30 * time.Millisecond}
-	if s := os.Getenv("GATESIM_RTTS"); s != "" {
-		rtts = nil
-		for _, f := range strings.Split(s, ",") {
-			d, err := time.ParseDuration(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rtts = append(rtts, d)
-		}
-	}
 	fmt.Println("| plan limit | skill latency | refusal RTT | calls | batch concurrency | time vs ideal | refusals | lost | most at the server |")
 	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-	for _, rtt := range rtts {
+	for _, rtt := range rtts(t) {
 		for _, row := range []struct {
 			limit    int
 			latency  time.Duration
