@@ -207,3 +207,24 @@ func TestGate_ANamedPlanAbove1000ClimbsBackAfterSharing(t *testing.T) {
 		t.Errorf("limit %d of %d 10 s after the other batch ended", l, plan)
 	}
 }
+
+// A client beside others takes back what they free at the pace its calls
+// end, when its skills are shorter than three refusal round trips: with
+// 300 ms refusals and half-second skills, sessions held elsewhere (45 of
+// 50, for 2 s) came back at one doubling per 0.9 s, three round trips,
+// while every call of the client told its admission by ending within 0.6 s.
+// The plan was 40 sessions full 5.4 s after they were freed; now 3.3 s.
+func TestGate_BesideSlowRefusalsShortSkillsTakeBackFreedSessionsAtTheirPace(t *testing.T) {
+	t.Parallel()
+	const freed = 2 * time.Second
+	p := gatesim.Plan{Limit: 50, Latency: 500 * time.Millisecond, RefusalRTT: 300 * time.Millisecond, Hold: 45, HoldFor: freed}
+	r := gatesim.Run(t, p, gatesim.Load{Calls: 400})
+	l := lostNone(t, r)
+	if at := reachedAt(l, 40); at < 0 || at-freed > 4300*time.Millisecond {
+		t.Errorf("held 40 sessions %v after the others freed theirs, want within 4.3 s", at-freed)
+	}
+	// The faster pace overshoots what was freed by more: a bounded amount.
+	if l.Refusals > 120 {
+		t.Errorf("%d refusals for %d calls", l.Refusals, 400)
+	}
+}

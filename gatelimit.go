@@ -74,7 +74,7 @@ const (
 type limitState struct {
 	ramping   bool
 	base      int     // while ramping, the limit is base + floor(inc)
-	inc       float64 // doubles every confirmation time while calls wait
+	inc       float64 // doubles every doubling time while calls wait
 	rampAt    time.Time
 	rtts      []time.Duration // the last few refusal round trips
 	learned   bool            // a refusal was seen
@@ -159,6 +159,25 @@ func (l *limitState) confirm() time.Duration {
 	return min(max(confirmRTTs*slices.Max(l.rtts), minConfirm), maxConfirm)
 }
 
+// doubling is how long the ramp takes to double: the confirmation time,
+// or, beside other clients with skills shorter than that, the skills' mean
+// run, though not below one and a half of the slowest refusal round trips
+// seen. Each call the ramp sent is then answered, refused or done, before
+// the next doubling: calls that end tell their admissions themselves, and
+// waiting three round trips for them left a client of half-second skills
+// behind 300 ms refusals taking back what another client freed at one
+// doubling per 0.9 s (alone, the pace does not matter as much, and faster
+// re-ramps after probes near a batch's end cost more than they gave).
+// g.mu is held.
+func (g *gate) doubling(now time.Time) time.Duration {
+	l := &g.lim
+	confirm := l.confirm()
+	if len(l.rtts) == 0 || l.meanRun == 0 || !g.sharing(now) {
+		return confirm
+	}
+	return min(confirm, max(l.meanRun, 3*slices.Max(l.rtts)/2, minConfirm))
+}
+
 func (l *limitState) probing() bool { return l.probe != nil }
 
 func (l *limitState) probeSent(c *ticket) {
@@ -186,7 +205,7 @@ func (l *limitState) completed(d time.Duration) {
 }
 
 // rampFrom starts a ramp on top of base: the limit grows by inc at once,
-// then by twice that every confirmation time while calls wait.
+// then by twice that every doubling time while calls wait.
 func (g *gate) rampFrom(base int, inc float64, now time.Time) {
 	l := &g.lim
 	l.ramping, l.base, l.inc, l.rampAt, l.topAt = true, base, inc, now, time.Time{}
@@ -269,7 +288,7 @@ func (g *gate) advance(now time.Time) {
 	}
 	if l.ramping {
 		if len(g.waiters) > 0 && g.limit < g.top() {
-			l.inc = min(l.inc*math.Exp2(float64(now.Sub(l.rampAt))/float64(confirm)), 1e9)
+			l.inc = min(l.inc*math.Exp2(float64(now.Sub(l.rampAt))/float64(g.doubling(now))), 1e9)
 			g.limit = max(g.limit, g.capped(l.base+int(min(l.inc, float64(maxLimit/2)))))
 		}
 		l.rampAt = now // the ramp pauses while nothing waits
@@ -324,9 +343,9 @@ func (g *gate) nextStep(now time.Time) (time.Time, bool) {
 	if len(g.waiters) > 0 {
 		switch {
 		case l.ramping && g.limit < g.top():
-			// When base + inc*2^(t/confirm) reaches the next slot.
+			// When base + inc*2^(t/doubling) reaches the next slot.
 			want := float64(g.limit + 1 - l.base)
-			dt := time.Duration(float64(confirm) * math.Log2(want/l.inc))
+			dt := time.Duration(float64(g.doubling(now)) * math.Log2(want/l.inc))
 			soonest(now.Add(max(dt, time.Millisecond)))
 		case !l.ramping && l.learned && l.probe == nil && g.kept() == 0 && !l.probeOpen && g.probeAt(now).After(now) && g.probeDue(l.probeNext):
 			// One due but not open waits for what holds it (a call

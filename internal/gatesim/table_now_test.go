@@ -19,7 +19,8 @@ import (
 // How soon two batches hold a third of the plan each, over many runs (skills
 // taking up to a fifth more at random): GATESIM_RUNS runs (default 100) of
 // each plan, in skill durations after the second batch starts; how often
-// the shorter ended first, and the whole run against the ideal.
+// the shorter ended first, and the whole run against the ideal; refusals
+// take the first round trip of GATESIM_RTTS (default 30 ms).
 func TestTable_TwoBatchesTakeAThirdEach(t *testing.T) {
 	table(t)
 	runs := 100
@@ -37,7 +38,7 @@ func TestTable_TwoBatchesTakeAThirdEach(t *testing.T) {
 		{10, 5 * time.Second}, {50, 5 * time.Second}, {50, time.Minute}, {250, 5 * time.Second},
 		{10, 500 * time.Millisecond}, {50, 500 * time.Millisecond}, {250, 500 * time.Millisecond}, {250, time.Second},
 	} {
-		p := gatesim.Plan{Limit: sc.limit, Latency: sc.latency, Jitter: sc.latency / 5, RefusalRTT: 30 * time.Millisecond}
+		p := gatesim.Plan{Limit: sc.limit, Latency: sc.latency, Jitter: sc.latency / 5, RefusalRTT: rtts(t)[0]}
 		start := 3*sc.latency + 137*time.Millisecond
 		var thirds, ratios []float64
 		first := 0
