@@ -365,6 +365,12 @@ func (b *batch[T]) dispatch(ctx context.Context, c *Client, skillID uuid.UUID, i
 			if slot {
 				<-sem
 			}
+			if errors.Is(err, errPanicked) {
+				// A call's panic stops the batch (sendGuard.stop) before
+				// its goroutine's catch records it: hasPanicked above may
+				// not have seen it yet.
+				return
+			}
 			results <- BatchResultAs[T]{Index: i, Err: err}
 			i++
 			continue
