@@ -55,9 +55,9 @@ for _ in $(seq "${REPEAT:-1}"); do
 	table "$tmp/before" TestTable_Sharing '^| plan' | sed 's/^| /| before: /'
 	table . TestTable_Sharing '^| plan' | sed 's/^| /| after: /'
 	echo
-	echo "Two batches, a third each (issue 24): the working tree, ${RUNS:-20} runs of each plan"
-	echo "| plan | skill latency | runs | a third each after (skill durations): median, 99th percentile, most | shorter ended first | all vs ideal |"
-	echo "| --- | --- | --- | --- | --- | --- |"
+	echo "Two batches, a third each (issue 24): the working tree, ${RUNS:-20} runs of each plan, refusals of ${RTTS:-30ms} (the first)"
+	echo "| plan | skill latency | runs | a third each after (skill durations): median, 99th percentile, most | shorter ended first | all vs ideal | the second's refusals: in all, most in a second |"
+	echo "| --- | --- | --- | --- | --- | --- | --- |"
 	table . TestTable_TwoBatchesTakeAThirdEach '^| [0-9]'
 	echo
 	echo "Plans of 500 and 1,000 (issue 24): the working tree"

@@ -29,18 +29,20 @@ func TestTable_TwoBatchesTakeAThirdEach(t *testing.T) {
 			t.Fatalf("GATESIM_RUNS=%q: want a count of runs", s)
 		}
 	}
-	fmt.Println("| plan | skill latency | runs | a third each after (skill durations): median, 99th percentile, most | shorter ended first | all vs ideal |")
-	fmt.Println("| --- | --- | --- | --- | --- | --- |")
+	fmt.Println("| plan | skill latency | runs | a third each after (skill durations): median, 99th percentile, most | shorter ended first | all vs ideal | the second's refusals: in all, most in a second |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- | --- |")
 	for _, sc := range []struct {
 		limit   int
 		latency time.Duration
 	}{
 		{10, 5 * time.Second}, {50, 5 * time.Second}, {50, time.Minute}, {250, 5 * time.Second},
 		{10, 500 * time.Millisecond}, {50, 500 * time.Millisecond}, {250, 500 * time.Millisecond}, {250, time.Second},
+		{250, 300 * time.Millisecond},
 	} {
 		p := gatesim.Plan{Limit: sc.limit, Latency: sc.latency, Jitter: sc.latency / 5, RefusalRTT: rtts(t)[0]}
 		start := 3*sc.latency + 137*time.Millisecond
 		var thirds, ratios []float64
+		var refusals, perSecond []int
 		first := 0
 		for range runs {
 			r := gatesim.Run(t, p,
@@ -59,11 +61,14 @@ func TestTable_TwoBatchesTakeAThirdEach(t *testing.T) {
 			}
 			thirds = append(thirds, third.Seconds()/sc.latency.Seconds())
 			ratios = append(ratios, r.Elapsed.Seconds()/gatesim.Ideal(p, 12*sc.limit).Seconds())
+			refusals = append(refusals, b.Refusals)
+			perSecond = append(perSecond, b.MostRefusalsPerSecond(0))
 		}
 		slices.Sort(thirds)
 		slices.Sort(ratios)
 		n := len(thirds)
-		fmt.Printf("| %d | %v | %d | %.2f, %.2f, %.2f | %d of %d | %.2fx to %.2fx |\n", sc.limit, sc.latency, runs, thirds[n/2], thirds[n*99/100], thirds[n-1], first, runs, ratios[0], ratios[n-1])
+		fmt.Printf("| %d | %v | %d | %.2f, %.2f, %.2f | %d of %d | %.2fx to %.2fx | %d to %d, %d to %d |\n", sc.limit, sc.latency, runs, thirds[n/2], thirds[n*99/100], thirds[n-1], first, runs, ratios[0], ratios[n-1],
+			slices.Min(refusals), slices.Max(refusals), slices.Min(perSecond), slices.Max(perSecond))
 	}
 }
 
@@ -128,7 +133,7 @@ func TestTable_PlanGrid(t *testing.T) {
 		head := fmt.Sprintf("| plan (refusals %v, %d calls per session) |", rtt, rounds)
 		rule := "| --- |"
 		for _, l := range latencies {
-			head += fmt.Sprintf(" %v skills |", l)
+			head += fmt.Sprintf(" %g s skills |", l.Seconds())
 			rule += " --- |"
 		}
 		fmt.Println(head)
