@@ -375,34 +375,37 @@ func (b *batch[T]) dispatch(ctx context.Context, c *Client, skillID uuid.UUID, i
 			i++
 			continue
 		}
-		wg.Add(1)
 		b.active.Add(1)
-		go func(i int, in ExecuteSkillRequest) {
-			defer wg.Done()
-			defer func() {
-				<-sem
-				b.ended()
-			}()
-			returned := false
-			defer b.catch(&returned)
-			start := time.Now()
-			callCtx := ctx
-			if b.callTimeout > 0 {
-				var cancel context.CancelFunc
-				callCtx, cancel = context.WithTimeout(ctx, b.callTimeout)
-				defer cancel()
-			}
-			// An answer that stops the batch (StopsBatch) has stopped it
-			// already: the policy calls sendGuard.stopOn before the call's
-			// slot can go to a call waiting for it.
-			res, attempts, err := executeCounted[T](callCtx, c, skillID, in, guard)
-			if !errors.Is(err, errPanicked) { // not sent; the panic is what the caller gets
-				results <- BatchResultAs[T]{Index: i, Result: res, Err: err, Attempts: attempts, Duration: time.Since(start)}
-			}
-			returned = true
-		}(i, in)
+		idx := i
+		wg.Go(func() { b.call(ctx, c, skillID, idx, in, guard, results, sem) })
 		i++
 	}
+}
+
+// call runs input i on a slot of sem taken for it, and yields its result,
+// unless a panic stopped the batch: the panic is what the caller gets.
+func (b *batch[T]) call(ctx context.Context, c *Client, skillID uuid.UUID, i int, in ExecuteSkillRequest,
+	guard *sendGuard, results chan<- BatchResultAs[T], sem chan struct{}) {
+	defer func() {
+		<-sem
+		b.ended()
+	}()
+	returned := false
+	defer b.catch(&returned)
+	start := time.Now()
+	if b.callTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, b.callTimeout)
+		defer cancel()
+	}
+	// An answer that stops the batch (StopsBatch) has stopped it already:
+	// the policy calls sendGuard.stopOn before the call's slot can go to a
+	// call waiting for it.
+	res, attempts, err := executeCounted[T](ctx, c, skillID, in, guard)
+	if !errors.Is(err, errPanicked) { // not sent; the panic is what the caller gets
+		results <- BatchResultAs[T]{Index: i, Result: res, Err: err, Attempts: attempts, Duration: time.Since(start)}
+	}
+	returned = true
 }
 
 // pace waits, for a batch without a Concurrency of its own, until fewer
