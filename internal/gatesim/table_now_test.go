@@ -23,12 +23,7 @@ import (
 // take the first round trip of GATESIM_RTTS (default 30 ms).
 func TestTable_TwoBatchesTakeAThirdEach(t *testing.T) {
 	table(t)
-	runs := 100
-	if s := os.Getenv("GATESIM_RUNS"); s != "" {
-		if _, err := fmt.Sscan(s, &runs); err != nil || runs < 1 {
-			t.Fatalf("GATESIM_RUNS=%q: want a count of runs", s)
-		}
-	}
+	runs := envCount(t, "GATESIM_RUNS", 100)
 	fmt.Println("| plan | skill latency | runs | a third each after (skill durations): median, 99th percentile, most | shorter ended first | all vs ideal | the second's refusals: in all, most in a second |")
 	fmt.Println("| --- | --- | --- | --- | --- | --- | --- |")
 	for _, sc := range []struct {
@@ -122,12 +117,7 @@ func TestTable_SharingLargePlans(t *testing.T) {
 // goal (1.10x, one refusal in eight calls) is marked.
 func TestTable_PlanGrid(t *testing.T) {
 	table(t)
-	rounds := 4
-	if s := os.Getenv("GATESIM_ROUNDS"); s != "" {
-		if _, err := fmt.Sscan(s, &rounds); err != nil || rounds < 1 {
-			t.Fatalf("GATESIM_ROUNDS=%q: want a count of rounds", s)
-		}
-	}
+	rounds := envCount(t, "GATESIM_ROUNDS", 4)
 	latencies := []time.Duration{100 * time.Millisecond, 300 * time.Millisecond, time.Second, 5 * time.Second, time.Minute}
 	for _, rtt := range rtts(t) {
 		head := fmt.Sprintf("| plan (refusals %v, %d calls per session) |", rtt, rounds)

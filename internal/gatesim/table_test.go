@@ -35,6 +35,19 @@ func rtts(t *testing.T) []time.Duration {
 	return ds
 }
 
+// envCount is the count the environment variable name holds, or def.
+func envCount(t *testing.T, name string, def int) int {
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	n := 0
+	if _, err := fmt.Sscan(s, &n); err != nil || n < 1 {
+		t.Fatalf("%s=%q: want a count of at least 1", name, s)
+	}
+	return n
+}
+
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) }
 
 func TestTable_WholePlan(t *testing.T) {
