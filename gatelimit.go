@@ -168,10 +168,9 @@ func (l *limitState) confirm() time.Duration {
 // behind 300 ms refusals taking back what another client freed at one
 // doubling per 0.9 s (alone, the pace does not matter as much, and faster
 // re-ramps after probes near a batch's end cost more than they gave).
-// g.mu is held.
-func (g *gate) doubling(now time.Time) time.Duration {
+// confirm is l.confirm(), which the callers have at hand. g.mu is held.
+func (g *gate) doubling(confirm time.Duration, now time.Time) time.Duration {
 	l := &g.lim
-	confirm := l.confirm()
 	if len(l.rtts) == 0 || l.meanRun == 0 || !g.sharing(now) {
 		return confirm
 	}
@@ -288,7 +287,7 @@ func (g *gate) advance(now time.Time) {
 	}
 	if l.ramping {
 		if len(g.waiters) > 0 && g.limit < g.top() {
-			l.inc = min(l.inc*math.Exp2(float64(now.Sub(l.rampAt))/float64(g.doubling(now))), 1e9)
+			l.inc = min(l.inc*math.Exp2(float64(now.Sub(l.rampAt))/float64(g.doubling(confirm, now))), 1e9)
 			g.limit = max(g.limit, g.capped(l.base+int(min(l.inc, float64(maxLimit/2)))))
 		}
 		l.rampAt = now // the ramp pauses while nothing waits
@@ -345,7 +344,7 @@ func (g *gate) nextStep(now time.Time) (time.Time, bool) {
 		case l.ramping && g.limit < g.top():
 			// When base + inc*2^(t/doubling) reaches the next slot.
 			want := float64(g.limit + 1 - l.base)
-			dt := time.Duration(float64(g.doubling(now)) * math.Log2(want/l.inc))
+			dt := time.Duration(float64(g.doubling(confirm, now)) * math.Log2(want/l.inc))
 			soonest(now.Add(max(dt, time.Millisecond)))
 		case !l.ramping && l.learned && l.probe == nil && g.kept() == 0 && !l.probeOpen && g.probeAt(now).After(now) && g.probeDue(l.probeNext):
 			// One due but not open waits for what holds it (a call

@@ -118,6 +118,7 @@ func TestTable_SharingLargePlans(t *testing.T) {
 func TestTable_PlanGrid(t *testing.T) {
 	table(t)
 	rounds := envCount(t, "GATESIM_ROUNDS", 4)
+	queue := os.Getenv("GATESIM_QUEUE") != ""
 	latencies := []time.Duration{100 * time.Millisecond, 300 * time.Millisecond, time.Second, 5 * time.Second, time.Minute}
 	for _, rtt := range rtts(t) {
 		head := fmt.Sprintf("| plan (refusals %v, %d calls per session) |", rtt, rounds)
@@ -131,7 +132,7 @@ func TestTable_PlanGrid(t *testing.T) {
 		for _, limit := range []int{1, 2, 4, 10, 50, 100, 250, 500, 1000} {
 			row := fmt.Sprintf("| %d |", limit)
 			for _, latency := range latencies {
-				p := gatesim.Plan{Limit: limit, Latency: latency, RefusalRTT: rtt, Queue: os.Getenv("GATESIM_QUEUE") != ""}
+				p := gatesim.Plan{Limit: limit, Latency: latency, RefusalRTT: rtt, Queue: queue}
 				calls := rounds * limit
 				r := gatesim.Run(t, p, gatesim.Load{Calls: calls, Concurrency: 2 * limit})
 				l := r.Loads[0]
