@@ -71,7 +71,7 @@ func (s *Server) SetConcurrencyLimit(n int) {
 
 // SetLatency makes every admitted call that starts a session take d before
 // it is answered, as a skill driving a website does. The session counts
-// against the limit for that time.
+// against the limit for that time, and the reply's latencyMs reports it.
 func (s *Server) SetLatency(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/browser-use/browseruse-go"
 	"github.com/browser-use/browseruse-go/browserusetest"
+	"github.com/google/uuid"
 )
 
 // execAt sends one Execute Skill request through the in-process transport
@@ -92,4 +93,26 @@ func TestLimits_AQueueingFakeRunsACallFreedInTime(t *testing.T) {
 	if st := srv.Stats(); st.Refusals != 1 || st.Executions != 2 || st.MaxConcurrent != 1 {
 		t.Errorf("stats %+v", st)
 	}
+}
+
+// The reply reports the latency the fake played, as the API reports the
+// skill's: a user trying `--fake-latency 2s` sees latencyMs 2000, not 1.
+func TestLimits_ReplyReportsTheLatencyPlayed(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.New(t)
+	srv.SetLatency(1500 * time.Millisecond)
+	synctest.Test(t, func(t *testing.T) {
+		c, err := browseruse.New(browseruse.WithAPIKey(browserusetest.APIKey), browseruse.WithBaseURL(srv.URL),
+			browseruse.WithHTTPClient(&http.Client{Transport: srv.InProcess()}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := c.ExecuteSkill(t.Context(), uuid.MustParse("3f1c6a52-6a3e-4c1e-9d55-0b6a8a1f2c10"), browseruse.ExecuteSkillRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.LatencyMs != 1500 {
+			t.Errorf("latencyMs = %d, want the 1500 played", r.LatencyMs)
+		}
+	})
 }

@@ -256,8 +256,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 
 	var refusal *Reply // checked against the spec like any reply
+	var latency time.Duration
 	if startsSession(op) {
-		status, latency, release := s.admit(r.Context())
+		var status int
+		var release func()
+		status, latency, release = s.admit(r.Context())
 		switch status {
 		case http.StatusTooManyRequests:
 			refusal = &Reply{Status: status, JSON: detail(TooManySessionsDetail)}
@@ -286,7 +289,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !scripted {
-		reply = defaultReply(r.Method, template, body)
+		reply = defaultReply(r.Method, template, body, latency)
 	}
 	status, header, out := reply.render()
 	if !reply.OffSpec {
@@ -345,11 +348,14 @@ func (r Reply) render() (int, http.Header, []byte) {
 	return status, header, body
 }
 
-// DefaultLatencyMs is the latency the default Execute Skill reply reports.
+// DefaultLatencyMs is the latency the default Execute Skill reply reports
+// when the skill took under a millisecond ([Server.SetLatency] unset).
 const DefaultLatencyMs = 1
 
 // defaultReply answers operations the fake knows; the rest need a script.
-func defaultReply(method, template string, body []byte) Reply {
+// An Execute Skill reports the latency it played, as the API reports the
+// skill's.
+func defaultReply(method, template string, body []byte, latency time.Duration) Reply {
 	if method == http.MethodPost && template == "/skills/{skill_id}/execute" {
 		var in struct {
 			Parameters json.RawMessage `json:"parameters"`
@@ -362,7 +368,7 @@ func defaultReply(method, template string, body []byte) Reply {
 		return Reply{JSON: map[string]any{
 			"success":   true,
 			"result":    map[string]any{"parameters": params},
-			"latencyMs": DefaultLatencyMs,
+			"latencyMs": max(DefaultLatencyMs, latency.Milliseconds()),
 		}}
 	}
 	return Reply{Status: http.StatusNotImplemented, JSON: detail(

@@ -197,20 +197,21 @@ func (p *progress) tinyStatus() string {
 	return fmt.Sprintf("%d ok, %d failed, %s, %d in flight", t.ok, t.failed, p.eta(), gs.InFlight)
 }
 
-// shortStatus is status in fewer columns, for an 80-column terminal.
+// shortStatus is status in fewer columns, for an 80-column terminal: the
+// calls in flight out of what the batch may run now, the learned limit or
+// --concurrency, whichever is lower (the full status shows both), and no
+// billed count (the summary has it).
 func (p *progress) shortStatus() string {
 	t, gs := p.tally(), p.stats()
 	s := fmt.Sprintf("%d ok, %d failed", t.ok, t.failed)
 	if t.unrecorded > 0 {
 		s += fmt.Sprintf(", %d unrecorded", t.unrecorded)
 	}
-	// Out of --concurrency, or without one, of the learned limit ("limit").
-	of := fmt.Sprintf("%d", p.concurrency)
-	if p.concurrency <= 0 {
-		of = fmt.Sprintf("limit %d", gs.Limit)
+	may := gs.Limit
+	if p.concurrency > 0 {
+		may = min(may, p.concurrency)
 	}
-	return s + fmt.Sprintf(", %s, %d/%s in flight, %d 429s, %d billed",
-		p.eta(), gs.InFlight, of, gs.Refusals, t.billed)
+	return s + fmt.Sprintf(", %s, %d/%d in flight, %d 429s", p.eta(), gs.InFlight, may, gs.Refusals)
 }
 
 // eta is the time left at the rate so far, "ETA ?" before the first line
