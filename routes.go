@@ -86,24 +86,30 @@ func specRoutes() (*routeTable, error) {
 	return routes, routesErr
 }
 
+// specResponse, specOperation and specDoc are the parts of the spec the
+// route table reads.
+type specResponse struct {
+	Ref     string `json:"$ref"`
+	Content map[string]struct {
+		Schema *schema `json:"schema"`
+	} `json:"content"`
+}
+
+type specOperation struct {
+	OperationID string                  `json:"operationId"`
+	Responses   map[string]specResponse `json:"responses"`
+}
+
+type specDoc struct {
+	Paths      map[string]map[string]json.RawMessage `json:"paths"`
+	Components struct {
+		Responses map[string]specResponse `json:"responses"`
+		Schemas   schemas                 `json:"schemas"`
+	} `json:"components"`
+}
+
 func parseRoutes(spec []byte) (*routeTable, error) {
-	type response struct {
-		Ref     string `json:"$ref"`
-		Content map[string]struct {
-			Schema *schema `json:"schema"`
-		} `json:"content"`
-	}
-	type op struct {
-		OperationID string              `json:"operationId"`
-		Responses   map[string]response `json:"responses"`
-	}
-	var doc struct {
-		Paths      map[string]map[string]json.RawMessage `json:"paths"`
-		Components struct {
-			Responses map[string]response `json:"responses"`
-			Schemas   schemas             `json:"schemas"`
-		} `json:"components"`
-	}
+	var doc specDoc
 	if err := json.Unmarshal(spec, &doc); err != nil {
 		return nil, fmt.Errorf("browseruse: embedded OpenAPI spec: %w", err)
 	}
@@ -117,7 +123,7 @@ func parseRoutes(spec []byte) (*routeTable, error) {
 			default:
 				continue // "parameters", "summary", extensions
 			}
-			var o op
+			var o specOperation
 			if err := json.Unmarshal(raw, &o); err != nil {
 				return nil, fmt.Errorf("browseruse: embedded OpenAPI spec: %s %s: %w", m, path, err)
 			}
@@ -131,37 +137,44 @@ func parseRoutes(spec []byte) (*routeTable, error) {
 				if r.Ref != "" {
 					r = doc.Components.Responses[strings.TrimPrefix(r.Ref, "#/components/responses/")]
 				}
-				isJSON := false
-				var sh *shape
-				for mt, c := range r.Content {
-					if isJSONMediaType(mt) {
-						// Two JSON media types with different schemas: the
-						// generated parser takes either, so hold to neither.
-						if isJSON {
-							sh = nil
-						} else {
-							sh = doc.Components.Schemas.shapeOf(c.Schema)
-						}
-						isJSON = true
-					}
-				}
-				switch {
-				case code == "429":
-					entry.gated = true
-				case strings.EqualFold(code, "2XX"):
-					entry.any2xx, entry.anyJSON, entry.anyShape = true, isJSON, sh
-				case len(code) == 3 && code[0] == '2':
-					var n int
-					if _, err := fmt.Sscanf(code, "%d", &n); err == nil {
-						entry.success[n] = isJSON
-						entry.shapes[n] = sh
-					}
-				}
+				entry.addResponse(code, r, doc.Components.Schemas)
 			}
 			t.byMethod[m] = append(t.byMethod[m], entry)
 		}
 	}
 	return t, nil
+}
+
+// addResponse records what the spec documents for one status code (or
+// 2XX) of the operation: a 429 gates it, a success is JSON or not and has
+// a shape to check.
+func (e *operation) addResponse(code string, r specResponse, all schemas) {
+	isJSON := false
+	var sh *shape
+	for mt, c := range r.Content {
+		if isJSONMediaType(mt) {
+			// Two JSON media types with different schemas: the generated
+			// parser takes either, so hold to neither.
+			if isJSON {
+				sh = nil
+			} else {
+				sh = all.shapeOf(c.Schema)
+			}
+			isJSON = true
+		}
+	}
+	switch {
+	case code == "429":
+		e.gated = true
+	case strings.EqualFold(code, "2XX"):
+		e.any2xx, e.anyJSON, e.anyShape = true, isJSON, sh
+	case len(code) == 3 && code[0] == '2':
+		var n int
+		if _, err := fmt.Sscanf(code, "%d", &n); err == nil {
+			e.success[n] = isJSON
+			e.shapes[n] = sh
+		}
+	}
 }
 
 // match finds the operation for a request path (relative to the API base

@@ -214,32 +214,7 @@ func (c schemas) kindsOf(s *schema, depth int) kinds {
 	var k kinds
 	switch {
 	case len(s.Type) > 0:
-		var names []string
-		if json.Unmarshal(s.Type, &names) != nil {
-			var one string
-			if json.Unmarshal(s.Type, &one) != nil {
-				return 0
-			}
-			names = []string{one}
-		}
-		for _, n := range names {
-			switch n {
-			case "null":
-				k |= kindNull
-			case "boolean":
-				k |= kindBoolean
-			case "integer", "number":
-				k |= kindNumber
-			case "string":
-				k |= kindString
-			case "array":
-				k |= kindArray
-			case "object":
-				k |= kindObject
-			default:
-				return 0
-			}
-		}
+		k = kindsOfType(s.Type)
 	case len(s.Const) > 0:
 		k = kindOf(s.Const[skipSpace(s.Const, 0)])
 	case len(s.Enum) > 0:
@@ -269,6 +244,39 @@ func (c schemas) kindsOf(s *schema, depth int) kinds {
 	}
 	if k != 0 && s.Nullable {
 		k |= kindNull
+	}
+	return k
+}
+
+// kindsOfType is the set of kinds a schema's "type" (one name or a list)
+// allows; 0 for any, or a name it does not know.
+func kindsOfType(raw json.RawMessage) kinds {
+	var names []string
+	if json.Unmarshal(raw, &names) != nil {
+		var one string
+		if json.Unmarshal(raw, &one) != nil {
+			return 0
+		}
+		names = []string{one}
+	}
+	var k kinds
+	for _, n := range names {
+		switch n {
+		case "null":
+			k |= kindNull
+		case "boolean":
+			k |= kindBoolean
+		case "integer", "number":
+			k |= kindNumber
+		case "string":
+			k |= kindString
+		case "array":
+			k |= kindArray
+		case "object":
+			k |= kindObject
+		default:
+			return 0
+		}
 	}
 	return k
 }

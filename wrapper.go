@@ -34,35 +34,9 @@ type Client struct {
 // back to [DefaultBaseURL]. It fails if there is no key, or if an option's
 // value is invalid.
 func New(opts ...Option) (*Client, error) {
-	s := settings{
-		maxRetries:   DefaultMaxRetries,
-		timeout:      DefaultTimeout,
-		maxBody:      DefaultMaxResponseBytes,
-		maxRetryWait: DefaultMaxRetryWait,
-		maxSlotWait:  DefaultMaxSlotWait,
-	}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(&s); err != nil {
-			return nil, err
-		}
-	}
-	if !s.apiKeySet {
-		s.apiKey = secret(os.Getenv("BROWSER_USE_API_KEY"))
-		if s.apiKey == "" {
-			return nil, errors.New("browseruse: no API key: set BROWSER_USE_API_KEY or pass WithAPIKey")
-		}
-	}
-	if strings.ContainsFunc(string(s.apiKey), func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return nil, errors.New("browseruse: the API key contains spaces or control characters")
-	}
-	if !s.baseURLSet {
-		s.baseURL = os.Getenv("BROWSER_USE_BASE_URL")
-		if s.baseURL == "" {
-			s.baseURL = DefaultBaseURL
-		}
+	s, err := resolveSettings(opts)
+	if err != nil {
+		return nil, err
 	}
 	base, err := parseBaseURL(s.baseURL, s.allowInsecure)
 	if err != nil {
@@ -104,6 +78,42 @@ func New(opts ...Option) (*Client, error) {
 	c := &Client{policy: p, api: api, skillsURL: skills.String()}
 	p.observer.attached(c)
 	return c, nil
+}
+
+// resolveSettings applies the options over the defaults, then the
+// environment for the key and the base URL where no option gave them.
+func resolveSettings(opts []Option) (*settings, error) {
+	s := &settings{
+		maxRetries:   DefaultMaxRetries,
+		timeout:      DefaultTimeout,
+		maxBody:      DefaultMaxResponseBytes,
+		maxRetryWait: DefaultMaxRetryWait,
+		maxSlotWait:  DefaultMaxSlotWait,
+	}
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(s); err != nil {
+			return nil, err
+		}
+	}
+	if !s.apiKeySet {
+		s.apiKey = secret(os.Getenv("BROWSER_USE_API_KEY"))
+		if s.apiKey == "" {
+			return nil, errors.New("browseruse: no API key: set BROWSER_USE_API_KEY or pass WithAPIKey")
+		}
+	}
+	if strings.ContainsFunc(string(s.apiKey), func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return nil, errors.New("browseruse: the API key contains spaces or control characters")
+	}
+	if !s.baseURLSet {
+		s.baseURL = os.Getenv("BROWSER_USE_BASE_URL")
+		if s.baseURL == "" {
+			s.baseURL = DefaultBaseURL
+		}
+	}
+	return s, nil
 }
 
 func parseBaseURL(raw string, allowInsecure bool) (*url.URL, error) {

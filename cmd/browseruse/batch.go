@@ -106,6 +106,14 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 	b.mu.Lock()
 	b.prog = prog
 	b.mu.Unlock()
+	b.run(runCtx, client, in, done, prog)
+	return b.finish()
+}
+
+// run sends the input's lines through the client's batch, records each
+// result as it comes, and counts what was left unrun once it ends.
+func (b *batchRun) run(ctx context.Context, client *browseruse.Client, in *batchReader, done okRuns, prog *progress) {
+	a := b.a
 	// The batch starts with the first line read, not the input's end.
 	in.start(done, b.stop, prog.setTotal, func(lines int, err error) {
 		prog.setTotal(lines)
@@ -114,7 +122,7 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 		}
 	})
 	opts := browseruse.BatchOptions{Concurrency: a.concurrency, Stop: b.stop, CallTimeout: a.timeout}
-	for r := range client.ExecuteSkillBatch(runCtx, a.skillID, b.requests(runCtx, in), opts) {
+	for r := range client.ExecuteSkillBatch(ctx, a.skillID, b.requests(ctx, in), opts) {
 		b.take(in.job(r.Index), r)
 		prog.update()
 	}
@@ -126,7 +134,6 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 	b.notRun = lines - b.ran - b.abandoned - badTaken
 	prog.stop(b.notRun > 0 || b.abandoned > 0 || b.inputLeft)
 	b.elapsed, b.refusals = time.Since(prog.start).Round(10*time.Millisecond), client.GateStats().Refusals
-	return b.finish()
 }
 
 // openOut opens --out, if given, for the batch's records, and returns the

@@ -287,8 +287,14 @@ func (c *cli) execute(ctx context.Context, f *executeFlags, args []string) (err 
 	if err != nil {
 		return exitError{c.reportError(ctx, a, err)}
 	}
+	return c.printResult(a, res)
+}
 
+// printResult writes a skill's result to stdout as JSON, indented unless
+// --json, and its latency and stderr to stderr.
+func (c *cli) printResult(a *executeArgs, res *browseruse.SkillResult) error {
 	var out bytes.Buffer
+	var err error
 	raw := res.Result
 	if len(raw) == 0 {
 		raw = json.RawMessage("null")
