@@ -107,6 +107,46 @@ func TestGate_TwoBatchesShareThePlan(t *testing.T) {
 	}
 }
 
+// Behind refusals of 300 ms, the smaller of two batches took what the
+// bigger gave way one session per probe: from one, its ramp doubled every
+// three refusal round trips (0.9 s), the bigger took back half of what it
+// had freed at the same pace, and the smaller stopped seeing the other at
+// all 10 s after its first signs. On plans of 500 and 1,000 sessions, 5 s
+// skills, a third each came 9.5 and 9.9 skill durations after the second
+// started (means of 8 runs), and the shorter never ended first. Now the
+// smaller ramps from a part of what it holds and keeps seeing the other
+// while its ramps find sessions freed: 5.4 and 6.1, the shorter first in
+// every run.
+func TestGate_BehindSlowRefusalsTheSmallerBatchTakesItsShare(t *testing.T) {
+	t.Parallel()
+	p := sharedPlan(500, 5*time.Second)
+	p.RefusalRTT = 300 * time.Millisecond
+	start := 3*p.Latency + 137*time.Millisecond
+	r := gatesim.Run(t, p,
+		gatesim.Load{Name: "A", Calls: 10 * p.Limit},
+		gatesim.Load{Name: "B", Calls: 2 * p.Limit, Start: start})
+	a, b := r.Loads[0], r.Loads[1]
+	if a.Failed+b.Failed > 0 || r.Server.MaxConcurrent > p.Limit {
+		t.Fatalf("%d and %d failed (%v %v), %d at once", a.Failed, b.Failed, a.FirstErr, b.FirstErr, r.Server.MaxConcurrent)
+	}
+	third := time.Duration(-1)
+	for at := start; at < r.Elapsed; at += 10 * time.Millisecond {
+		if 3*b.HeldAt(at) >= p.Limit && 3*a.HeldAt(at) >= p.Limit {
+			third = at - start
+			break
+		}
+	}
+	if third < 0 || third > 7*p.Latency {
+		t.Errorf("each held a third of the plan %v after B started (-1: never), want within 7 skill durations", third)
+	}
+	if b.Finished > a.Finished {
+		t.Errorf("B (%d calls) ended at %v, after A (%d more) at %v", 2*p.Limit, b.Finished, 8*p.Limit, a.Finished)
+	}
+	if ratio := r.Elapsed.Seconds() / gatesim.Ideal(p, 12*p.Limit).Seconds(); ratio > 1.15 {
+		t.Errorf("all ended at %v, %.2fx the ideal for the total", r.Elapsed, ratio)
+	}
+}
+
 // With half-second skills on a 250-session plan, 15 calls of a batch end
 // in every 30 ms refusal round trip: a refusal cannot say whether the API
 // still held them. Counting them as held made the batch blind to a newcomer

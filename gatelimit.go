@@ -66,7 +66,14 @@ const (
 	// never held the smallest plan's 10, only for sharingMemory of refusals
 	// in a row (refusedLong).
 	maxSharingBackoff = 1
-	maxNeed           = 2 * probeEvery        // successes before a probe, after refused ones in a row
+	maxNeed           = 2 * probeEvery // successes before a probe, after refused ones in a row
+	// maxTakerJump is the most the smaller client beside others adds at
+	// once when a probe finds sessions free (admit): a jump that finds
+	// fewer free costs at most that many refusals.
+	maxTakerJump = 8
+	// minFreedForOthers is the least a ramp must gain past where it
+	// started to be taken for sessions other clients freed.
+	minFreedForOthers = 4
 	probeWindow       = 50 * time.Millisecond // how late past its time a probe may still go
 	maxLimit          = int(^uint(0) >> 1)
 )
@@ -250,6 +257,14 @@ func (g *gate) admit(c *ticket, now time.Time) {
 	}
 	l.lastProbeOK = true
 	inc := 1.0
+	if g.besideOthers(now) && (l.alone == 0 || g.inFlight < (l.alone+1)/2) {
+		// The smaller client beside others: what a bigger one gives way
+		// grows with what this one holds (twice it), so its ramp starts
+		// with a part of that, not at one. From one, at a doubling every
+		// three refusal round trips, taking 50 freed sessions behind 300 ms
+		// refusals took 5 s, while the giver took half of them back.
+		inc = float64(min(max(1, g.inFlight/2), maxTakerJump))
+	}
 	if len(l.rtts) == 0 {
 		// No refusal yet: the limit it started at (WithStartingLimit) is
 		// below the plan, by an unknown amount.
@@ -418,6 +433,14 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 		l.lastSignal = now
 	}
 	first := !l.learned
+	if l.ramping && !first && len(l.rtts) > 1 && held-l.base >= max(minFreedForOthers, l.base/4) {
+		// A ramp from an admitted probe gained much: sessions were freed
+		// for it, by other clients (at its plan, alone, a ramp gains only
+		// what its own calls freed while the refusal came back). Without
+		// this, the smaller of two batches, long past its first signs of
+		// the other, ramped as if alone: one session more per probe.
+		l.others = now
+	}
 	if first {
 		// The ramp's end: no probe before probeEvery more successes.
 		l.learned, l.need = true, probeEvery
