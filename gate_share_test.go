@@ -39,6 +39,42 @@ func TestGate_ASingleCallBesideABatchGetsASession(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("%d/%v", tt.limit, tt.latency), func(t *testing.T) {
 			t.Parallel()
+			p := sharedPlan(tt.limit, tt.latency)
+			// Short skills: from several points of the half-second grid.
+			phases := 1
+			if tt.latency < time.Second {
+				phases = 6
+			}
+			for k := range phases {
+				r := gatesim.Run(t, p,
+					gatesim.Load{Name: "batch", Calls: 12 * tt.limit, Concurrency: 2 * tt.limit},
+					gatesim.Load{Name: "service", Calls: 3, Concurrency: 1, Goroutines: true, Start: 3*tt.latency + time.Duration(137+83*k)*time.Millisecond})
+				batch, service := r.Loads[0], r.Loads[1]
+				if batch.Failed+service.Failed > 0 || r.Server.MaxConcurrent > tt.limit {
+					t.Fatalf("%d and %d failed (%v %v), %d at once", batch.Failed, service.Failed, batch.FirstErr, service.FirstErr, r.Server.MaxConcurrent)
+				}
+				if bound := 2*tt.latency + 500*time.Millisecond; service.MaxWait() > bound {
+					t.Errorf("the service's calls waited %v for a session, want at most %v", service.Waits, bound)
+				}
+			}
+		})
+	}
+}
+
+// Two batches on one plan: the second gets at least a third of the plan
+// within a few skill durations of its start, the shorter ends first, and
+// all the work ends within 1.15x of the ideal for the total. Before, the
+// second ran only on what the first left at its end.
+func TestGate_TwoBatchesShareThePlan(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		limit   int
+		latency time.Duration
+	}{
+		{10, 5 * time.Second}, {50, 5 * time.Second}, {50, time.Minute}, {250, 5 * time.Second},
+	} {
+		t.Run(fmt.Sprintf("%d/%v", tt.limit, tt.latency), func(t *testing.T) {
+			t.Parallel()
 			// Within 3.6 skill durations over 900 runs of 50/5s (median
 			// 0.6); before B kept probing every period while it held
 			// fewer than 10, about one run in a hundred took 6 to 9.
