@@ -42,3 +42,29 @@ func TestGate_ALockoutProbesJustAfterAPeriodStarts(t *testing.T) {
 		}
 	}
 }
+
+// A batch's first calls go out together, and goroutines race to the API:
+// the calls it refuses may be the first stamped. Counted by stamp alone,
+// the first refusal of a plan of 8 held nothing sent before it, and the
+// learned limit fell to 1 (the CLI's bar showed 8 in flight of a limit of
+// 1) until probes brought it back a second later. Calls stamped within
+// sameInstant of the refused one may have been held: the limit is 8.
+func TestGate_CallsSentTogetherCountAsHeldWhicheverArrivedFirst(t *testing.T) {
+	g := newGate(0, 0, true)
+	start := time.Unix(1_000_000, 0)
+	var calls []*ticket
+	for i := range initialLimit {
+		g.inFlight++
+		calls = append(calls, g.send(start.Add(time.Duration(i)*20*time.Microsecond)))
+	}
+	at := start.Add(30 * time.Millisecond)
+	for _, c := range calls[:2] { // the plan holds the other 8
+		g.learnRefusal(c, at)
+		g.release(c)
+		g.inFlight--
+		at = at.Add(time.Millisecond)
+	}
+	if g.limit != 8 {
+		t.Errorf("limit %d after the 2 of 10 calls sent together were refused, want the 8 the API held", g.limit)
+	}
+}

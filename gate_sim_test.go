@@ -546,3 +546,46 @@ func TestGate_ARefusalBesideAProbeIsNotTakenForOthers(t *testing.T) {
 		}
 	}
 }
+
+// Sessions held elsewhere for the first 5 s, then freed: a lone batch's
+// ramp into them gains 20, which beside others would be a sign of them
+// (1fa23eb), and a review found it taken for that alone too: the batch
+// then probed every half second, refused each time (262 to 271 refusals
+// for 400 calls of a minute, 26 to 28 before), and did not raise its plan
+// (GateStats().Plan 30 of 50). Never seen beside others, it stays alone.
+func TestGate_ALoneBatchWhosePlanGrowsStaysAlone(t *testing.T) {
+	t.Parallel()
+	for _, lat := range []time.Duration{time.Second, time.Minute} {
+		t.Run(lat.String(), func(t *testing.T) {
+			t.Parallel()
+			const limit, held, calls = 50, 20, 400
+			freed := 5 * time.Second
+			p := gatesim.Plan{Limit: limit, Latency: lat, Jitter: lat / 5, RefusalRTT: refusalRTT, Hold: held, HoldFor: freed}
+			var mu sync.Mutex
+			plan := 0
+			r := gatesim.Run(t, p, gatesim.Load{Calls: calls, Concurrency: 2 * limit, TraceEvery: 100 * time.Millisecond,
+				Trace: func(_ time.Duration, st browseruse.GateStats) { mu.Lock(); plan = st.Plan; mu.Unlock() }})
+			l := lostNone(t, r)
+			from := freed + 2*time.Second // past the ramp into the freed sessions
+			late, lateCalls := 0, 0
+			for _, at := range l.RefusedAt {
+				if at >= from {
+					late++
+				}
+			}
+			for _, s := range l.Sessions {
+				if s.To >= from {
+					lateCalls++
+				}
+			}
+			if late > lateCalls/8+2 {
+				t.Errorf("alone after %v: %d refusals for %d calls, want at most one in 8", from, late, lateCalls)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if plan != limit {
+				t.Errorf("GateStats().Plan %d at the end, alone on a plan of %d", plan, limit)
+			}
+		})
+	}
+}

@@ -75,7 +75,11 @@ const (
 	// started to be taken for sessions other clients freed.
 	minFreedForOthers = 4
 	probeWindow       = 50 * time.Millisecond // how late past its time a probe may still go
-	maxLimit          = int(^uint(0) >> 1)
+	// sameInstant is how far apart two calls sent together (a batch's
+	// first calls, all at once) may be stamped: goroutines race to the
+	// API, so either may arrive first.
+	sameInstant = time.Millisecond
+	maxLimit    = int(^uint(0) >> 1)
 )
 
 type limitState struct {
@@ -381,12 +385,12 @@ func (g *gate) nextStep(now time.Time) (time.Time, bool) {
 
 // heldBefore is how many calls of ours, sent before c, are still
 // unanswered: the API held them when it refused c. Calls sent at the same
-// instant as c may have reached the API before it or after: all counts
-// them, sure does not. (Calls answered while the refusal came back are
+// instant as c (within sameInstant after it) may have reached the API
+// before it or after: all counts them, sure does not. (Calls answered while the refusal came back are
 // counted by heldCounts.) g.mu is held.
 func (g *gate) heldBefore(c *ticket) (all, sure int) {
 	for _, x := range g.calls {
-		if x == c || x.sent.After(c.sent) {
+		if x == c || x.sent.Sub(c.sent) >= sameInstant {
 			continue
 		}
 		all++
@@ -433,12 +437,13 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 		l.lastSignal = now
 	}
 	first := !l.learned
-	if l.ramping && !first && len(l.rtts) > 1 && held-l.base >= max(minFreedForOthers, l.base/4) {
-		// A ramp from an admitted probe gained much: sessions were freed
-		// for it, by other clients (at its plan, alone, a ramp gains only
-		// what its own calls freed while the refusal came back). Without
-		// this, the smaller of two batches, long past its first signs of
-		// the other, ramped as if alone: one session more per probe.
+	if l.ramping && !first && len(l.rtts) > 1 && held-l.base >= max(minFreedForOthers, l.base/4) && g.seenOthers(now) {
+		// A ramp from an admitted probe gained much, beside others seen
+		// lately: they freed sessions for it, and still hold the rest.
+		// Without this, the smaller of two batches, long past its first
+		// signs of the other, ramped as if alone: one session more per
+		// probe. Never seen beside others, the gain is the plan grown or
+		// sessions held elsewhere freed: no one left to share with.
 		l.others = now
 	}
 	if first {

@@ -247,6 +247,14 @@ func (g *gate) sharing(now time.Time) bool {
 // held.
 func (g *gate) besideOthers(now time.Time) bool { return g.recent(g.lim.others, now) }
 
+// seenOthers reports whether other clients were seen within twice the
+// memory of besideOthers: a client that gives way only now and then (a
+// bigger batch beside a smaller one) keeps them in sight. g.mu is held.
+func (g *gate) seenOthers(now time.Time) bool {
+	l := &g.lim
+	return !l.others.IsZero() && now.Sub(l.others) < 2*max(sharingMemory, 2*l.meanRun)
+}
+
 // recent reports whether a sign of other clients seen at t is fresh:
 // within sharingMemory, or two of the calls' run times, since sessions
 // free no faster than calls end.
