@@ -44,10 +44,10 @@ func TestProgress_StatusFitsTheLine(t *testing.T) {
 func TestProgress_ShortStatusCountsWhatTheBatchMayRun(t *testing.T) {
 	p := &progress{total: 202, concurrency: 20, start: time.Now().Add(-5 * time.Second),
 		tally: func() tally { return tally{ok: 40, failed: 1, billed: 40} },
-		stats: func() browseruse.GateStats { return browseruse.GateStats{InFlight: 8, Limit: 8, Refusals: 4} }}
+		stats: func() browseruse.GateStats { return browseruse.GateStats{InFlight: 8, Limit: 8, Refusals: 14} }}
 	avail := 80 - len("batch "+p.counters()+" ")
 	got := p.statusFor(avail)
-	if !strings.Contains(got, "8/8 in flight, 4 429s") || strings.Contains(got, "/20") {
+	if !strings.Contains(got, "8/8 in flight, 14 429s") || strings.Contains(got, "/20") {
 		t.Errorf("80 columns: %q, want 8 in flight out of the learned limit 8, not the cap 20", got)
 	}
 	if len(got) > avail-2-minBarWidth {
