@@ -386,8 +386,8 @@ func (g *gate) nextStep(now time.Time) (time.Time, bool) {
 // heldBefore is how many calls of ours, sent before c, are still
 // unanswered: the API held them when it refused c. Calls sent at the same
 // instant as c (within sameInstant after it) may have reached the API
-// before it or after: all counts them, sure does not. (Calls answered while the refusal came back are
-// counted by heldCounts.) g.mu is held.
+// before it or after: all counts them, sure does not. (Calls answered
+// while the refusal came back are counted by heldCounts.) g.mu is held.
 func (g *gate) heldBefore(c *ticket) (all, sure int) {
 	for _, x := range g.calls {
 		if x == c || x.sent.Sub(c.sent) >= sameInstant {
@@ -437,19 +437,12 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 		l.lastSignal = now
 	}
 	first := !l.learned
-	if l.ramping && !first && len(l.rtts) > 1 && held-l.base >= max(minFreedForOthers, l.base/4) && g.seenOthers(now) {
-		// A ramp from an admitted probe gained much, beside others seen
-		// lately: they freed sessions for it, and still hold the rest.
-		// Without this, the smaller of two batches, long past its first
-		// signs of the other, ramped as if alone: one session more per
-		// probe. Never seen beside others, the gain is the plan grown or
-		// sessions held elsewhere freed: no one left to share with.
-		l.others = now
-	}
 	if first {
 		// The ramp's end: no probe before probeEvery more successes.
 		l.learned, l.need = true, probeEvery
 		l.probeNext = nextProbeTime(now)
+	} else {
+		g.rampGainShowsOthers(held, now)
 	}
 	l.ramping = false
 	if p := l.probe; p != nil && p != c {
@@ -484,6 +477,21 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 	}
 	g.limit = min(g.limit, max(1, held))
 	return held
+}
+
+// rampGainShowsOthers notes other clients when a refusal ends a ramp from
+// an admitted probe that gained much, beside others seen lately: they freed
+// sessions for it, and still hold the rest. Without this, the smaller of
+// two batches, long past its first signs of the other, ramped as if alone:
+// one session more per probe. Never seen beside others, the gain is the
+// plan grown or sessions held elsewhere freed: no one left to share with.
+// g.mu is held.
+func (g *gate) rampGainShowsOthers(held int, now time.Time) {
+	l := &g.lim
+	gained := held - l.base
+	if l.ramping && len(l.rtts) > 1 && gained >= max(minFreedForOthers, l.base/4) && g.seenOthers(now) {
+		l.others = now
+	}
 }
 
 // signsOfOthers notes what a refusal that told something new, with held

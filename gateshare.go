@@ -251,16 +251,18 @@ func (g *gate) besideOthers(now time.Time) bool { return g.recent(g.lim.others, 
 // memory of besideOthers: a client that gives way only now and then (a
 // bigger batch beside a smaller one) keeps them in sight. g.mu is held.
 func (g *gate) seenOthers(now time.Time) bool {
-	l := &g.lim
-	return !l.others.IsZero() && now.Sub(l.others) < 2*max(sharingMemory, 2*l.meanRun)
+	return !g.lim.others.IsZero() && now.Sub(g.lim.others) < 2*g.sharingWindow()
 }
 
 // recent reports whether a sign of other clients seen at t is fresh:
 // within sharingMemory, or two of the calls' run times, since sessions
 // free no faster than calls end.
 func (g *gate) recent(t, now time.Time) bool {
-	return !t.IsZero() && now.Sub(t) < max(sharingMemory, 2*g.lim.meanRun)
+	return !t.IsZero() && now.Sub(t) < g.sharingWindow()
 }
+
+// sharingWindow is how long a sign of other clients stays fresh (recent).
+func (g *gate) sharingWindow() time.Duration { return max(sharingMemory, 2*g.lim.meanRun) }
 
 // lockoutWait is how long a call refused with nothing else of ours in
 // flight waits before it is sent again: to the first period start at least
