@@ -547,26 +547,43 @@ func TestGate_ARefusalBesideAProbeIsNotTakenForOthers(t *testing.T) {
 	}
 }
 
-// Sessions held elsewhere for the first 5 s, then freed: a lone batch's
-// ramp into them gains 20, which beside others would be a sign of them
+// Sessions held elsewhere for a while, then freed: a lone batch's ramp
+// into them gains 20, which beside others would be a sign of them
 // (1fa23eb), and a review found it taken for that alone too: the batch
 // then probed every half second, refused each time (262 to 271 refusals
 // for 400 calls of a minute, 26 to 28 before), and did not raise its plan
 // (GateStats().Plan 30 of 50). Never seen beside others, it stays alone.
+// Nor does one service call minutes before the plan grows count: a later
+// review found 260 refusals for 811 calls of a minute after it (when the
+// sign was remembered for four skill durations).
 func TestGate_ALoneBatchWhosePlanGrowsStaysAlone(t *testing.T) {
 	t.Parallel()
-	for _, lat := range []time.Duration{time.Second, time.Minute} {
-		t.Run(lat.String(), func(t *testing.T) {
+	for _, tt := range []struct {
+		name           string
+		lat, freed     time.Duration
+		calls, service int
+	}{
+		{"1s", time.Second, 5 * time.Second, 400, 0},
+		{"1m", time.Minute, 5 * time.Second, 400, 0},
+		{"1m/a service call at 30s", time.Minute, 5 * time.Minute, 900, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			const limit, held, calls = 50, 20, 400
-			freed := 5 * time.Second
-			p := gatesim.Plan{Limit: limit, Latency: lat, Jitter: lat / 5, RefusalRTT: refusalRTT, Hold: held, HoldFor: freed}
+			const limit, held = 50, 20
+			p := gatesim.Plan{Limit: limit, Latency: tt.lat, Jitter: tt.lat / 5, RefusalRTT: refusalRTT, Hold: held, HoldFor: tt.freed}
 			var mu sync.Mutex
 			plan := 0
-			r := gatesim.Run(t, p, gatesim.Load{Calls: calls, Concurrency: 2 * limit, TraceEvery: 100 * time.Millisecond,
-				Trace: func(_ time.Duration, st browseruse.GateStats) { mu.Lock(); plan = st.Plan; mu.Unlock() }})
+			loads := []gatesim.Load{{Calls: tt.calls, Concurrency: 2 * limit, TraceEvery: 100 * time.Millisecond,
+				Trace: func(_ time.Duration, st browseruse.GateStats) { mu.Lock(); plan = st.Plan; mu.Unlock() }}}
+			if tt.service > 0 {
+				loads = append(loads, gatesim.Load{Name: "service", Calls: tt.service, Concurrency: 1, Goroutines: true, Start: 30 * time.Second})
+			}
+			r := gatesim.Run(t, p, loads...)
 			l := lostNone(t, r)
-			from := freed + 2*time.Second // past the ramp into the freed sessions
+			if tt.service > 0 && r.Loads[1].Failed > 0 {
+				t.Fatalf("the service call failed: %v", r.Loads[1].FirstErr)
+			}
+			from := tt.freed + 2*time.Second // past the ramp into the freed sessions
 			late, lateCalls := 0, 0
 			for _, at := range l.RefusedAt {
 				if at >= from {

@@ -247,11 +247,14 @@ func (g *gate) sharing(now time.Time) bool {
 // held.
 func (g *gate) besideOthers(now time.Time) bool { return g.recent(g.lim.others, now) }
 
-// seenOthers reports whether other clients were seen within twice the
-// memory of besideOthers: a client that gives way only now and then (a
-// bigger batch beside a smaller one) keeps them in sight. g.mu is held.
+// seenOthers reports whether other clients were seen within twice
+// sharingMemory: a client that gives way only now and then (a bigger batch
+// beside a smaller one) keeps them in sight. Not twice the skills' run
+// times: a service call three minutes before a lone batch's plan grows
+// (sessions held elsewhere freed) would have it take the gain for others
+// and probe every half second for minutes more. g.mu is held.
 func (g *gate) seenOthers(now time.Time) bool {
-	return !g.lim.others.IsZero() && now.Sub(g.lim.others) < 2*g.sharingWindow()
+	return !g.lim.others.IsZero() && now.Sub(g.lim.others) < 2*sharingMemory
 }
 
 // recent reports whether a sign of other clients seen at t is fresh:
