@@ -103,6 +103,37 @@ func TestGate_APlanBelowTheSmallestIsNotProbedForAWholeRun(t *testing.T) {
 	}
 }
 
+// A client shut out (another client held every session) then held one and
+// had its probes refused for 10 s in a row: fewer than 10 held, it took
+// that for a plan made smaller by sessions held for good and probed again
+// only after 8 of its calls, 8 minutes at a limit of 1 with one-minute
+// skills. When the other client ended it went on at 1 for 8 minutes more
+// (on one plan of 10 with two batches, about one run in 130 so). Others
+// free sessions no faster than their calls end: a client shut out lately
+// probes for two of its calls' run times before it gives up.
+func TestGate_AClientShutOutFindsSessionsFreedMinutesLater(t *testing.T) {
+	t.Parallel()
+	const calls = 20
+	p := gatesim.Plan{Limit: 10, Latency: time.Minute, Jitter: 12 * time.Second, RefusalRTT: refusalRTT,
+		Hold: 1, HoldFor: 3*time.Minute + 30*time.Second}
+	r := gatesim.Run(t, p,
+		gatesim.Load{Calls: calls, Start: 3 * time.Minute},
+		gatesim.Load{Name: "other", Calls: 45, Concurrency: 9, Options: []browseruse.Option{browseruse.WithMaxConcurrency(9)}})
+	l, other := lostNone(t, r), r.Loads[1]
+	if other.Failed > 0 {
+		t.Fatalf("the other client's calls failed: %v", other.FirstErr)
+	}
+	if held := l.HeldAt(other.Finished + 5*time.Second); held < 5 {
+		t.Errorf("5 s after the other client's last call ended (%v) the client held %d sessions, want at least half the plan", other.Finished, held)
+	}
+	if l.Finished > other.Finished+3*time.Minute {
+		t.Errorf("ended at %v, the other client at %v", l.Finished, other.Finished)
+	}
+	if bound := int(2*(2*(p.Latency+p.Jitter)+time.Minute).Seconds()) + calls/8; l.Refusals > bound {
+		t.Errorf("%d refusals, want at most %d (two a second for two calls' run times and its minute shut out)", l.Refusals, bound)
+	}
+}
+
 // Over a network the API frees a session while its answer is still on the
 // way back, as is a refusal: a refusal that came back while answers did
 // cannot tell whether the API still held those calls. The plan counts them

@@ -106,6 +106,7 @@ type limitState struct {
 	lastProbeOK  bool      // the last probe was admitted
 	refusedInRow int       // probes refused since the last admitted one, alone
 	refusedSince time.Time // the first of the probes refused in a row, beside others
+	shutOut      time.Time // when a call was last refused with none of ours held
 	topAt        time.Time // when this ramp first had top() in flight
 	// surePlan and sureAlone are plan and alone counting only the calls
 	// still unanswered when the refusal came back: never above what the
@@ -525,7 +526,7 @@ func (g *gate) learnPlan(strict, sure int, now time.Time) {
 // probe: alone, probeEvery of them; beside other clients, none (the probe
 // time paces them). g.mu is held.
 func (g *gate) probeDue(now time.Time) bool {
-	return g.lim.need == 0 || g.sharing(now) && !g.lim.refusedLong(now)
+	return g.lim.need == 0 || g.sharing(now) && !g.refusedLong(now)
 }
 
 // refusedLong reports whether a client that never held the smallest plan
@@ -533,9 +534,19 @@ func (g *gate) probeDue(now time.Time) bool {
 // probes as if alone. Fewer than 10 held is a sign of others (no plan is
 // smaller) that never fades, but a plan made smaller by sessions held
 // elsewhere looks the same, and a client on it would be refused twice a
-// second for a whole run.
-func (l *limitState) refusedLong(now time.Time) bool {
-	return l.plan < initialLimit && !l.refusedSince.IsZero() && now.Sub(l.refusedSince) >= sharingMemory
+// second for a whole run. A client shut out lately knows others hold the
+// sessions it lacks, and they free them no faster than their calls end:
+// it gives up after a sharing window. After 10 s, a second batch of
+// one-minute skills on a plan of 10 waited for eight of its calls at a
+// limit of 1 before it probed again, in about 1 run of 130: the first
+// batch's whole run. g.mu is held.
+func (g *gate) refusedLong(now time.Time) bool {
+	l := &g.lim
+	giveUp := sharingMemory
+	if g.recent(l.shutOut, now) {
+		giveUp = g.sharingWindow()
+	}
+	return l.plan < initialLimit && !l.refusedSince.IsZero() && now.Sub(l.refusedSince) >= giveUp
 }
 
 // probeRefused paces the next probe. Alone, after probeEvery more
@@ -552,7 +563,7 @@ func (g *gate) probeRefused(now time.Time) {
 		l.refusedSince = now
 	}
 	switch {
-	case g.sharing(now) && !l.refusedLong(now):
+	case g.sharing(now) && !g.refusedLong(now):
 		l.backoff, l.need, l.refusedInRow = min(l.backoff*2, maxSharingBackoff), 0, 0
 	case g.sharing(now):
 		// Others may still free sessions: probeEvery successes apart, not
