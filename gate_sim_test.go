@@ -542,6 +542,39 @@ func TestGate_ACallHeldBackByALockoutMatchesErrTooManyRequests(t *testing.T) {
 	})
 }
 
+// The same for calls held back while the one shut out sleeps out a
+// Retry-After: no refusal comes while they wait, but the last word of the
+// API was one. A review found them matching only the context's error.
+func TestGate_ACallHeldBackByARetryAfterMatchesErrTooManyRequests(t *testing.T) {
+	srv := browserusetest.NewServer()
+	defer srv.Close()
+	synctest.Test(t, func(t *testing.T) {
+		srv.Enqueue(browserusetest.Reply{Status: 429, Header: http.Header{"Retry-After": {"3"}},
+			JSON: map[string]any{"detail": browserusetest.TooManySessionsDetail}})
+		c, err := srv.Client(browseruse.WithHTTPClient(&http.Client{Transport: srv.InProcess()}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		go c.ExecuteSkill(t.Context(), uuid.New(), browseruse.ExecuteSkillRequest{}) // refused, sleeps 3 s
+		time.Sleep(100 * time.Millisecond)
+		for _, end := range []string{"deadline", "cancel"} {
+			ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+			if end == "cancel" {
+				ctx, cancel = context.WithCancel(t.Context())
+				time.AfterFunc(500*time.Millisecond, cancel)
+			}
+			_, err := c.ExecuteSkill(ctx, uuid.New(), browseruse.ExecuteSkillRequest{})
+			cancel()
+			if !errors.Is(err, browseruse.ErrTooManyRequests) || !errors.Is(err, ctx.Err()) {
+				t.Errorf("%s: %v: want it to match ErrTooManyRequests and %v", end, err, ctx.Err())
+			}
+		}
+	})
+	if n := len(srv.Requests()); n > 2 {
+		t.Errorf("the server saw %d requests: the calls held back were sent", n)
+	}
+}
+
 // Skills shorter than a refusal's round trip: every call sent before a
 // refused one has ended when the refusal comes back, so the count of
 // calls still unanswered is 0 at every refusal. It holds still, but it is
