@@ -40,7 +40,9 @@ func New(opts ...Option) (*Client, error) {
 	}
 	base, err := parseBaseURL(s.baseURL, s.allowInsecure)
 	if err != nil {
-		return nil, err
+		// The URL is quoted to say what was wrong, and a key pasted into
+		// it (?api_key=...) is the mistake where that would leak it.
+		return nil, redactError(string(s.apiKey), err)
 	}
 	rt, err := specRoutes()
 	if err != nil {
@@ -104,8 +106,12 @@ func resolveSettings(opts []Option) (*settings, error) {
 			return nil, errors.New("browseruse: no API key: set BROWSER_USE_API_KEY or pass WithAPIKey")
 		}
 	}
-	if strings.ContainsFunc(string(s.apiKey), func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return nil, errors.New("browseruse: the API key contains spaces or control characters")
+	// Keys are printable ASCII. One with spaces or control characters
+	// could inject headers; one with other characters would go out as
+	// UTF-8 in a header, and a server echoing it JSON-escaped (\u00e9)
+	// spells it in a way the redaction does not read.
+	if strings.ContainsFunc(string(s.apiKey), func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
+		return nil, errors.New("browseruse: the API key contains spaces, control characters or characters outside ASCII; keys are printable ASCII")
 	}
 	if !s.baseURLSet {
 		s.baseURL = os.Getenv("BROWSER_USE_BASE_URL")

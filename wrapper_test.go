@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"reflect"
 	"strings"
 	"sync/atomic"
@@ -628,6 +629,9 @@ func TestNew_BadOptions(t *testing.T) {
 	}{
 		{"empty_key", browseruse.WithAPIKey(""), "empty key"},
 		{"key_with_newline", browseruse.WithAPIKey("bu_a\r\nX-Evil: 1"), "control characters"},
+		// A server echoing it as JSON escapes (\u00e9) would spell it in
+		// a way the redaction does not read.
+		{"key_outside_ascii", browseruse.WithAPIKey("bu_clé_secrète_0123456789"), "outside ASCII"},
 		{"ftp_url", browseruse.WithBaseURL("ftp://example.com"), "scheme"},
 		{"no_host", browseruse.WithBaseURL("https://"), "no host"},
 		{"plain_http_remote", browseruse.WithBaseURL("http://api.example.com/api/v2"), "unencrypted"},
@@ -647,6 +651,25 @@ func TestNew_BadOptions(t *testing.T) {
 				t.Errorf("error repeats the URL's credentials: %v", err)
 			}
 		})
+	}
+	// A key pasted into the base URL: the error says what is wrong with the
+	// URL without repeating the key, in any spelling.
+	const key = "bu_KeyInTheURL0123456789"
+	for _, u := range []string{
+		"https://api.example.com/api/v2?api_key=" + key,
+		"http://api.example.com/" + key,
+		"ftp://api.example.com/?k=" + url.QueryEscape(key),
+		"https://api.example.com/#" + strings.ReplaceAll(key, "_", "%5F"),
+		"https://api.example.com/%zz" + key,
+	} {
+		_, err := browseruse.New(browseruse.WithAPIKey(key), browseruse.WithBaseURL(u))
+		if err == nil || !strings.Contains(err.Error(), "base URL") {
+			t.Errorf("%s: err = %v, want one about the base URL", u, err)
+			continue
+		}
+		if msg := err.Error(); strings.Contains(msg, key) || strings.Contains(msg, "KeyInTheURL") {
+			t.Errorf("the error repeats the key: %v", err)
+		}
 	}
 	// Plain http to loopback is fine (the fake, Prism); elsewhere only on request.
 	for _, u := range []string{"http://127.0.0.1:4010", "http://localhost:8080/api", "http://[::1]:1"} {
