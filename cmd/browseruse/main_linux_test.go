@@ -99,9 +99,19 @@ func TestBatch_InterruptBeforeTheFirstLineExits130(t *testing.T) {
 }
 
 // Opening a FIFO waits for its writer; a Ctrl-C meanwhile must still end
-// the command with 130, having sent nothing.
+// the command with 130, having sent nothing: for --batch, and for
+// --params-json, which a review found waiting through two Ctrl-Cs.
 func TestBatch_InterruptWhileAFIFOHasNoWriterExits130(t *testing.T) {
 	t.Parallel()
+	for _, flag := range []string{"--batch", "--params-json"} {
+		t.Run(flag, func(t *testing.T) {
+			t.Parallel()
+			interruptWhileAFIFOHasNoWriter(t, flag)
+		})
+	}
+}
+
+func interruptWhileAFIFOHasNoWriter(t *testing.T, flag string) {
 	srv := browserusetest.New(t)
 	inv, base := against(srv)
 	fifo := filepath.Join(t.TempDir(), "in.fifo")
@@ -123,7 +133,7 @@ func TestBatch_InterruptWhileAFIFOHasNoWriterExits130(t *testing.T) {
 			return false
 		})
 	}
-	o := signalled(t, inv, os.Interrupt, ready, "skills", "execute", skill, "--base-url", base, "--batch", fifo)
+	o := signalled(t, inv, os.Interrupt, ready, "skills", "execute", skill, "--base-url", base, flag, fifo)
 	o.wantFailure(t, exitInterrupted, "interrupted")
 	if n := len(srv.Requests()); n != 0 {
 		t.Errorf("%d requests, want none", n)

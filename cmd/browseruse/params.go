@@ -54,9 +54,11 @@ func readParamsJSON(ctx context.Context, name string, stdin io.Reader) (map[stri
 	from := name
 	if name == "-" {
 		from = "stdin"
-		b, err = readAll(ctx, io.LimitReader(stdin, maxParamsBytes+1))
+		b, err = unlessDone(ctx, func() ([]byte, error) { return io.ReadAll(io.LimitReader(stdin, maxParamsBytes+1)) })
 	} else {
-		b, err = readParamsFile(name)
+		// Opening a FIFO waits for its writer, and reading a process
+		// substitution for its producer: a Ctrl-C ends the wait.
+		b, err = unlessDone(ctx, func() ([]byte, error) { return readParamsFile(name) })
 	}
 	if err != nil {
 		return nil, fmt.Errorf("--params-json: %w", err)
@@ -95,17 +97,18 @@ func readParamsFile(name string) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(f, maxParamsBytes+1))
 }
 
-// readAll reads r to the end unless ctx ends first. A read from a terminal
-// or a pipe cannot be cancelled, so on Ctrl-C the reading goroutine is left
-// blocked: the command exits right after, which ends it.
-func readAll(ctx context.Context, r io.Reader) ([]byte, error) {
+// unlessDone returns what read returns unless ctx ends first. A read from a
+// terminal or a pipe, or the open of a FIFO, cannot be cancelled, so on
+// Ctrl-C the reading goroutine is left blocked: the command exits right
+// after, which ends it.
+func unlessDone(ctx context.Context, read func() ([]byte, error)) ([]byte, error) {
 	type result struct {
 		b   []byte
 		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		b, err := io.ReadAll(r)
+		b, err := read()
 		done <- result{b, err}
 	}()
 	select {
