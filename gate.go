@@ -47,7 +47,10 @@ type GateStats struct {
 	// [WithStartingLimit]. The calls answered while a refusal came back
 	// count as the API counted them once three refusals of the client
 	// alone tell how (gatecount.go); before, as held. 0 until a refusal
-	// tells; with [WithMaxConcurrency], that limit.
+	// tells, or until the gate has held the largest plan sold (1,000)
+	// unrefused for a second: no plan is larger (one that is would be
+	// named with WithMaxConcurrency); with [WithMaxConcurrency], that
+	// limit.
 	Plan int
 }
 

@@ -317,12 +317,22 @@ func TestGate_NeverGrowsPastTheLargestPlan(t *testing.T) {
 			t.Parallel()
 			const calls = 3000
 			p := gatesim.Plan{Limit: 0, Latency: time.Second, RefusalRTT: refusalRTT}
-			load := gatesim.Load{Calls: calls, Goroutines: goroutines}
+			var mu sync.Mutex
+			plan := 0
+			load := gatesim.Load{Calls: calls, Goroutines: goroutines, TraceEvery: 100 * time.Millisecond,
+				Trace: func(_ time.Duration, st browseruse.GateStats) { mu.Lock(); plan = st.Plan; mu.Unlock() }}
 			if goroutines {
 				load.Concurrency = calls
 			}
 			r := gatesim.Run(t, p, load)
 			l := r.Loads[0]
+			// No refusal, but no plan is larger: GateStats().Plan says so,
+			// for WithStartingLimit (README).
+			mu.Lock()
+			defer mu.Unlock()
+			if plan != 1000 {
+				t.Errorf("GateStats().Plan %d after 1,000 ran at once unrefused, want 1,000", plan)
+			}
 			if l.Failed > 0 || r.Server.Executions != calls {
 				t.Fatalf("%d failed (%v), %d executions of %d calls", l.Failed, l.FirstErr, r.Server.Executions, calls)
 			}
