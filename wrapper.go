@@ -122,23 +122,32 @@ func resolveSettings(opts []Option) (*settings, error) {
 	return s, nil
 }
 
+// parseBaseURL checks the base URL. Its errors name the origin at most: a
+// key pasted into the path, query or fragment (?api_key=...) is the
+// mistake where quoting the URL would print it, and it need not be the
+// configured key, which New redacts besides.
 func parseBaseURL(raw string, allowInsecure bool) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error quotes the whole URL
+		}
 		return nil, fmt.Errorf("browseruse: base URL: %w", err)
 	}
+	origin := u.Scheme + "://" + u.Host
 	switch {
 	case u.Scheme != "https" && u.Scheme != "http":
-		return nil, fmt.Errorf("browseruse: base URL %q: scheme must be https (or http for loopback)", raw)
+		return nil, fmt.Errorf("browseruse: base URL: scheme %q, want https (or http for loopback)", u.Scheme)
 	case u.Host == "":
-		return nil, fmt.Errorf("browseruse: base URL %q has no host", raw)
+		return nil, errors.New("browseruse: base URL has no host")
 	case u.User != nil:
 		return nil, errors.New("browseruse: base URL must not carry credentials; use WithAPIKey")
 	case u.RawQuery != "" || u.Fragment != "":
-		return nil, fmt.Errorf("browseruse: base URL %q must not have a query or fragment", raw)
+		return nil, fmt.Errorf("browseruse: base URL %s...: must not have a query or fragment (not shown)", origin)
 	case u.Scheme == "http" && !allowInsecure && !isLoopback(u.Hostname()):
-		return nil, fmt.Errorf("browseruse: base URL %q is plain http to a host that is not loopback: "+
-			"the API key would cross the network unencrypted (use https, or WithInsecureHTTP to insist)", raw)
+		return nil, fmt.Errorf("browseruse: base URL %s... is plain http to a host that is not loopback: "+
+			"the API key would cross the network unencrypted (use https, or WithInsecureHTTP to insist)", origin)
 	}
 	if !strings.Contains(u.Host, "%") { // an IPv6 zone is case-sensitive
 		// Host names are not: lower case makes net/http's proxy exemption

@@ -653,22 +653,27 @@ func TestNew_BadOptions(t *testing.T) {
 		})
 	}
 	// A key pasted into the base URL: the error says what is wrong with the
-	// URL without repeating the key, in any spelling.
+	// URL without repeating the key, in any spelling, whether or not it is
+	// the configured one (a new key pasted beside an old one in the
+	// environment: a review found that one printed).
 	const key = "bu_KeyInTheURL0123456789"
-	for _, u := range []string{
-		"https://api.example.com/api/v2?api_key=" + key,
-		"http://api.example.com/" + key,
-		"ftp://api.example.com/?k=" + url.QueryEscape(key),
-		"https://api.example.com/#" + strings.ReplaceAll(key, "_", "%5F"),
-		"https://api.example.com/%zz" + key,
-	} {
-		_, err := browseruse.New(browseruse.WithAPIKey(key), browseruse.WithBaseURL(u))
-		if err == nil || !strings.Contains(err.Error(), "base URL") {
-			t.Errorf("%s: err = %v, want one about the base URL", u, err)
-			continue
-		}
-		if msg := err.Error(); strings.Contains(msg, key) || strings.Contains(msg, "KeyInTheURL") {
-			t.Errorf("the error repeats the key: %v", err)
+	for _, configured := range []string{key, "bu_another_key"} {
+		for _, u := range []string{
+			"https://api.example.com/api/v2?api_key=" + key,
+			"http://api.example.com/" + key,
+			"ftp://api.example.com/?k=" + url.QueryEscape(key),
+			"https://api.example.com/#" + strings.ReplaceAll(key, "_", "%5F"),
+			"https://api.example.com/%zz" + key,
+			"://" + key,
+		} {
+			_, err := browseruse.New(browseruse.WithAPIKey(configured), browseruse.WithBaseURL(u))
+			if err == nil || !strings.Contains(err.Error(), "base URL") {
+				t.Errorf("%s: err = %v, want one about the base URL", u, err)
+				continue
+			}
+			if msg := err.Error(); strings.Contains(msg, "KeyInTheURL") {
+				t.Errorf("the error repeats the key: %v", err)
+			}
 		}
 	}
 	// Plain http to loopback is fine (the fake, Prism); elsewhere only on request.
