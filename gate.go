@@ -145,6 +145,13 @@ func (g *gate) send(now time.Time) *ticket {
 		c.probe = true
 		g.lim.probeSent(c)
 	}
+	if !g.shutOut.IsZero() && g.inFlight == 1 {
+		// A lockout whose call gave up (its context ended) left the
+		// limit at 1: this call goes on probing for it, so that its
+		// admission ramps back up (admit). Sent as a plain call, it ran
+		// alone until eight succeeded: 9 minutes for 40 one-minute calls.
+		c.probe = true
+	}
 	g.calls = append(g.calls, c)
 	return c
 }
@@ -320,6 +327,13 @@ func (g *gate) resend() *ticket {
 	c.probe = true // it probes for a session another client left free
 	g.wake(now)
 	return c
+}
+
+// backingOff reports whether a call shut out backs off holding its slot.
+func (g *gate) backingOff() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.kept() > 0
 }
 
 // lastProgress is when a call of this client last succeeded, and when the

@@ -552,6 +552,44 @@ func TestGate_ACallHeldBackByALockoutMatchesErrTooManyRequests(t *testing.T) {
 	})
 }
 
+// A call shut out (refused with nothing else in flight) whose context then
+// ended left the gate at a limit of 1 with no call probing for the
+// lockout's end: a later batch ran one call at a time until eight had
+// succeeded (a review: 40 one-minute calls took 9 minutes on an account
+// with no limit). The next call goes as the lockout's probe and ramps.
+func TestGate_ALockoutWhoseCallGaveUpRampsOnTheNextCall(t *testing.T) {
+	srv := browserusetest.NewServer()
+	defer srv.Close()
+	synctest.Test(t, func(t *testing.T) {
+		c, err := srv.Client(browseruse.WithHTTPClient(&http.Client{Transport: srv.InProcess()}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.Enqueue(browserusetest.Reply{Status: 429, Header: http.Header{"Retry-After": {"1"}},
+			JSON: map[string]any{"detail": browserusetest.TooManySessionsDetail}})
+		ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+		if _, err := c.ExecuteSkill(ctx, uuid.New(), browseruse.ExecuteSkillRequest{}); !errors.Is(err, browseruse.ErrTooManyRequests) {
+			t.Fatalf("err = %v, want the refused call to give up in its backoff", err)
+		}
+		cancel()
+		time.Sleep(time.Minute)
+		srv.SetLatency(time.Minute)
+		start := time.Now()
+		var wg sync.WaitGroup
+		for range 40 {
+			wg.Go(func() {
+				if _, err := c.ExecuteSkill(t.Context(), uuid.New(), browseruse.ExecuteSkillRequest{}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if took := time.Since(start); took > time.Minute+5*time.Second {
+			t.Errorf("40 calls of a minute on an account with no limit took %v; at most %d ran at once", took, srv.Stats().MaxConcurrent)
+		}
+	})
+}
+
 // The same for calls held back while the one shut out sleeps out a
 // Retry-After: no refusal comes while they wait, but the last word of the
 // API was one. A review found them matching only the context's error.
@@ -582,6 +620,42 @@ func TestGate_ACallHeldBackByARetryAfterMatchesErrTooManyRequests(t *testing.T) 
 	})
 	if n := len(srv.Requests()); n > 2 {
 		t.Errorf("the server saw %d requests: the calls held back were sent", n)
+	}
+}
+
+// The converse: a call queued behind the client's own calls, with no
+// refusal while it waits and none backing off, waited for them, not for
+// the account's limit, however the last refusal went. A review found
+// these matching ErrTooManyRequests after the fix above's first version.
+func TestGate_ACallQueuedBehindItsOwnAfterARefusalMatchesOnlyTheContext(t *testing.T) {
+	for _, name := range []string{"the refused call gave up", "the refused call runs"} {
+		t.Run(name, func(t *testing.T) {
+			srv := browserusetest.NewServer()
+			defer srv.Close()
+			synctest.Test(t, func(t *testing.T) {
+				c, err := srv.Client(browseruse.WithHTTPClient(&http.Client{Transport: srv.InProcess()}), browseruse.WithMaxConcurrency(1))
+				if err != nil {
+					t.Fatal(err)
+				}
+				srv.SetLatency(time.Minute)
+				srv.Enqueue(browserusetest.Reply{Status: 429, Header: http.Header{"Retry-After": {"1"}},
+					JSON: map[string]any{"detail": browserusetest.TooManySessionsDetail}})
+				if name == "the refused call gave up" {
+					ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+					c.ExecuteSkill(ctx, uuid.New(), browseruse.ExecuteSkillRequest{})
+					cancel()
+					time.Sleep(time.Hour)
+				}
+				go c.ExecuteSkill(t.Context(), uuid.New(), browseruse.ExecuteSkillRequest{}) // the client's one slot, for a minute
+				time.Sleep(3 * time.Second)
+				ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+				defer cancel()
+				_, err = c.ExecuteSkill(ctx, uuid.New(), browseruse.ExecuteSkillRequest{})
+				if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, browseruse.ErrTooManyRequests) {
+					t.Errorf("%v: want it to match the context's error only", err)
+				}
+			})
+		})
 	}
 }
 

@@ -197,11 +197,11 @@ func (s *slot) err(cause error) error {
 		waited = s.g.clock.Since(s.start)
 		// A call held back while another of the client's was refused (a
 		// lockout's next try goes alone) waited on the account's limit
-		// too, refused or not itself; so did one that came while the
-		// client backed off a refusal with nothing answered since (a
-		// Retry-After slept out).
-		succeeded, last := s.g.lastProgress()
-		refused = refused || !last.Before(s.start) || last.After(succeeded)
+		// too, refused or not itself; so did one that gives up while a
+		// call shut out backs off (a Retry-After slept out). Not one
+		// queued behind the client's own calls after an old refusal.
+		_, last := s.g.lastProgress()
+		refused = refused || !last.Before(s.start) || s.g.backingOff()
 	}
 	return &slotError{op: s.op.String(), waited: waited, refusals: s.refusals, refused: refused, max: s.max, last: s.last, cause: cause}
 }
