@@ -676,6 +676,19 @@ func TestNew_BadOptions(t *testing.T) {
 			}
 		}
 	}
+	// One New accepts as a URL holds the key in its path or host: it would
+	// be printed wherever the URL is (a review found it in %v of the
+	// client, log lines and spans).
+	for _, tt := range []struct{ url, key string }{
+		{"https://api.example.com/" + key, key},
+		{"https://api.example.com/v2/" + strings.ReplaceAll(key, "_", "%5F"), key},
+		{"https://bu-KeyInTheURL0123456789.example.com", "bu-KeyInTheURL0123456789"}, // lower-cased by New
+	} {
+		_, err := browseruse.New(browseruse.WithAPIKey(tt.key), browseruse.WithBaseURL(tt.url))
+		if err == nil || !strings.Contains(err.Error(), "holds the API key") || strings.Contains(err.Error(), "KeyInTheURL") {
+			t.Errorf("%s: err = %v, want it refused without the key", tt.url, err)
+		}
+	}
 	// Plain http to loopback is fine (the fake, Prism); elsewhere only on request.
 	for _, u := range []string{"http://127.0.0.1:4010", "http://localhost:8080/api", "http://[::1]:1"} {
 		if _, err := browseruse.New(browseruse.WithAPIKey("bu_k"), browseruse.WithBaseURL(u)); err != nil {
