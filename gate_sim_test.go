@@ -312,15 +312,24 @@ func TestGate_ASlowRefusalOvershootsOnceByABoundedAmount(t *testing.T) {
 // connections, until the machine ran out of file descriptors.
 func TestGate_NeverGrowsPastTheLargestPlan(t *testing.T) {
 	t.Parallel()
-	for _, goroutines := range []bool{false, true} {
-		t.Run(fmt.Sprintf("goroutines=%v", goroutines), func(t *testing.T) {
+	for _, tt := range []struct {
+		goroutines bool
+		start      int // WithStartingLimit; 0: none
+	}{{false, 0}, {true, 0}, {false, 1000}} {
+		t.Run(fmt.Sprintf("goroutines=%v,start=%d", tt.goroutines, tt.start), func(t *testing.T) {
 			t.Parallel()
 			const calls = 3000
+			goroutines := tt.goroutines
 			p := gatesim.Plan{Limit: 0, Latency: time.Second, RefusalRTT: refusalRTT}
 			var mu sync.Mutex
 			plan := 0
 			load := gatesim.Load{Calls: calls, Goroutines: goroutines, TraceEvery: 100 * time.Millisecond,
 				Trace: func(_ time.Duration, st browseruse.GateStats) { mu.Lock(); plan = st.Plan; mu.Unlock() }}
+			if tt.start > 0 {
+				// Started at the largest plan (the CLI, from its memory):
+				// no ramp, and still the plan to remember.
+				load.Options = []browseruse.Option{browseruse.WithStartingLimit(tt.start)}
+			}
 			if goroutines {
 				load.Concurrency = calls
 			}

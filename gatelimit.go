@@ -291,13 +291,17 @@ func (g *gate) advance(now time.Time) {
 		}
 	}
 	l := &g.lim
-	if l.ramping && g.inFlight >= g.top() {
+	// Also for a client started at the largest plan (WithStartingLimit):
+	// not ramping, it would never say it holds it.
+	if (l.ramping || l.plan < g.top()) && g.inFlight >= g.top() {
 		if l.topAt.IsZero() {
 			l.topAt = now
 		}
 		if now.Sub(l.topAt) >= topConfirm {
 			g.heldLargestPlan(now)
 		}
+	} else if !l.ramping {
+		l.topAt = time.Time{}
 	}
 	if l.learned && l.probeNext.IsZero() {
 		// Started on a limit (WithStartingLimit): the first probe waits for
@@ -372,7 +376,7 @@ func (g *gate) nextStep(now time.Time) (time.Time, bool) {
 			soonest(g.probeAt(now))
 		}
 	}
-	if t := l.topAt.Add(topConfirm); l.ramping && !l.topAt.IsZero() && t.After(now) {
+	if t := l.topAt.Add(topConfirm); !l.topAt.IsZero() && t.After(now) {
 		soonest(t) // heldLargestPlan
 	}
 	if t, ok := g.shr.next(); ok {
