@@ -100,7 +100,10 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 	// batch even before it has read a line.
 	go b.watchSignals(sigs, watched)
 
-	prog := c.startProgress(!a.verbose, a.concurrency, b.tally, client.GateStats)
+	// The bar, unless --verbose's log lines or records printed on the same
+	// terminal would tear it: plain status lines then.
+	live := !a.verbose && !(a.out == "" && c.stdoutTerminal)
+	prog := c.startProgress(live, a.concurrency, b.tally, client.GateStats)
 	defer prog.stop(true)
 	defer a.tel.sayWith(prog.say)()
 	b.mu.Lock()

@@ -95,6 +95,9 @@ type cli struct {
 	// interactive means stderr is a terminal, where a spinner helps; in a
 	// pipe or a log file it would only be noise.
 	interactive bool
+	// stdoutTerminal means stdout is a terminal: a batch's records shown
+	// there would be torn by the bar's redraws.
+	stdoutTerminal bool
 }
 
 func main() {
@@ -105,11 +108,12 @@ func main() {
 	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signalContext(context.Background())
 	c := &cli{
-		stdin:       os.Stdin,
-		stdout:      os.Stdout,
-		stderr:      os.Stderr,
-		getenv:      os.Getenv,
-		interactive: isTerminal(os.Stderr) && os.Getenv("TERM") != "dumb", // dumb terminals lack the erase-line code
+		stdin:          os.Stdin,
+		stdout:         os.Stdout,
+		stderr:         os.Stderr,
+		getenv:         os.Getenv,
+		interactive:    isTerminal(os.Stderr) && os.Getenv("TERM") != "dumb", // dumb terminals lack the erase-line code
+		stdoutTerminal: isTerminal(os.Stdout),
 	}
 	code := c.run(ctx, os.Args[1:])
 	stop()

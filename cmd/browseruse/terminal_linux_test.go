@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -56,10 +57,20 @@ type terminal struct {
 // terminal holds its stdin and stderr; stdout is discarded.
 func onTerminal(t *testing.T, args ...string) *terminal {
 	t.Helper()
+	return startOnTerminal(t, false, args...)
+}
+
+// startOnTerminal is onTerminal, with stdout on the terminal too if
+// withStdout.
+func startOnTerminal(t *testing.T, withStdout bool, args ...string) *terminal {
+	t.Helper()
 	master, tty := openPTY(t)
 	cmd := exec.Command(binary, args...)
 	cmd.Env = []string{"TERM=xterm"}
 	cmd.Stdin, cmd.Stderr = tty, tty
+	if withStdout {
+		cmd.Stdout = tty
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -134,5 +145,39 @@ func TestTerminal_InterruptedBarIsCleanAndAgreesWithTheSummary(t *testing.T) {
 	}
 	if strings.Contains(bar, "ETA") || !strings.Contains(bar, "stopped") {
 		t.Errorf("the stopped bar still shows an ETA, or not that it stopped: %q", bar)
+	}
+}
+
+// A batch without --out prints its records on stdout; on the terminal that
+// shows the bar, the bar's redraws tore them (a new user's first try). The
+// command then prints plain status lines instead, between whole records.
+func TestTerminal_RecordsOnTheTerminalAreNotTornByTheBar(t *testing.T) {
+	t.Parallel()
+	in := filepath.Join(t.TempDir(), "in.jsonl")
+	if err := os.WriteFile(in, []byte(strings.Repeat(`{"i": 1}`+"\n", 24)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	term := startOnTerminal(t, true, "skills", "execute", "--fake", skill, "--batch", in,
+		"--fake-latency", "200ms", "--fake-limit", "4")
+	code, text := term.screen(t)
+	shown := strings.Join(text, "\n")
+	if code != 0 {
+		t.Fatalf("exit code %d\nscreen:\n%s", code, shown)
+	}
+	records := 0
+	for _, l := range text {
+		l = strings.TrimSpace(strings.ReplaceAll(l, "\r", ""))
+		if !strings.HasPrefix(l, "{") {
+			continue
+		}
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(l), &rec); err != nil {
+			t.Errorf("a torn record: %q", l)
+			continue
+		}
+		records++
+	}
+	if records != 24 {
+		t.Errorf("%d whole records on the screen, want 24\nscreen:\n%s", records, shown)
 	}
 }
