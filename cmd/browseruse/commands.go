@@ -41,9 +41,19 @@ func (c *cli) run(ctx context.Context, args []string) int {
 	case errors.As(err, &exit):
 		return exit.code
 	}
-	fmt.Fprintln(c.stderr, "browseruse: "+strings.TrimRight(errText(err), "\n"))
+	fmt.Fprintln(c.stderr, "browseruse: "+c.withoutKey(strings.TrimRight(errText(err), "\n")))
 	fmt.Fprintf(c.stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	return exitUsage
+}
+
+// withoutKey takes the API key out of a usage error: one pasted into the
+// wrong argument (the skill id, -p, --timeout) is quoted back as it was
+// typed. A key too short to be one is left: it would blank out words.
+func (c *cli) withoutKey(s string) string {
+	if key := c.getenv("BROWSER_USE_API_KEY"); len(key) >= 8 {
+		return strings.ReplaceAll(s, key, "[redacted]")
+	}
+	return s
 }
 
 // exitCode is the exit status for what a command returned.

@@ -315,6 +315,17 @@ func TestExecute_UsageErrorsExit2(t *testing.T) {
 			o.wantFailure(t, exitUsage, tc.want...)
 		})
 	}
+	// The key pasted into the wrong argument is not quoted back.
+	const key = "bu_PastedKey0123456789"
+	for _, args := range [][]string{
+		{key}, {skill, "--session", key}, {skill, "-p", key}, {skill, "--timeout", key}, {skill, "--concurrency", key},
+	} {
+		o := invocation{env: []string{"BROWSER_USE_API_KEY=" + key}}.run(t, append([]string{"skills", "execute"}, args...)...)
+		o.wantFailure(t, exitUsage, "[redacted]")
+		if strings.Contains(o.stderr+o.stdout, "PastedKey") {
+			t.Errorf("%v: the key is printed:\n%s", args, o.stderr)
+		}
+	}
 }
 
 func TestCommand_UsageErrorsExit2(t *testing.T) {
