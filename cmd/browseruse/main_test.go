@@ -256,6 +256,17 @@ func TestExecute_ParamsJSONFromFileAndStdin(t *testing.T) {
 	if got := echoed(t, o); !reflect.DeepEqual(got, wantMerged) {
 		t.Errorf("from stdin: skill received %v, want %v", got, wantMerged)
 	}
+
+	// A file an editor started with a UTF-8 byte order mark, as --batch
+	// inputs may be (a review found it refused as invalid JSON).
+	if err := os.WriteFile(file, []byte("\uFEFF"+`{"X": 1, "q": "from file", "nested": {"a": [1, 2]}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o = run(t, "skills", "execute", "--fake", "-p", "X=2", "--params-json", file, skill)
+	o.want(t, exitOK)
+	if got := echoed(t, o); !reflect.DeepEqual(got, wantMerged) {
+		t.Errorf("with a byte order mark: skill received %v, want %v", got, wantMerged)
+	}
 }
 
 func TestExecute_SessionIsSent(t *testing.T) {
