@@ -333,7 +333,8 @@ func (b *batchRun) finish() error {
 	b.mu.Unlock()
 	resume := "Rerun the same command to run the lines left: the lines already ok in " + b.a.out + " are skipped."
 	if b.a.out == "" {
-		resume = "To resume, rerun with --out FILE: the lines ok in FILE are skipped."
+		// A rerun with a new --out would run (and bill) every line again.
+		resume = "Without --out nothing skips the lines done: rerun with --out naming a file that holds this run's records (its stdout), and the lines ok in it are skipped; a rerun as it is runs and bills every line again."
 	}
 	switch {
 	case b.writeErr != nil:

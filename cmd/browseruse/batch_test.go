@@ -221,6 +221,35 @@ func TestBatch_CreditsOutStopsWithExit3AndARerunCompletes(t *testing.T) {
 	}
 }
 
+// Without --out the records went to stdout: the advice after a stop is to
+// name a file holding them with --out, and following it runs only the lines
+// left. Before, it said "rerun with --out FILE", which runs (and bills)
+// every line again (a new-user review).
+func TestBatch_StoppedWithoutOutSaysHowNotToPayTwice(t *testing.T) {
+	t.Parallel()
+	const lines, credits = 32, 10
+	srv := limitedFake(t, 50*time.Millisecond)
+	srv.SetCredits(credits)
+	inv, base := against(srv)
+	in := batchInput(t, lines)
+	o := inv.run(t, "skills", "execute", skill, "--base-url", base, "--batch", in)
+	o.want(t, exitAPIError)
+	if !strings.Contains(o.stderr, "rerun with --out naming a file that holds this run's records") {
+		t.Errorf("stderr does not say how to resume without running the ok lines again:\n%s", o.stderr)
+	}
+	saved := filepath.Join(t.TempDir(), "saved.jsonl")
+	if err := os.WriteFile(saved, []byte(o.stdout), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv.SetCredits(-1)
+	o = inv.run(t, "skills", "execute", skill, "--base-url", base, "--batch", in, "--out", saved)
+	o.want(t, exitOK)
+	wantEveryLineOKOnce(t, readRecords(t, saved), lines)
+	if got := srv.Stats().Executions; got != lines {
+		t.Errorf("%d executions over both runs, want %d: one per line", got, lines)
+	}
+}
+
 // The first Ctrl-C stops sending but lets the calls in flight finish: every
 // skill that ran has its record.
 func TestBatch_InterruptRecordsEveryFinishedCallAndExits130(t *testing.T) {

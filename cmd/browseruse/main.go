@@ -83,7 +83,8 @@ With --batch: 0 every line ok, 1 some line failed (its skill, its
 parameters, or no answer from the API), 2 also the input could not be read,
 3 an API error (401, 402, the skill's 400 or 404) stopped the batch, 5 a
 record could not be written; after 2, 3, 130 or 143, rerun the same command
-to run the lines left.
+with --out to run the lines left (without --out, save the records and name
+that file with --out).
 `
 
 // cli is the command's view of its process, so tests and main share run.
