@@ -100,9 +100,9 @@ func (c *cli) executeBatch(ctx context.Context, a *executeArgs) error {
 	// batch even before it has read a line.
 	go b.watchSignals(sigs, watched)
 
-	// The bar, unless --verbose's log lines or records printed on the same
-	// terminal would tear it: plain status lines then.
-	live := !a.verbose && !(a.out == "" && c.stdoutTerminal)
+	// The bar, unless --verbose's log lines or records that may be printed
+	// on the same terminal would tear it: plain status lines then.
+	live := !a.verbose && !(a.out == "" && c.stdoutOnScreen)
 	prog := c.startProgress(live, a.concurrency, b.tally, client.GateStats)
 	defer prog.stop(true)
 	defer a.tel.sayWith(prog.say)()

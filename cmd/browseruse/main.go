@@ -96,9 +96,10 @@ type cli struct {
 	// interactive means stderr is a terminal, where a spinner helps; in a
 	// pipe or a log file it would only be noise.
 	interactive bool
-	// stdoutTerminal means stdout is a terminal: a batch's records shown
-	// there would be torn by the bar's redraws.
-	stdoutTerminal bool
+	// stdoutOnScreen means stdout is a terminal, or a pipe whose reader may
+	// print to one (| jq, | head): a batch's records shown there would be
+	// torn by the bar's redraws.
+	stdoutOnScreen bool
 }
 
 func main() {
@@ -114,7 +115,7 @@ func main() {
 		stderr:         os.Stderr,
 		getenv:         os.Getenv,
 		interactive:    isTerminal(os.Stderr) && os.Getenv("TERM") != "dumb", // dumb terminals lack the erase-line code
-		stdoutTerminal: isTerminal(os.Stdout),
+		stdoutOnScreen: isTerminal(os.Stdout) || isPipe(os.Stdout),
 	}
 	code := c.run(ctx, os.Args[1:])
 	stop()
@@ -179,4 +180,9 @@ func (c *cli) clearLine() {
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+func isPipe(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeNamedPipe != 0
 }

@@ -57,17 +57,17 @@ type terminal struct {
 // terminal holds its stdin and stderr; stdout is discarded.
 func onTerminal(t *testing.T, args ...string) *terminal {
 	t.Helper()
-	return startOnTerminal(t, false, args...)
+	return startOnTerminal(t, false, nil, args...)
 }
 
 // startOnTerminal is onTerminal, with stdout on the terminal too if
-// withStdout.
-func startOnTerminal(t *testing.T, withStdout bool, args ...string) *terminal {
+// withStdout, else on stdout if not nil.
+func startOnTerminal(t *testing.T, withStdout bool, stdout io.Writer, args ...string) *terminal {
 	t.Helper()
 	master, tty := openPTY(t)
 	cmd := exec.Command(binary, args...)
 	cmd.Env = []string{"TERM=xterm"}
-	cmd.Stdin, cmd.Stderr = tty, tty
+	cmd.Stdin, cmd.Stderr, cmd.Stdout = tty, tty, stdout
 	if withStdout {
 		cmd.Stdout = tty
 	}
@@ -157,7 +157,7 @@ func TestTerminal_RecordsOnTheTerminalAreNotTornByTheBar(t *testing.T) {
 	if err := os.WriteFile(in, []byte(strings.Repeat(`{"i": 1}`+"\n", 24)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	term := startOnTerminal(t, true, "skills", "execute", "--fake", skill, "--batch", in,
+	term := startOnTerminal(t, true, nil, "skills", "execute", "--fake", skill, "--batch", in,
 		"--fake-latency", "200ms", "--fake-limit", "4")
 	code, text := term.screen(t)
 	shown := strings.Join(text, "\n")
@@ -179,5 +179,27 @@ func TestTerminal_RecordsOnTheTerminalAreNotTornByTheBar(t *testing.T) {
 	}
 	if records != 24 {
 		t.Errorf("%d whole records on the screen, want 24\nscreen:\n%s", records, shown)
+	}
+}
+
+// Piped into a command that prints to the same terminal (| jq, | head),
+// the records were torn just the same (a new-user review): with stdout a
+// pipe and no --out, the command draws no bar either. exec gives the
+// command a pipe for a Writer that is not a file.
+func TestTerminal_RecordsPipedOnDrawNoBar(t *testing.T) {
+	t.Parallel()
+	in := filepath.Join(t.TempDir(), "in.jsonl")
+	if err := os.WriteFile(in, []byte(strings.Repeat(`{"i": 1}`+"\n", 24)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var records syncBuffer
+	term := startOnTerminal(t, false, &records, "skills", "execute", "--fake", skill, "--batch", in,
+		"--fake-latency", "200ms", "--fake-limit", "4")
+	code, _ := term.screen(t)
+	if code != 0 {
+		t.Fatalf("exit code %d\n%s", code, term.out.String())
+	}
+	if strings.Contains(term.out.String(), "\x1b[J") || strings.Count(records.String(), "\n") != 24 {
+		t.Errorf("the bar was drawn, or not 24 records came through the pipe:\n%q", term.out.String())
 	}
 }
