@@ -307,7 +307,7 @@ func TestExecute_UsageErrorsExit2(t *testing.T) {
 		{"two skill ids", nil, "", []string{"--fake", skill, "X=1"}, []string{"one SKILL_ID expected", "-p key=value"}},
 		{"-p without =", nil, "", []string{"--fake", skill, "-p", "X"}, []string{`-p "X": want key=value`}},
 		{"-p with empty key", nil, "", []string{"--fake", skill, "-p", "=1"}, []string{"key before '=' is empty"}},
-		{"invalid JSON file", nil, "", []string{"--fake", skill, "--params-json", badJSON}, []string{"not valid JSON", "line 3"}},
+		{"invalid JSON file", nil, "", []string{"--fake", skill, "--params-json", badJSON}, []string{"not valid JSON", "line 3, column 8"}}, // the h of hello
 		{"invalid JSON on stdin", nil, `{"X":`, []string{"--fake", skill, "--params-json", "-"}, []string{"stdin is not valid JSON"}},
 		{"JSON that is not an object", nil, "", []string{"--fake", skill, "--params-json", array}, []string{"holds an array", "want a JSON object"}},
 		{"missing params file", nil, "", []string{"--fake", skill, "--params-json", filepath.Join(dir, "nope.json")}, []string{"--params-json", "nope.json"}},

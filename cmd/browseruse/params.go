@@ -132,9 +132,11 @@ func jsonErrorAt(b []byte, err error) string {
 		}
 		return err.Error()
 	}
+	// Offset counts the bytes read, the offending one included: it is the
+	// last of before.
 	before := b[:min(int(syn.Offset), len(b))]
 	line := bytes.Count(before, []byte("\n")) + 1
-	col := len(before) - bytes.LastIndexByte(before, '\n')
+	col := max(len(before)-bytes.LastIndexByte(before, '\n')-1, 1)
 	return fmt.Sprintf("line %d, column %d: %v", line, col, err)
 }
 
