@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -41,19 +42,29 @@ func (c *cli) run(ctx context.Context, args []string) int {
 	case errors.As(err, &exit):
 		return exit.code
 	}
-	fmt.Fprintln(c.stderr, "browseruse: "+c.withoutKey(strings.TrimRight(errText(err), "\n")))
+	msg := strings.TrimRight(errText(err), "\n")
+	shown := c.withoutKey(msg)
+	fmt.Fprintln(c.stderr, "browseruse: "+shown)
+	if shown != msg {
+		fmt.Fprintln(c.stderr, "(an argument held an API key: it is shown as [redacted])")
+	}
 	fmt.Fprintf(c.stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	return exitUsage
 }
 
-// withoutKey takes the API key out of a usage error: one pasted into the
+// keyLike is what a Browser Use API key looks like: a new key pasted
+// before it is exported differs from BROWSER_USE_API_KEY.
+var keyLike = regexp.MustCompile(`bu_[A-Za-z0-9_-]{8,}`)
+
+// withoutKey takes API keys out of a usage error: one pasted into the
 // wrong argument (the skill id, -p, --timeout) is quoted back as it was
-// typed. A key too short to be one is left: it would blank out words.
+// typed. A configured key too short to be one is left: it would blank out
+// words.
 func (c *cli) withoutKey(s string) string {
 	if key := c.getenv("BROWSER_USE_API_KEY"); len(key) >= 8 {
-		return strings.ReplaceAll(s, key, "[redacted]")
+		s = strings.ReplaceAll(s, key, "[redacted]")
 	}
-	return s
+	return keyLike.ReplaceAllString(s, "[redacted]")
 }
 
 // exitCode is the exit status for what a command returned.

@@ -331,10 +331,12 @@ func TestExecute_UsageErrorsExit2(t *testing.T) {
 	for _, args := range [][]string{
 		{key}, {skill, "--session", key}, {skill, "-p", key}, {skill, "--timeout", key}, {skill, "--concurrency", key},
 	} {
-		o := invocation{env: []string{"BROWSER_USE_API_KEY=" + key}}.run(t, append([]string{"skills", "execute"}, args...)...)
-		o.wantFailure(t, exitUsage, "[redacted]")
-		if strings.Contains(o.stderr+o.stdout, "PastedKey") {
-			t.Errorf("%v: the key is printed:\n%s", args, o.stderr)
+		for _, env := range []string{key, "bu_an_older_key_0000"} { // or a new key pasted before it is exported
+			o := invocation{env: []string{"BROWSER_USE_API_KEY=" + env}}.run(t, append([]string{"skills", "execute"}, args...)...)
+			o.wantFailure(t, exitUsage, "[redacted]", "held an API key")
+			if strings.Contains(o.stderr+o.stdout, "PastedKey") {
+				t.Errorf("%v: the key is printed:\n%s", args, o.stderr)
+			}
 		}
 	}
 }
