@@ -72,7 +72,7 @@ type gate struct {
 	refusals  int64
 	progress  time.Time // when a call last succeeded
 	refusedAt time.Time // when the API last refused a call
-	shutOut   time.Time // first refusal of a lockout; zero once a call gets through
+	shutOut   time.Time // first refusal of a lockout; zero once a call is admitted
 	lim       limitState
 	shr       shareState
 	timer     resetter // wakes the gate for its next timed step (wake)
@@ -329,11 +329,12 @@ func (g *gate) resend() *ticket {
 	return c
 }
 
-// backingOff reports whether a call shut out backs off holding its slot.
-func (g *gate) backingOff() bool {
+// shutOutNow reports whether the client is shut out: refused with nothing
+// of its own held, and no call of it admitted since.
+func (g *gate) shutOutNow() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.kept() > 0
+	return !g.shutOut.IsZero() || g.kept() > 0
 }
 
 // lastProgress is when a call of this client last succeeded, and when the

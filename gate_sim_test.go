@@ -360,10 +360,21 @@ func TestGate_NeverGrowsPastTheLargestPlan(t *testing.T) {
 // else: before, the gate's own probes for a session past its limit went
 // out beside that call, every half second, and a long lockout drew 2.5
 // refusals a second instead of one every 2 s.
+// Behind 300 ms refusals a review found two every 2 s: the gate's own
+// probe went out while the lockout's try was still on the wire.
 func TestGate_ALongLockoutCostsOneRefusalEveryTwoSeconds(t *testing.T) {
 	t.Parallel()
+	for _, rtt := range []time.Duration{refusalRTT, 300 * time.Millisecond} {
+		t.Run(rtt.String(), func(t *testing.T) {
+			t.Parallel()
+			aLongLockoutCostsOneRefusalEveryTwoSeconds(t, rtt)
+		})
+	}
+}
+
+func aLongLockoutCostsOneRefusalEveryTwoSeconds(t *testing.T, rtt time.Duration) {
 	const hold = 20 * time.Second
-	p := gatesim.Plan{Limit: 10, Latency: 500 * time.Millisecond, RefusalRTT: refusalRTT, Hold: 10, HoldFor: hold}
+	p := gatesim.Plan{Limit: 10, Latency: 500 * time.Millisecond, RefusalRTT: rtt, Hold: 10, HoldFor: hold}
 	r := gatesim.Run(t, p, gatesim.Load{Calls: 50, Concurrency: 50})
 	l := r.Loads[0]
 	if l.Failed > 0 {
@@ -630,6 +641,44 @@ func TestGate_ACallHeldBackByARetryAfterMatchesErrTooManyRequests(t *testing.T) 
 	if n := len(srv.Requests()); n > 2 {
 		t.Errorf("the server saw %d requests: the calls held back were sent", n)
 	}
+}
+
+// And while the refused call's retry is on the wire, its 429 not yet back:
+// the client is still shut out. A review found a call ending then matching
+// only its deadline (behind 300 ms refusals).
+func TestGate_ACallHeldBackWhileTheRetryIsOnTheWireMatchesErrTooManyRequests(t *testing.T) {
+	srv := browserusetest.NewServer()
+	defer srv.Close()
+	synctest.Test(t, func(t *testing.T) {
+		slow429 := browserusetest.Reply{Handler: func(w http.ResponseWriter, r *http.Request) {
+			time.Sleep(300 * time.Millisecond)
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Retry-After", "2")
+			w.WriteHeader(http.StatusTooManyRequests)
+			w.Write([]byte(`{"detail":"` + browserusetest.TooManySessionsDetail + `"}`))
+		}}
+		srv.Enqueue(slow429, slow429, slow429)
+		c, err := srv.Client(browseruse.WithHTTPClient(&http.Client{Transport: srv.InProcess()}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		actx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
+		defer cancel()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			c.ExecuteSkill(actx, uuid.New(), browseruse.ExecuteSkillRequest{}) // 429 at 0.3 s, again at 2.3 s, its 429 at 2.6 s
+		}()
+		time.Sleep(500 * time.Millisecond)
+		ctx, cancel := context.WithDeadline(t.Context(), start.Add(2450*time.Millisecond))
+		defer cancel()
+		_, err = c.ExecuteSkill(ctx, uuid.New(), browseruse.ExecuteSkillRequest{})
+		if !errors.Is(err, browseruse.ErrTooManyRequests) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%v: want it to match ErrTooManyRequests and its deadline", err)
+		}
+		<-done
+	})
 }
 
 // The converse: a call queued behind the client's own calls, with no

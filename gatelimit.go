@@ -242,6 +242,7 @@ func (g *gate) top() int {
 // sessions are free: ramp into them. g.mu is held.
 func (g *gate) admit(c *ticket, now time.Time) {
 	c.admitted = true
+	g.shutOut, g.lockoutAt = time.Time{}, time.Time{} // a call holds a session: no lockout
 	if !c.probe || g.lim.ramping {
 		return
 	}
@@ -327,8 +328,11 @@ func (g *gate) advance(now time.Time) {
 	full := len(g.waiters) > max(0, g.limit/8-1) && g.inFlight >= g.limit-g.shr.held
 	// A call shut out is the probe: another beside it would double the
 	// refusals of a lockout.
-	l.probeOpen = !l.ramping && l.learned && l.probe == nil && g.kept() == 0 && full && g.probeDue(now) &&
-		!now.Before(g.probeAt(now)) && g.limit < g.top()
+	// A lockout's call is its probe: another beside it, sent while its
+	// try is on the wire (300 ms refusals), doubled a long lockout's
+	// refusals.
+	l.probeOpen = !l.ramping && l.learned && l.probe == nil && g.kept() == 0 && g.shutOut.IsZero() && full &&
+		g.probeDue(now) && !now.Before(g.probeAt(now)) && g.limit < g.top()
 	g.shr.advance(g, now)
 }
 

@@ -197,11 +197,12 @@ func (s *slot) err(cause error) error {
 		waited = s.g.clock.Since(s.start)
 		// A call held back while another of the client's was refused (a
 		// lockout's next try goes alone) waited on the account's limit
-		// too, refused or not itself; so did one that gives up while a
-		// call shut out backs off (a Retry-After slept out). Not one
-		// queued behind the client's own calls after an old refusal.
+		// too, refused or not itself; so did one that gives up while the
+		// client is shut out (a Retry-After slept out, the lockout's try
+		// on the wire, or its call gone). Not one queued behind the
+		// client's own calls after an old refusal.
 		_, last := s.g.lastProgress()
-		refused = refused || !last.Before(s.start) || s.g.backingOff()
+		refused = refused || !last.Before(s.start) || s.g.shutOutNow()
 	}
 	return &slotError{op: s.op.String(), waited: waited, refusals: s.refusals, refused: refused, max: s.max, last: s.last, cause: cause}
 }

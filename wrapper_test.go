@@ -689,6 +689,13 @@ func TestNew_BadOptions(t *testing.T) {
 			t.Errorf("%s: err = %v, want it refused without the key", tt.url, err)
 		}
 	}
+	// A key too short to be one refuses no URL (a review: key "api"
+	// refused the default base URL, saying it held the key).
+	for _, k := range []string{"api", "v2", "1"} {
+		if _, err := browseruse.New(browseruse.WithAPIKey(k), browseruse.WithBaseURL("http://127.0.0.1:4010/api/v2")); err != nil {
+			t.Errorf("key %q: %v", k, err)
+		}
+	}
 	// Plain http to loopback is fine (the fake, Prism); elsewhere only on request.
 	for _, u := range []string{"http://127.0.0.1:4010", "http://localhost:8080/api", "http://[::1]:1"} {
 		if _, err := browseruse.New(browseruse.WithAPIKey("bu_k"), browseruse.WithBaseURL(u)); err != nil {
