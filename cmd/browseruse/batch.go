@@ -150,7 +150,7 @@ func (b *batchRun) openOut() (okRuns, error) {
 		return okRuns{}, err
 	}
 	if torn > 0 {
-		fmt.Fprintf(b.c.stderr, "browseruse: --out %s: cut a partial last record (%d bytes), left by an interrupted or failed write; that line runs again\n", b.a.out, torn)
+		fmt.Fprintf(b.c.stderr, "browseruse: --out %s: cut a partial last record (%d bytes), left by an interrupted or failed write; that line runs again\n", b.c.withoutKey(b.a.out), torn)
 	}
 	b.f, b.out = f, f
 	return done, nil
@@ -331,7 +331,7 @@ func (b *batchRun) finish() error {
 	b.mu.Lock()
 	sig := b.signal
 	b.mu.Unlock()
-	resume := "Rerun the same command to run the lines left: the lines already ok in " + b.a.out + " are skipped."
+	resume := "Rerun the same command to run the lines left: the lines already ok in " + c.withoutKey(b.a.out) + " are skipped."
 	if b.a.out == "" {
 		// A rerun with a new --out would run (and bill) every line again.
 		resume = "Without --out nothing skips the lines done: rerun with --out naming a file that holds this run's records (its stdout), and the lines ok in it are skipped; a rerun as it is runs and bills every line again."

@@ -33,6 +33,15 @@ func (c *cli) run(ctx context.Context, args []string) int {
 	if args[0] == cobra.ShellCompRequestCmd {
 		plainUsage(root)
 	}
+	if len(args) > 1 && args[0] == "help" {
+		// cobra prints an unknown topic as typed, on stdout, and exits 0:
+		// a usage error here, where the key pasted into it is redacted.
+		if _, rest, err := root.Find(args[1:]); err != nil || len(rest) > 0 {
+			fmt.Fprintln(c.stderr, "browseruse: "+c.withoutKey(fmt.Sprintf("unknown help topic %q", strings.Join(args[1:], " "))))
+			fmt.Fprintln(c.stderr, "Run 'browseruse help' for the commands.")
+			return exitUsage
+		}
+	}
 	root.SetArgs(legacyLongFlags(args))
 	cmd, err := root.ExecuteContextC(ctx)
 	var exit exitError

@@ -328,6 +328,11 @@ func TestExecute_UsageErrorsExit2(t *testing.T) {
 	}
 	// The key pasted into the wrong argument is not quoted back.
 	const key = "bu_PastedKey0123456789"
+	o := invocation{env: []string{"BROWSER_USE_API_KEY=" + key}}.run(t, "help", key)
+	o.wantFailure(t, exitUsage, "unknown help topic", "[redacted]")
+	if strings.Contains(o.stderr+o.stdout, "PastedKey") {
+		t.Errorf("help KEY prints the key:\n%s%s", o.stdout, o.stderr)
+	}
 	for _, args := range [][]string{
 		{key}, {skill, "--session", key}, {skill, "-p", key}, {skill, "--timeout", key}, {skill, "--concurrency", key},
 	} {
