@@ -330,11 +330,15 @@ func (g *gate) resend() *ticket {
 }
 
 // shutOutNow reports whether the client is shut out: refused with nothing
-// of its own held, and no call of it admitted since.
+// of its own held, no call of it admitted since, and the lockout still
+// going (its refusals come at most a backoff apart, lockoutWait), or a
+// call backing off it holding its slot. A lockout whose call gave up
+// minutes ago holds nothing back.
 func (g *gate) shutOutNow() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return !g.shutOut.IsZero() || g.kept() > 0
+	going := !g.shutOut.IsZero() && g.clock.Since(g.refusedAt) <= 2*shutOutWaitMax
+	return going || g.kept() > 0
 }
 
 // lastProgress is when a call of this client last succeeded, and when the

@@ -35,9 +35,11 @@ func (c *cli) run(ctx context.Context, args []string) int {
 	}
 	if len(args) > 1 && args[0] == "help" {
 		// cobra prints an unknown topic as typed, on stdout, and exits 0:
-		// a usage error here, where the key pasted into it is redacted.
-		if _, rest, err := root.Find(args[1:]); err != nil || len(rest) > 0 {
-			fmt.Fprintln(c.stderr, "browseruse: "+c.withoutKey(fmt.Sprintf("unknown help topic %q", strings.Join(args[1:], " "))))
+		// a usage error here, where the key pasted into it is redacted
+		// (before quoting, which would change its spelling).
+		root.InitDefaultHelpCmd() // help help
+		if _, _, err := root.Find(args[1:]); err != nil {
+			fmt.Fprintf(c.stderr, "browseruse: unknown help topic %q\n", c.withoutKey(strings.Join(args[1:], " ")))
 			fmt.Fprintln(c.stderr, "Run 'browseruse help' for the commands.")
 			return exitUsage
 		}

@@ -328,10 +328,12 @@ func TestExecute_UsageErrorsExit2(t *testing.T) {
 	}
 	// The key pasted into the wrong argument is not quoted back.
 	const key = "bu_PastedKey0123456789"
-	o := invocation{env: []string{"BROWSER_USE_API_KEY=" + key}}.run(t, "help", key)
-	o.wantFailure(t, exitUsage, "unknown help topic", "[redacted]")
-	if strings.Contains(o.stderr+o.stdout, "PastedKey") {
-		t.Errorf("help KEY prints the key:\n%s%s", o.stdout, o.stderr)
+	for _, k := range []string{key, `a"key\with-quotes`} { // redacted before %q spells it otherwise
+		o := invocation{env: []string{"BROWSER_USE_API_KEY=" + k}}.run(t, "help", k)
+		o.wantFailure(t, exitUsage, "unknown help topic", "[redacted]")
+		if strings.Contains(o.stderr+o.stdout, "PastedKey") || strings.Contains(o.stderr+o.stdout, "with-quotes") {
+			t.Errorf("help KEY prints the key:\n%s%s", o.stdout, o.stderr)
+		}
 	}
 	for _, args := range [][]string{
 		{key}, {skill, "--session", key}, {skill, "-p", key}, {skill, "--timeout", key}, {skill, "--concurrency", key},
@@ -359,6 +361,11 @@ func TestCommand_UsageErrorsExit2(t *testing.T) {
 
 func TestHelp_DocumentsExitCodes(t *testing.T) {
 	t.Parallel()
+	// The help command's own forms still work (a review: the unknown-topic
+	// check once refused these).
+	for _, args := range [][]string{{"help", "help"}, {"help", "-h"}, {"help", "completion", "bash"}} {
+		run(t, args...).want(t, exitOK)
+	}
 	for _, args := range [][]string{{"--help"}, {"help"}, {"skills", "execute", "--help"}, {"skills", "execute", skill, "-h"}} {
 		o := run(t, args...)
 		o.want(t, exitOK)
