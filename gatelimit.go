@@ -328,10 +328,14 @@ func (g *gate) advance(now time.Time) {
 	full := len(g.waiters) > max(0, g.limit/8-1) && g.inFlight >= g.limit-g.shr.held
 	// A call shut out is the probe: another beside it would double the
 	// refusals of a lockout.
-	// A lockout's call is its probe: another beside it, sent while its
-	// try is on the wire (300 ms refusals), doubled a long lockout's
-	// refusals.
-	l.probeOpen = !l.ramping && l.learned && l.probe == nil && g.kept() == 0 && g.shutOut.IsZero() && full &&
+	// In a long lockout its call is the probe: another beside it, sent
+	// while its try was on the wire (300 ms refusals), doubled the
+	// refusals. Not in its first seconds, where a client starting beside
+	// a batch takes its first sessions with both (without it, the second
+	// of two batches on 50 sessions held a third a median of 2.6 skill
+	// durations after it started behind 100 ms refusals, not 1.5).
+	longLockout := !g.shutOut.IsZero() && now.Sub(g.shutOut) >= 2*shutOutWaitMax
+	l.probeOpen = !l.ramping && l.learned && l.probe == nil && g.kept() == 0 && !longLockout && full &&
 		g.probeDue(now) && !now.Before(g.probeAt(now)) && g.limit < g.top()
 	g.shr.advance(g, now)
 }
