@@ -106,7 +106,7 @@ type limitState struct {
 	lastProbeOK  bool      // the last probe was admitted
 	refusedInRow int       // probes refused since the last admitted one, alone
 	refusedSince time.Time // the first of the probes refused in a row, beside others
-	shutOut      time.Time // when a call was last refused with none of ours held
+	lastLockout  time.Time // when a call was last refused with none of ours held (lockoutWait)
 	topAt        time.Time // when this ramp first had top() in flight
 	// surePlan and sureAlone are plan and alone counting only the calls
 	// still unanswered when the refusal came back: never above what the
@@ -326,8 +326,6 @@ func (g *gate) advance(now time.Time) {
 	// Full, with a backlog worth a session more: near a batch's end a
 	// refused probe would only hold its call back.
 	full := len(g.waiters) > max(0, g.limit/8-1) && g.inFlight >= g.limit-g.shr.held
-	// A call shut out is the probe: another beside it would double the
-	// refusals of a lockout.
 	// In a long lockout its call is the probe: another beside it, sent
 	// while its try was on the wire (300 ms refusals), doubled the
 	// refusals. Not in its first seconds, where a client starting beside
@@ -555,7 +553,7 @@ func (g *gate) probeDue(now time.Time) bool {
 func (g *gate) refusedLong(now time.Time) bool {
 	l := &g.lim
 	giveUp := sharingMemory
-	if g.recent(l.shutOut, now) {
+	if g.recent(l.lastLockout, now) {
 		giveUp = g.sharingWindow()
 	}
 	return l.plan < initialLimit && !l.refusedSince.IsZero() && now.Sub(l.refusedSince) >= giveUp

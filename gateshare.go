@@ -279,7 +279,7 @@ func (g *gate) lockoutWait(prev, now time.Time) time.Duration {
 	if g.shutOut.IsZero() || now.Sub(prev) > 2*shutOutWaitMax {
 		g.shutOut = now
 	}
-	g.lim.others, g.lim.shutOut = now, now
+	g.lim.others, g.lim.lastLockout = now, now
 	backoff := min(now.Sub(g.shutOut)/4, shutOutWaitMax)
 	// At period starts, fewer of them as the lockout goes on: every one,
 	// then whole seconds, then even ones, where a client holding the plan

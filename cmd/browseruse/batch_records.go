@@ -44,15 +44,17 @@ type inputLine struct {
 // hash is the line's inputSha256.
 func (l inputLine) hash() string { return hex.EncodeToString(l.sum[:]) }
 
+// utf8BOM is the byte order mark some editors on Windows start a UTF-8
+// file with: no part of its JSON (--params-json, a --batch first line).
+const utf8BOM = "\uFEFF"
+
 // lineText is the text of line n of the batch input, raw with or without
 // its line end, as its hash covers it; ok is false for a blank line.
 func lineText(n int, raw []byte) (text []byte, ok bool) {
 	raw = bytes.TrimSuffix(raw, []byte("\n"))
 	raw = bytes.TrimSuffix(raw, []byte("\r"))
 	if n == 1 {
-		// Some editors on Windows start a UTF-8 file with a byte order
-		// mark; it is no part of the first line's JSON or input.
-		raw = bytes.TrimPrefix(raw, []byte("\uFEFF"))
+		raw = bytes.TrimPrefix(raw, []byte(utf8BOM))
 	}
 	return raw, len(bytes.TrimSpace(raw)) > 0
 }

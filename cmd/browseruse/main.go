@@ -115,7 +115,7 @@ func main() {
 		stderr:         os.Stderr,
 		getenv:         os.Getenv,
 		interactive:    isTerminal(os.Stderr) && os.Getenv("TERM") != "dumb", // dumb terminals lack the erase-line code
-		stdoutOnScreen: isTerminal(os.Stdout) || isPipe(os.Stdout),
+		stdoutOnScreen: isTerminalOrPipe(os.Stdout),
 	}
 	code := c.run(ctx, os.Args[1:])
 	stop()
@@ -182,7 +182,7 @@ func isTerminal(f *os.File) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-func isPipe(f *os.File) bool {
+func isTerminalOrPipe(f *os.File) bool {
 	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeNamedPipe != 0
+	return err == nil && fi.Mode()&(os.ModeCharDevice|os.ModeNamedPipe) != 0
 }

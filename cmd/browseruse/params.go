@@ -66,9 +66,7 @@ func readParamsJSON(ctx context.Context, name string, stdin io.Reader) (map[stri
 	if len(b) > maxParamsBytes {
 		return nil, fmt.Errorf("--params-json: %s is over %s, the most the command sends as parameters", from, maxParamsText)
 	}
-	// Some editors on Windows start a UTF-8 file with a byte order mark,
-	// as --batch inputs know (lineText).
-	b = bytes.TrimPrefix(b, []byte("\uFEFF"))
+	b = bytes.TrimPrefix(b, []byte(utf8BOM))
 	v, err := decodeJSON(b)
 	if err != nil {
 		return nil, fmt.Errorf("--params-json: %s is not valid JSON: %s", from, jsonErrorAt(b, err))
