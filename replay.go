@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"syscall"
 )
 
 // noReplay is the RoundTripper the policy sends through. It hands a request
@@ -68,7 +67,6 @@ func unsent(err, handshakeErr error) bool {
 		var op *net.OpError
 		return errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect")
 	}
-	var dns *net.DNSError
 	var op *net.OpError
 	var cert *tls.CertificateVerificationError
 	var record tls.RecordHeaderError
@@ -76,9 +74,10 @@ func unsent(err, handshakeErr error) bool {
 	var hostname x509.HostnameError
 	var invalid x509.CertificateInvalidError
 	switch {
-	case errors.As(err, &dns), errors.Is(err, syscall.ECONNREFUSED):
-		return true
 	case errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect"):
+		// A refused connection or a name not found while dialling. Not
+		// ECONNREFUSED or a *net.DNSError anywhere else: a transport's read
+		// after sending (HTTP/3 over UDP) may fail with either.
 		return true
 	case errors.As(err, &cert), errors.As(err, &unknownCA), errors.As(err, &hostname), errors.As(err, &invalid):
 		return true

@@ -22,7 +22,7 @@ func TestUnsent(t *testing.T) {
 		handshake error
 		want      bool
 	}{
-		{"dns", post(&net.DNSError{Err: "no such host", Name: "api.example.com"}), nil, true},
+		{"dns", post(&net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "api.example.com"}}), nil, true},
 		{"refused dial", post(&net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}), nil, true},
 		{"dial timeout", post(&net.OpError{Op: "dial", Err: context.DeadlineExceeded}), nil, true},
 		{"proxy", post(&net.OpError{Op: "proxyconnect", Err: io.EOF}), nil, true},
@@ -38,6 +38,12 @@ func TestUnsent(t *testing.T) {
 		{"write", post(&net.OpError{Op: "write", Err: syscall.EPIPE}), nil, false},
 		{"attempt timeout", post(fmt.Errorf("attempt timed out: %w", context.DeadlineExceeded)), nil, false},
 		{"other handshake", post(io.EOF), handshake, false},
+		// A review: a transport's read after sending (HTTP/3 over UDP)
+		// failing with ECONNREFUSED, or a DNS error not from a dial, was
+		// taken for unsent and the POST sent three times.
+		{"refused read", post(&net.OpError{Op: "read", Net: "udp", Err: syscall.ECONNREFUSED}), nil, false},
+		{"refused, no dial", post(fmt.Errorf("quic: %w", syscall.ECONNREFUSED)), nil, false},
+		{"dns, no dial", post(&net.DNSError{Err: "no such host", Name: "api.example.com"}), nil, false},
 	} {
 		if got := unsent(tt.err, tt.handshake); got != tt.want {
 			t.Errorf("%s: unsent(%v) = %v, want %v", tt.name, tt.err, got, tt.want)

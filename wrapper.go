@@ -45,7 +45,9 @@ func New(opts ...Option) (*Client, error) {
 		return nil, redactError(string(s.apiKey), err)
 	}
 	// A key too short to be one (a test's "k") would be found in any URL.
-	if key := string(s.apiKey); len(key) >= 8 && (urlShowsKey(base, key) || containsFold(base.Host, key)) {
+	// The URL as printed too: a key with a % in it shows in the escaped
+	// path, not in the decoded one.
+	if key := string(s.apiKey); len(key) >= 8 && (urlShowsKey(base, key) || showsKey(base.String(), key) || containsFold(base.Host, key)) {
 		// It would be printed wherever the URL is: %v of the client, log
 		// lines' paths, spans' url.full.
 		return nil, errors.New("browseruse: the base URL holds the API key; pass the key with WithAPIKey or BROWSER_USE_API_KEY, not in the URL")

@@ -683,6 +683,7 @@ func TestNew_BadOptions(t *testing.T) {
 		{"https://api.example.com/" + key, key},
 		{"https://api.example.com/v2/" + strings.ReplaceAll(key, "_", "%5F"), key},
 		{"https://bu-KeyInTheURL0123456789.example.com", "bu-KeyInTheURL0123456789"}, // lower-cased by New
+		{"https://api.example.com/bu%20KeyInTheURL01", "bu%20KeyInTheURL01"},         // a review: printed as typed by %v
 	} {
 		_, err := browseruse.New(browseruse.WithAPIKey(tt.key), browseruse.WithBaseURL(tt.url))
 		if err == nil || !strings.Contains(err.Error(), "holds the API key") || strings.Contains(err.Error(), "KeyInTheURL") {
