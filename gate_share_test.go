@@ -254,3 +254,26 @@ func TestGate_BesideSlowRefusalsShortSkillsTakeBackFreedSessionsAtTheirPace(t *t
 		t.Errorf("%d refusals for %d calls", l.Refusals, 400)
 	}
 }
+
+// Skills longer than a refusal's round trip: a client beside others still
+// ramps into what they free at one doubling per 1.5 round trips, as each
+// step's refusals are back by then. With the skills' run as a floor it
+// doubled every three round trips (0.9 s behind 300 ms refusals): sessions
+// held elsewhere (45 of 50, for 10 s) came back 40 held 5.7 s after they
+// were freed; now 3.4 s. Beside another batch that pace is how much of
+// what the other gives way this one takes before the other takes it back.
+func TestGate_BesideOthersLongSkillsTakeBackFreedSessionsWithinRoundTrips(t *testing.T) {
+	t.Parallel()
+	const freed = 10 * time.Second
+	p := gatesim.Plan{Limit: 50, Latency: 5 * time.Second, RefusalRTT: 300 * time.Millisecond, Hold: 45, HoldFor: freed}
+	r := gatesim.Run(t, p, gatesim.Load{Calls: 400})
+	l := lostNone(t, r)
+	if at := reachedAt(l, 40); at < 0 || at-freed > 4500*time.Millisecond {
+		t.Errorf("held 40 sessions %v after the others freed theirs, want within 4.5 s", at-freed)
+	}
+	// The faster pace overshoots what was freed by more: a bounded amount
+	// (135 before, most of them the 10 s shut out).
+	if l.Refusals > 170 {
+		t.Errorf("%d refusals for %d calls", l.Refusals, 400)
+	}
+}
