@@ -98,14 +98,7 @@ func twoBatchesShare(t *testing.T, p gatesim.Plan, durations int) {
 	if a.Failed+b.Failed > 0 || r.Server.MaxConcurrent > p.Limit {
 		t.Fatalf("%d and %d failed (%v %v), %d at once", a.Failed, b.Failed, a.FirstErr, b.FirstErr, r.Server.MaxConcurrent)
 	}
-	third := time.Duration(-1)
-	for at := start; at < r.Elapsed; at += 10 * time.Millisecond {
-		if 3*b.HeldAt(at) >= p.Limit && 3*a.HeldAt(at) >= p.Limit {
-			third = at - start
-			break
-		}
-	}
-	if third < 0 || third > time.Duration(durations)*p.Latency {
+	if third := r.ThirdEach(start); third < 0 || third > time.Duration(durations)*p.Latency {
 		t.Errorf("each held a third of the plan %v after B started (-1: never), want within %d skill durations", third, durations)
 	}
 	if b.Finished > a.Finished {
@@ -299,14 +292,7 @@ func TestGate_HalfSecondSkillsBehind100msRefusalsShareWithinEightDurations(t *te
 		if a.Failed+b.Failed > 0 || r.Server.MaxConcurrent > p.Limit {
 			t.Fatalf("%d and %d failed (%v %v), %d at once", a.Failed, b.Failed, a.FirstErr, b.FirstErr, r.Server.MaxConcurrent)
 		}
-		third := time.Duration(-1)
-		for at := start; at < r.Elapsed; at += 10 * time.Millisecond {
-			if 3*b.HeldAt(at) >= p.Limit && 3*a.HeldAt(at) >= p.Limit {
-				third = at - start
-				break
-			}
-		}
-		thirds = append(thirds, third)
+		thirds = append(thirds, r.ThirdEach(start))
 	}
 	// The race detector moves the order of goroutines woken at one virtual
 	// instant, and with it a run now and then: 3 of 4.

@@ -313,3 +313,15 @@ func (l LoadResult) FirstSession() time.Duration {
 	}
 	return l.Sessions[0].From
 }
+
+// ThirdEach is how long after from the first two loads first held a third
+// of the plan each at once (to 10 ms); -1 if they never did.
+func (r Result) ThirdEach(from time.Duration) time.Duration {
+	a, b := r.Loads[0], r.Loads[1]
+	for at := from; at < r.Elapsed; at += 10 * time.Millisecond {
+		if 3*a.HeldAt(at) >= r.Plan.Limit && 3*b.HeldAt(at) >= r.Plan.Limit {
+			return at - from
+		}
+	}
+	return -1
+}

@@ -1,9 +1,11 @@
 package gatesim_test
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -44,12 +46,9 @@ func TestTable_TwoBatchesTakeAThirdEach(t *testing.T) {
 				gatesim.Load{Name: "A", Calls: 10 * sc.limit},
 				gatesim.Load{Name: "B", Calls: 2 * sc.limit, Start: start})
 			a, b := r.Loads[0], r.Loads[1]
-			third := r.Elapsed - start // never: as long as the run
-			for at := start; at < r.Elapsed; at += 10 * time.Millisecond {
-				if 3*b.HeldAt(at) >= sc.limit && 3*a.HeldAt(at) >= sc.limit {
-					third = at - start
-					break
-				}
+			third := r.ThirdEach(start)
+			if third < 0 {
+				third = r.Elapsed - start // never: as long as the run
 			}
 			if b.Finished < a.Finished {
 				first++
@@ -91,12 +90,9 @@ func TestTable_SharingLargePlans(t *testing.T) {
 					gatesim.Load{Name: "A", Calls: 10 * limit},
 					gatesim.Load{Name: "B", Calls: 2 * limit, Start: start})
 				a, b := r.Loads[0], r.Loads[1]
-				third := r.Elapsed - start
-				for at := start; at < r.Elapsed; at += 10 * time.Millisecond {
-					if 3*b.HeldAt(at) >= limit && 3*a.HeldAt(at) >= limit {
-						third = at - start
-						break
-					}
+				third := r.ThirdEach(start)
+				if third < 0 {
+					third = r.Elapsed - start
 				}
 				two = fmt.Sprintf("%.2f; %v; %.2fx", third.Seconds()/latency.Seconds(), b.Finished < a.Finished, r.Elapsed.Seconds()/gatesim.Ideal(p, 12*limit).Seconds())
 			}
@@ -150,4 +146,81 @@ func TestTable_PlanGrid(t *testing.T) {
 		}
 		fmt.Println()
 	}
+}
+
+// Two batches (10 x and 2 x the plan) started GATESIM_RUNS times (default
+// 20), the second 3 skills in plus 137 ms and 71 ms more each run, so that
+// it meets the first at many points of the half-second grid and of its
+// calls' ends. GATESIM_PLANS lists plan:skill rows (default
+// 10:500ms,50:500ms,250:500ms,250:1s,250:5s), each for every round trip of
+// GATESIM_RTTS; GATESIM_JITTER is how much longer at random a skill may
+// take (default a fifth of it) and GATESIM_NETWORK the time each way over
+// a network (gatesim.Plan.Network; default none).
+func TestTable_TwoBatchesFromManyStarts(t *testing.T) {
+	table(t)
+	runs := envCount(t, "GATESIM_RUNS", 20)
+	jitter, network := envDuration(t, "GATESIM_JITTER", -1), envDuration(t, "GATESIM_NETWORK", 0)
+	fmt.Println("| refusals | plan | skill latency | runs | a third each after (skill durations): median, 90th percentile, most | never | within 4, within 8 | shorter ended first | all vs ideal | the second's refusals: in all, most in a second |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	for _, rtt := range rtts(t) {
+		for _, row := range strings.Split(cmp.Or(os.Getenv("GATESIM_PLANS"), "10:500ms,50:500ms,250:500ms,250:1s,250:5s"), ",") {
+			plan, skill, _ := strings.Cut(row, ":")
+			limit, err1 := strconv.Atoi(plan)
+			latency, err2 := time.ParseDuration(skill)
+			if err1 != nil || err2 != nil || limit < 1 || latency <= 0 {
+				t.Fatalf("GATESIM_PLANS: %q is not plan:skill (250:1s)", row)
+			}
+			p := gatesim.Plan{Limit: limit, Latency: latency, Jitter: latency / 5, RefusalRTT: rtt, Network: network}
+			if jitter >= 0 {
+				p.Jitter = jitter
+			}
+			var thirds, ratios []float64
+			var refusals, perSecond []int
+			never, within4, within8, first := 0, 0, 0, 0
+			for k := range runs {
+				start := 3*latency + time.Duration(137+71*k)*time.Millisecond
+				r := gatesim.Run(t, p,
+					gatesim.Load{Name: "A", Calls: 10 * limit},
+					gatesim.Load{Name: "B", Calls: 2 * limit, Start: start})
+				a, b := r.Loads[0], r.Loads[1]
+				third := r.ThirdEach(start)
+				switch {
+				case third < 0:
+					never++
+					third = r.Elapsed - start
+				case third <= 4*latency:
+					within4++
+					fallthrough
+				case third <= 8*latency:
+					within8++
+				}
+				if b.Finished < a.Finished {
+					first++
+				}
+				thirds = append(thirds, third.Seconds()/latency.Seconds())
+				ratios = append(ratios, r.Elapsed.Seconds()/gatesim.Ideal(p, 12*limit).Seconds())
+				refusals = append(refusals, b.Refusals)
+				perSecond = append(perSecond, b.MostRefusalsPerSecond(0))
+			}
+			slices.Sort(thirds)
+			slices.Sort(ratios)
+			n := len(thirds)
+			fmt.Printf("| %v | %d | %v | %d | %.2f, %.2f, %.2f | %d | %d, %d | %d | %.2fx to %.2fx | %d to %d, %d to %d |\n", rtt, limit, latency, runs,
+				thirds[n/2], thirds[n*9/10], thirds[n-1], never, within4, within8, first, ratios[0], ratios[n-1],
+				slices.Min(refusals), slices.Max(refusals), slices.Min(perSecond), slices.Max(perSecond))
+		}
+	}
+}
+
+// envDuration is the duration the environment variable name holds, or def.
+func envDuration(t *testing.T, name string, def time.Duration) time.Duration {
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		t.Fatalf("%s=%q: want a duration (150ms)", name, s)
+	}
+	return d
 }
