@@ -91,13 +91,8 @@ func TestGate_TwoBatchesShareThePlan(t *testing.T) {
 func twoBatchesShare(t *testing.T, p gatesim.Plan, durations int) {
 	t.Helper()
 	start := 3*p.Latency + 137*time.Millisecond
-	r := gatesim.Run(t, p,
-		gatesim.Load{Name: "A", Calls: 10 * p.Limit},
-		gatesim.Load{Name: "B", Calls: 2 * p.Limit, Start: start})
+	r := twoBatches(t, p, start)
 	a, b := r.Loads[0], r.Loads[1]
-	if a.Failed+b.Failed > 0 || r.Server.MaxConcurrent > p.Limit {
-		t.Fatalf("%d and %d failed (%v %v), %d at once", a.Failed, b.Failed, a.FirstErr, b.FirstErr, r.Server.MaxConcurrent)
-	}
 	if third := r.ThirdEach(start); third < 0 || third > time.Duration(durations)*p.Latency {
 		t.Errorf("each held a third of the plan %v after B started (-1: never), want within %d skill durations", third, durations)
 	}
@@ -107,6 +102,20 @@ func twoBatchesShare(t *testing.T, p gatesim.Plan, durations int) {
 	if ratio := r.Elapsed.Seconds() / gatesim.Ideal(p, 12*p.Limit).Seconds(); ratio > 1.15 {
 		t.Errorf("all ended at %v, %.2fx the ideal for the total", r.Elapsed, ratio)
 	}
+}
+
+// twoBatches runs batches of 10 and 2 times the plan, the second from
+// start, and checks that no call is lost and the plan is never exceeded.
+func twoBatches(t *testing.T, p gatesim.Plan, start time.Duration) gatesim.Result {
+	t.Helper()
+	r := gatesim.Run(t, p,
+		gatesim.Load{Name: "A", Calls: 10 * p.Limit},
+		gatesim.Load{Name: "B", Calls: 2 * p.Limit, Start: start})
+	a, b := r.Loads[0], r.Loads[1]
+	if a.Failed+b.Failed > 0 || r.Server.MaxConcurrent > p.Limit {
+		t.Fatalf("%d and %d failed (%v %v), %d at once", a.Failed, b.Failed, a.FirstErr, b.FirstErr, r.Server.MaxConcurrent)
+	}
+	return r
 }
 
 // Behind refusals of 300 ms, the smaller of two batches took what the
@@ -143,13 +152,8 @@ func TestGate_ShortSkillsDoNotHideANewcomer(t *testing.T) {
 	start := 1637 * time.Millisecond
 	var mosts []int
 	for range 4 {
-		r := gatesim.Run(t, p,
-			gatesim.Load{Name: "A", Calls: 2500},
-			gatesim.Load{Name: "B", Calls: 500, Start: start})
+		r := twoBatches(t, p, start) // 2,500 and 500 calls
 		a, b := r.Loads[0], r.Loads[1]
-		if a.Failed+b.Failed > 0 || r.Server.MaxConcurrent > 250 {
-			t.Fatalf("%d and %d failed (%v %v), %d at once", a.Failed, b.Failed, a.FirstErr, b.FirstErr, r.Server.MaxConcurrent)
-		}
 		most := 0
 		for at := start; at < r.Elapsed && 3*a.HeldAt(at) >= 2*250; at += 10 * time.Millisecond {
 			most = max(most, b.HeldAt(at))
@@ -227,47 +231,38 @@ func TestGate_ANamedPlanAbove1000ClimbsBackAfterSharing(t *testing.T) {
 	}
 }
 
-// A client beside others takes back what they free at the pace its calls
-// end, when its skills are shorter than three refusal round trips: with
-// 300 ms refusals and half-second skills, sessions held elsewhere (45 of
-// 50, for 2 s) came back at one doubling per 0.9 s, three round trips,
-// while every call of the client told its admission by ending within 0.6 s.
-// The plan was 40 sessions full 5.4 s after they were freed; now 3.3 s.
-func TestGate_BesideSlowRefusalsShortSkillsTakeBackFreedSessionsAtTheirPace(t *testing.T) {
+// A client beside others ramps into what they free at one doubling per 1.5
+// refusal round trips, as each step's refusals are back by then: sessions
+// held elsewhere (45 of 50) come back 40 held within a few round trips of
+// being freed. Behind 300 ms refusals, with half-second skills, it doubled
+// every three round trips (0.9 s) though its calls told their admissions
+// by ending within 0.6 s: 5.4 s, then 3.3 s at the skills' pace. With 5 s
+// skills it still doubled every 0.9 s: 5.7 s, now 3.4 s. Beside another
+// batch that pace is how much of what the other gives way this one takes
+// before the other takes it back. The faster pace overshoots what was
+// freed by more: a bounded amount of refusals (with 5 s skills, 135 before,
+// most of them in the 10 s shut out).
+func TestGate_BesideOthersTakeBackFreedSessionsWithinRoundTrips(t *testing.T) {
 	t.Parallel()
-	const freed = 2 * time.Second
-	p := gatesim.Plan{Limit: 50, Latency: 500 * time.Millisecond, RefusalRTT: 300 * time.Millisecond, Hold: 45, HoldFor: freed}
-	r := gatesim.Run(t, p, gatesim.Load{Calls: 400})
-	l := lostNone(t, r)
-	if at := reachedAt(l, 40); at < 0 || at-freed > 4300*time.Millisecond {
-		t.Errorf("held 40 sessions %v after the others freed theirs, want within 4.3 s", at-freed)
-	}
-	// The faster pace overshoots what was freed by more: a bounded amount.
-	if l.Refusals > 120 {
-		t.Errorf("%d refusals for %d calls", l.Refusals, 400)
-	}
-}
-
-// Skills longer than a refusal's round trip: a client beside others still
-// ramps into what they free at one doubling per 1.5 round trips, as each
-// step's refusals are back by then. With the skills' run as a floor it
-// doubled every three round trips (0.9 s behind 300 ms refusals): sessions
-// held elsewhere (45 of 50, for 10 s) came back 40 held 5.7 s after they
-// were freed; now 3.4 s. Beside another batch that pace is how much of
-// what the other gives way this one takes before the other takes it back.
-func TestGate_BesideOthersLongSkillsTakeBackFreedSessionsWithinRoundTrips(t *testing.T) {
-	t.Parallel()
-	const freed = 10 * time.Second
-	p := gatesim.Plan{Limit: 50, Latency: 5 * time.Second, RefusalRTT: 300 * time.Millisecond, Hold: 45, HoldFor: freed}
-	r := gatesim.Run(t, p, gatesim.Load{Calls: 400})
-	l := lostNone(t, r)
-	if at := reachedAt(l, 40); at < 0 || at-freed > 4500*time.Millisecond {
-		t.Errorf("held 40 sessions %v after the others freed theirs, want within 4.5 s", at-freed)
-	}
-	// The faster pace overshoots what was freed by more: a bounded amount
-	// (135 before, most of them the 10 s shut out).
-	if l.Refusals > 170 {
-		t.Errorf("%d refusals for %d calls", l.Refusals, 400)
+	for _, tt := range []struct {
+		latency, freed, within time.Duration
+		refusals               int
+	}{
+		{500 * time.Millisecond, 2 * time.Second, 4300 * time.Millisecond, 120},
+		{5 * time.Second, 10 * time.Second, 4500 * time.Millisecond, 170},
+	} {
+		t.Run(tt.latency.String(), func(t *testing.T) {
+			t.Parallel()
+			p := gatesim.Plan{Limit: 50, Latency: tt.latency, RefusalRTT: 300 * time.Millisecond, Hold: 45, HoldFor: tt.freed}
+			r := gatesim.Run(t, p, gatesim.Load{Calls: 400})
+			l := lostNone(t, r)
+			if at := reachedAt(l, 40); at < 0 || at-tt.freed > tt.within {
+				t.Errorf("held 40 sessions %v after the others freed theirs, want within %v", at-tt.freed, tt.within)
+			}
+			if l.Refusals > tt.refusals {
+				t.Errorf("%d refusals for %d calls, want at most %d", l.Refusals, 400, tt.refusals)
+			}
+		})
 	}
 }
 
@@ -285,14 +280,7 @@ func TestGate_HalfSecondSkillsBehind100msRefusalsShareWithinEightDurations(t *te
 	var thirds []time.Duration
 	for k := range 4 {
 		start := 3*p.Latency + time.Duration(137+71*k)*time.Millisecond
-		r := gatesim.Run(t, p,
-			gatesim.Load{Name: "A", Calls: 10 * p.Limit},
-			gatesim.Load{Name: "B", Calls: 2 * p.Limit, Start: start})
-		a, b := r.Loads[0], r.Loads[1]
-		if a.Failed+b.Failed > 0 || r.Server.MaxConcurrent > p.Limit {
-			t.Fatalf("%d and %d failed (%v %v), %d at once", a.Failed, b.Failed, a.FirstErr, b.FirstErr, r.Server.MaxConcurrent)
-		}
-		thirds = append(thirds, r.ThirdEach(start))
+		thirds = append(thirds, twoBatches(t, p, start).ThirdEach(start))
 	}
 	// The race detector moves the order of goroutines woken at one virtual
 	// instant, and with it a run now and then: 3 of 4.
