@@ -21,12 +21,13 @@ import (
 //   - A refusal while the API held fewer calls of ours than it once did
 //     means other clients hold the rest. A client that held more than half
 //     of what it ever held then gives way: it cuts its limit by four times
-//     what the others hold (at most a quarter of its limit), never below
+//     what the others hold (at most a third of its limit), never below
 //     half of the most it held. A single call of a service costs it four
 //     sessions for a moment; a growing batch beside it sees the cuts grow
-//     geometrically until the two are even (by twice, the shares of
-//     half-second skills moved too slowly for a batch's run: see
-//     TestGate_HalfSecondSkillsBehind100msRefusalsShareWithinEightDurations).
+//     geometrically until the two are even (by twice, or by at most a
+//     quarter, the shares of half-second skills moved too slowly for a
+//     batch's run: see
+//     TestGate_HalfSecondSkillsOn250SessionsShareWithinAFewDurations).
 //     A client that never held more (the newcomer) never cuts: it grows
 //     into what the other frees.
 //
@@ -225,7 +226,7 @@ func (g *gate) shareRefusal(counts [countSteps + 1]int, held int, now time.Time)
 	if g.limit <= floor {
 		return false
 	}
-	cut := min((g.limit+3)/4, 4*others)
+	cut := min((g.limit+2)/3, 4*others)
 	g.limit = max(floor, min(held, g.limit-cut))
 	l.gaveWay = now
 	// Let the others take what this frees before probing for it again.

@@ -61,7 +61,7 @@ for _ in $(seq "${REPEAT:-1}"); do
 	echo "| --- | --- | --- | --- | --- | --- | --- |"
 	table . TestTable_TwoBatchesTakeAThirdEach '^| [0-9]'
 	echo
-	echo "Two batches from many starting points (issue 24): the working tree, ${RUNS:-20} starts of each plan, the second 71 ms later each time, refusals of each of ${RTTS:-30ms}"
+	echo "Two batches from many starting points (issue 24): the working tree, ${RUNS:-20} starts of each plan, the second 71 ms later each time (modulo a second), refusals of each of ${RTTS:-30ms}"
 	echo "| refusals | plan | skill latency | runs | a third each after (skill durations): median, 90th percentile, most | never | within 4, within 8 | shorter ended first | all vs ideal | the second's refusals: in all, most in a second |"
 	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 	table . TestTable_TwoBatchesFromManyStarts '^| [0-9]'

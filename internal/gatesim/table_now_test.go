@@ -149,9 +149,10 @@ func TestTable_PlanGrid(t *testing.T) {
 }
 
 // Two batches (10 x and 2 x the plan) started GATESIM_RUNS times (default
-// 20), the second 3 skills in plus 137 ms and 71 ms more each run, so that
-// it meets the first at many points of the half-second grid and of its
-// calls' ends. GATESIM_PLANS lists plan:skill rows (default
+// 20), the second 3 skills in plus 137 ms and 71 ms more each run, modulo a
+// second (later, a batch of short skills would start near the first's
+// end), so that it meets the first at many points of the half-second grid
+// and of its calls' ends. GATESIM_PLANS lists plan:skill rows (default
 // 10:500ms,50:500ms,250:500ms,250:1s,250:5s), each for every round trip of
 // GATESIM_RTTS; GATESIM_JITTER is how much longer at random a skill may
 // take (default a fifth of it) and GATESIM_NETWORK the time each way over
@@ -178,7 +179,7 @@ func TestTable_TwoBatchesFromManyStarts(t *testing.T) {
 			var refusals, perSecond []int
 			never, within4, within8, first := 0, 0, 0, 0
 			for k := range runs {
-				start := 3*latency + time.Duration(137+71*k)*time.Millisecond
+				start := 3*latency + time.Duration(137+71*k%1000)*time.Millisecond
 				r := gatesim.Run(t, p,
 					gatesim.Load{Name: "A", Calls: 10 * limit},
 					gatesim.Load{Name: "B", Calls: 2 * limit, Start: start})
