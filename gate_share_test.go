@@ -145,7 +145,10 @@ func TestGate_BehindSlowRefusalsTheSmallerBatchTakesItsShare(t *testing.T) {
 // thirds, in 20 of 20 runs; under the race detector, whose scheduling of
 // goroutines woken at one virtual instant moves the counts, in about 9 of
 // 10, so the test asks for 2 runs of 4 (the code before passes about one
-// run in 20, so this still fails on it 98 times in 100).
+// run in 20, so this still fails on it 98 times in 100). Since the batch
+// gives way by up to a third of its limit at once, it may hold less than
+// two thirds before the newcomer has ramped into what it freed: the test
+// looks while it holds half, the least it gives way to (until its end).
 func TestGate_ShortSkillsDoNotHideANewcomer(t *testing.T) {
 	t.Parallel()
 	p := sharedPlan(250, 500*time.Millisecond)
@@ -155,13 +158,13 @@ func TestGate_ShortSkillsDoNotHideANewcomer(t *testing.T) {
 		r := twoBatches(t, p, start) // 2,500 and 500 calls
 		a, b := r.Loads[0], r.Loads[1]
 		most := 0
-		for at := start; at < r.Elapsed && 3*a.HeldAt(at) >= 2*250; at += 10 * time.Millisecond {
+		for at := start; at < r.Elapsed && 2*a.HeldAt(at) >= 250; at += 10 * time.Millisecond {
 			most = max(most, b.HeldAt(at))
 		}
 		mosts = append(mosts, most)
 	}
 	if shared := len(slices.DeleteFunc(slices.Clone(mosts), func(n int) bool { return n < 25 })); shared < 2 {
-		t.Errorf("B held at most %v sessions at once while A held two thirds of the plan, want a tenth (25) in 2 runs of 4", mosts)
+		t.Errorf("B held at most %v sessions at once while A held half the plan, want a tenth (25) in 2 runs of 4", mosts)
 	}
 }
 
