@@ -62,9 +62,14 @@ for _ in $(seq "${REPEAT:-1}"); do
 	table . TestTable_TwoBatchesTakeAThirdEach '^| [0-9]'
 	echo
 	echo "Two batches from many starting points (issue 24): the working tree, ${RUNS:-20} starts of each plan, the second 71 ms later each time (modulo a second), refusals of each of ${RTTS:-30ms}"
-	echo "| refusals | plan | skill latency | runs | a third each after (skill durations): median, 90th percentile, most | never | within 4, within 8 | shorter ended first | all vs ideal | the second's refusals: in all, most in a second |"
-	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+	echo "| refusals | plan | skill latency | runs | a third each after (skill durations): median, 90th percentile, most | never | within 4, within 8 | shorter ended first | all vs ideal | the second's refusals: in all, most in a second | the first's from the second's start |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 	table . TestTable_TwoBatchesFromManyStarts '^| [0-9]'
+	echo
+	echo "Services calling back to back beside a batch (issue 24): the working tree, ${RUNS:-20} runs, refusals of ${RTTS:-30ms} (the first)"
+	echo "| plan | skill latency | services | batch's end vs its ideal alone | services' share of the plan | services' longest wait | batch's refusals: in all, most in a second |"
+	echo "| --- | --- | --- | --- | --- | --- | --- |"
+	PLANS= table . TestTable_ServicesBesideABatch '^| [0-9]'
 	echo
 	echo "Plans of 500 and 1,000 (issue 24): the working tree"
 	echo "| plan | skill latency | single call's longest wait (bound: 2 x skill + 0.5 s) | two batches: a third each after (skill durations); shorter first; all vs ideal | alone: time with sharing / WithoutSharing |"

@@ -161,8 +161,8 @@ func TestTable_TwoBatchesFromManyStarts(t *testing.T) {
 	table(t)
 	runs := envCount(t, "GATESIM_RUNS", 20)
 	jitter, network := envDuration(t, "GATESIM_JITTER", -1), envDuration(t, "GATESIM_NETWORK", 0)
-	fmt.Println("| refusals | plan | skill latency | runs | a third each after (skill durations): median, 90th percentile, most | never | within 4, within 8 | shorter ended first | all vs ideal | the second's refusals: in all, most in a second |")
-	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	fmt.Println("| refusals | plan | skill latency | runs | a third each after (skill durations): median, 90th percentile, most | never | within 4, within 8 | shorter ended first | all vs ideal | the second's refusals: in all, most in a second | the first's from the second's start |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	for _, rtt := range rtts(t) {
 		for _, row := range strings.Split(cmp.Or(os.Getenv("GATESIM_PLANS"), "10:500ms,50:500ms,250:500ms,250:1s,250:5s"), ",") {
 			plan, skill, _ := strings.Cut(row, ":")
@@ -176,7 +176,7 @@ func TestTable_TwoBatchesFromManyStarts(t *testing.T) {
 				p.Jitter = jitter
 			}
 			var thirds, ratios []float64
-			var refusals, perSecond []int
+			var refusals, perSecond, firsts, firstPerSecond []int
 			never, within4, within8, first := 0, 0, 0, 0
 			for k := range runs {
 				start := 3*latency + time.Duration(137+71*k%1000)*time.Millisecond
@@ -202,13 +202,16 @@ func TestTable_TwoBatchesFromManyStarts(t *testing.T) {
 				ratios = append(ratios, r.Elapsed.Seconds()/gatesim.Ideal(p, 12*limit).Seconds())
 				refusals = append(refusals, b.Refusals)
 				perSecond = append(perSecond, b.MostRefusalsPerSecond(0))
+				firsts = append(firsts, len(slices.DeleteFunc(slices.Clone(a.RefusedAt), func(at time.Duration) bool { return at < start })))
+				firstPerSecond = append(firstPerSecond, a.MostRefusalsPerSecond(start))
 			}
 			slices.Sort(thirds)
 			slices.Sort(ratios)
 			n := len(thirds)
-			fmt.Printf("| %v | %d | %v | %d | %.2f, %.2f, %.2f | %d | %d, %d | %d | %.2fx to %.2fx | %d to %d, %d to %d |\n", rtt, limit, latency, runs,
+			fmt.Printf("| %v | %d | %v | %d | %.2f, %.2f, %.2f | %d | %d, %d | %d | %.2fx to %.2fx | %d to %d, %d to %d | %d to %d, %d to %d |\n", rtt, limit, latency, runs,
 				thirds[n/2], thirds[n*9/10], thirds[n-1], never, within4, within8, first, ratios[0], ratios[n-1],
-				slices.Min(refusals), slices.Max(refusals), slices.Min(perSecond), slices.Max(perSecond))
+				slices.Min(refusals), slices.Max(refusals), slices.Min(perSecond), slices.Max(perSecond),
+				slices.Min(firsts), slices.Max(firsts), slices.Min(firstPerSecond), slices.Max(firstPerSecond))
 		}
 	}
 }
