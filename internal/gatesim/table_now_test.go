@@ -1,11 +1,9 @@
 package gatesim_test
 
 import (
-	"cmp"
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -164,13 +162,8 @@ func TestTable_TwoBatchesFromManyStarts(t *testing.T) {
 	fmt.Println("| refusals | plan | skill latency | runs | a third each after (skill durations): median, 90th percentile, most | never | within 4, within 8 | shorter ended first | all vs ideal | the second's refusals: in all, most in a second | the first's from the second's start |")
 	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	for _, rtt := range rtts(t) {
-		for _, row := range strings.Split(cmp.Or(os.Getenv("GATESIM_PLANS"), "10:500ms,50:500ms,250:500ms,250:1s,250:5s"), ",") {
-			plan, skill, _ := strings.Cut(row, ":")
-			limit, err1 := strconv.Atoi(plan)
-			latency, err2 := time.ParseDuration(skill)
-			if err1 != nil || err2 != nil || limit < 1 || latency <= 0 {
-				t.Fatalf("GATESIM_PLANS: %q is not plan:skill (250:1s)", row)
-			}
+		for _, row := range planRows(t, "10:500ms,50:500ms,250:500ms,250:1s,250:5s") {
+			limit, latency := row.limit, row.latency
 			p := gatesim.Plan{Limit: limit, Latency: latency, Jitter: latency / 5, RefusalRTT: rtt, Network: network}
 			if jitter >= 0 {
 				p.Jitter = jitter

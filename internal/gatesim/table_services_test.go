@@ -1,12 +1,8 @@
 package gatesim_test
 
 import (
-	"cmp"
 	"fmt"
-	"os"
 	"slices"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -26,13 +22,8 @@ func TestTable_ServicesBesideABatch(t *testing.T) {
 	runs := envCount(t, "GATESIM_RUNS", 6)
 	fmt.Println("| plan | skill latency | services | batch's end vs its ideal alone | services' share of the plan | services' longest wait | batch's refusals: in all, most in a second |")
 	fmt.Println("| --- | --- | --- | --- | --- | --- | --- |")
-	for _, row := range strings.Split(cmp.Or(os.Getenv("GATESIM_PLANS"), "50:5s,50:1s"), ",") {
-		plan, skill, _ := strings.Cut(row, ":")
-		limit, err1 := strconv.Atoi(plan)
-		latency, err2 := time.ParseDuration(skill)
-		if err1 != nil || err2 != nil || limit < 1 || latency <= 0 {
-			t.Fatalf("GATESIM_PLANS: %q is not plan:skill (50:5s)", row)
-		}
+	for _, row := range planRows(t, "50:5s,50:1s") {
+		limit, latency := row.limit, row.latency
 		p := gatesim.Plan{Limit: limit, Latency: latency, Jitter: latency / 5, RefusalRTT: rtts(t)[0]}
 		calls := 12 * limit
 		ideal := gatesim.Ideal(p, calls)

@@ -1,8 +1,10 @@
 package gatesim_test
 
 import (
+	"cmp"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +48,27 @@ func envCount(t *testing.T, name string, def int) int {
 		t.Fatalf("%s=%q: want a count of at least 1", name, s)
 	}
 	return n
+}
+
+// planRow is one plan:skill row of GATESIM_PLANS.
+type planRow struct {
+	limit   int
+	latency time.Duration
+}
+
+// planRows are the rows of GATESIM_PLANS, or of def.
+func planRows(t *testing.T, def string) []planRow {
+	var rows []planRow
+	for _, f := range strings.Split(cmp.Or(os.Getenv("GATESIM_PLANS"), def), ",") {
+		plan, skill, _ := strings.Cut(f, ":")
+		limit, err1 := strconv.Atoi(plan)
+		latency, err2 := time.ParseDuration(skill)
+		if err1 != nil || err2 != nil || limit < 1 || latency <= 0 {
+			t.Fatalf("GATESIM_PLANS: %q is not plan:skill (250:1s)", f)
+		}
+		rows = append(rows, planRow{limit, latency})
+	}
+	return rows
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) }
