@@ -3,6 +3,8 @@ package browseruse
 import (
 	"context"
 	"crypto/tls"
+	"io"
+	"net/http"
 	"net/http/httptrace"
 	"sync"
 )
@@ -10,14 +12,47 @@ import (
 // connTrace follows how an attempt got its connection, from httptrace
 // events (which a transport may not emit at all), and whether it followed a
 // redirect. It is also the attempt's context, under which CheckRedirect
-// finds it (see [attemptKey]): one allocation per attempt serves both.
+// finds it (see [attemptKey]), and the request's body, to tell whether the
+// transport read any of it (sendBody): one allocation per attempt serves
+// all three.
 type connTrace struct {
 	context.Context
 	httptrace.ClientTrace
+	body         io.ReadCloser
 	mu           sync.Mutex
 	got          bool
 	redirected   bool
+	bodyRead     bool
 	handshakeErr error
+}
+
+// sendBody makes t the request's body in front of body, unless there is
+// none to send.
+func (t *connTrace) sendBody(body io.ReadCloser) io.ReadCloser {
+	if body == nil || body == http.NoBody {
+		return body
+	}
+	t.body = body
+	return t
+}
+
+// Read is the transport reading the request's body: from then on the
+// request may have reached the server, whatever error the transport
+// returns after (a caller's transport that fails over to a second address
+// and fails to dial it).
+func (t *connTrace) Read(p []byte) (int, error) {
+	t.mu.Lock()
+	t.bodyRead = true
+	t.mu.Unlock()
+	return t.body.Read(p)
+}
+
+func (t *connTrace) Close() error { return t.body.Close() }
+
+func (t *connTrace) readBody() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.bodyRead
 }
 
 // attemptKey finds an attempt's *connTrace in a request's context.

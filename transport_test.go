@@ -1017,3 +1017,35 @@ func TestResponse_ACutAnswerThatProvesNothingRanIsThatAnswer(t *testing.T) {
 		t.Errorf("server saw %d requests, want 1", n)
 	}
 }
+
+// failover is a caller's transport that sends to its primary and, its
+// answer lost, tries a backup address it cannot dial, returning that last
+// error: a dial error after the request reached the server.
+type failover struct{ primary http.RoundTripper }
+
+func (f failover) RoundTrip(r *http.Request) (*http.Response, error) {
+	if resp, err := f.primary.RoundTrip(r); err == nil {
+		resp.Body.Close()
+	}
+	r2 := r.Clone(r.Context())
+	r2.URL.Host, r2.Body = "127.0.0.1:1", http.NoBody
+	return (&http.Transport{}).RoundTrip(r2)
+}
+
+// A review found the POST executed three times: a dial error anywhere in
+// the chain counted as "never sent". Once the transport read the body, the
+// request may have reached the server.
+func TestRetry_ADialErrorAfterTheBodyWasReadIsNotResent(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.NewServer()
+	defer srv.Close()
+	c, err := srv.Client(browseruse.WithHTTPClient(&http.Client{Transport: failover{srv.InProcess()}}),
+		browseruse.WithMaxRetryWait(10*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ExecuteSkill(t.Context(), skillID, browseruse.ExecuteSkillRequest{})
+	if n := srv.Stats().Executions; n != 1 || err == nil {
+		t.Errorf("the skill ran %d times (err %v), want once and the error", n, err)
+	}
+}
