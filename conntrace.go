@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"io"
-	"net/http"
 	"net/http/httptrace"
 	"sync"
 )
@@ -26,12 +25,8 @@ type connTrace struct {
 	handshakeErr error
 }
 
-// sendBody makes t the request's body in front of body, unless there is
-// none to send.
+// sendBody makes t the request's body in front of body (see noReplay).
 func (t *connTrace) sendBody(body io.ReadCloser) io.ReadCloser {
-	if body == nil || body == http.NoBody {
-		return body
-	}
 	t.body = body
 	return t
 }
@@ -45,6 +40,16 @@ func (t *connTrace) Read(p []byte) (int, error) {
 	t.bodyRead = true
 	t.mu.Unlock()
 	return t.body.Read(p)
+}
+
+// WriteTo is the transport copying the body out whole, as it does a body
+// it knows is in memory: through the body's own WriteTo when it has one, so
+// fronting it costs no copy buffer.
+func (t *connTrace) WriteTo(w io.Writer) (int64, error) {
+	t.mu.Lock()
+	t.bodyRead = true
+	t.mu.Unlock()
+	return io.Copy(w, t.body)
 }
 
 func (t *connTrace) Close() error { return t.body.Close() }

@@ -23,6 +23,14 @@ import (
 //
 // The http.Client above the transport still sees GetBody, so it can follow a
 // same-origin 307 or 308 redirect of a POST with its body.
+//
+// A transport that is not net/http's own gets the body through the
+// attempt's connTrace, which records whether it was read: such a transport
+// may send the request and then return an error that looks like it never
+// did (one that fails over to a second address and cannot dial it).
+// net/http's Transport returns a dial error only for a POST it never wrote,
+// and it sends a body it knows is in memory with its headers in one write,
+// so its requests keep their own body.
 type noReplay struct{ next http.RoundTripper }
 
 func (t noReplay) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -34,6 +42,11 @@ func (t noReplay) RoundTrip(req *http.Request) (*http.Response, error) {
 	if out.Body == nil || out.Body == http.NoBody {
 		out.Body = emptyBody{}
 		out.ContentLength = 0
+	}
+	if _, own := t.next.(*http.Transport); !own {
+		if tr, ok := req.Context().Value(attemptKey{}).(*connTrace); ok {
+			out.Body = tr.sendBody(out.Body)
+		}
 	}
 	return t.next.RoundTrip(&out)
 }

@@ -68,7 +68,7 @@ func (p *policy) attempt(ctx context.Context, req *http.Request, header http.Hea
 		return err
 	}
 	out := req.WithContext(actx) // the one copy of the request per attempt
-	out.Header, out.Body, out.GetBody = header, tr.sendBody(reqBody), getBody
+	out.Header, out.Body, out.GetBody = header, reqBody, getBody
 	resp, err := p.hc.Do(out)
 	if err != nil {
 		if errors.Is(err, ErrCrossOriginRedirect) {
@@ -76,9 +76,8 @@ func (p *policy) attempt(ctx context.Context, req *http.Request, header http.Hea
 		}
 		o.redirected = tr.wasRedirected()
 		// A body the transport read may have reached the server, whatever
-		// its error says after (a caller's transport failing over to an
-		// address it cannot dial); only HTTP/2 can prove it was not
-		// processed.
+		// its error says after (see noReplay); only HTTP/2 can prove it
+		// was not processed.
 		o.unsent = !o.redirected && (unsent(err, tr.failedHandshake()) && !tr.readBody() || refusedByHTTP2(err))
 		o.err = p.redactError(timedOut(err))
 		return o
