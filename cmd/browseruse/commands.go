@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -19,6 +20,9 @@ import (
 type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// isWord tells a word of a help topic from a flag.
+func isWord(arg string) bool { return !strings.HasPrefix(arg, "-") }
 
 func (c *cli) run(ctx context.Context, args []string) int {
 	root := c.rootCommand()
@@ -38,7 +42,10 @@ func (c *cli) run(ctx context.Context, args []string) int {
 		// a usage error here, where the key pasted into it is redacted
 		// (before quoting, which would change its spelling).
 		root.InitDefaultHelpCmd() // help help
-		if _, _, err := root.Find(args[1:]); err != nil {
+		// Find stops at the last word it knows and hands back the rest: an
+		// unknown topic when that word names a group of commands (help
+		// skills junk), its arguments otherwise (help completion bash).
+		if cmd, rest, err := root.Find(args[1:]); err != nil || cmd.HasSubCommands() && slices.ContainsFunc(rest, isWord) {
 			fmt.Fprintf(c.stderr, "browseruse: unknown help topic %q\n", c.withoutKey(strings.Join(args[1:], " ")))
 			fmt.Fprintln(c.stderr, "Run 'browseruse help' for the commands.")
 			return exitUsage

@@ -329,10 +329,12 @@ func TestExecute_UsageErrorsExit2(t *testing.T) {
 	// The key pasted into the wrong argument is not quoted back.
 	const key = "bu_PastedKey0123456789"
 	for _, k := range []string{key, `a"key\with-quotes`} { // redacted before %q spells it otherwise
-		o := invocation{env: []string{"BROWSER_USE_API_KEY=" + k}}.run(t, "help", k)
-		o.wantFailure(t, exitUsage, "unknown help topic", "[redacted]")
-		if strings.Contains(o.stderr+o.stdout, "PastedKey") || strings.Contains(o.stderr+o.stdout, "with-quotes") {
-			t.Errorf("help KEY prints the key:\n%s%s", o.stdout, o.stderr)
+		for _, topic := range [][]string{{k}, {"skills", k}} { // a known word first: cobra's Find stops there
+			o := invocation{env: []string{"BROWSER_USE_API_KEY=" + k}}.run(t, append([]string{"help"}, topic...)...)
+			o.wantFailure(t, exitUsage, "unknown help topic", "[redacted]")
+			if strings.Contains(o.stderr+o.stdout, "PastedKey") || strings.Contains(o.stderr+o.stdout, "with-quotes") {
+				t.Errorf("help %v prints the key:\n%s%s", topic, o.stdout, o.stderr)
+			}
 		}
 	}
 	for _, args := range [][]string{
