@@ -11,9 +11,9 @@ import (
 // connTrace follows how an attempt got its connection, from httptrace
 // events (which a transport may not emit at all), and whether it followed a
 // redirect. It is also the attempt's context, under which CheckRedirect
-// finds it (see [attemptKey]), and the request's body, to tell whether the
-// transport read any of it (sendBody): one allocation per attempt serves
-// all three.
+// finds it (see [attemptKey]), and, in front of a caller's transport, the
+// request's body, to tell whether that transport read any of it (sendBody):
+// one allocation per attempt serves all three.
 type connTrace struct {
 	context.Context
 	httptrace.ClientTrace

@@ -24,14 +24,22 @@ import (
 // The http.Client above the transport still sees GetBody, so it can follow a
 // same-origin 307 or 308 redirect of a POST with its body.
 //
-// A transport that is not net/http's own gets the body through the
-// attempt's connTrace, which records whether it was read: such a transport
-// may send the request and then return an error that looks like it never
-// did (one that fails over to a second address and cannot dial it).
-// net/http's Transport returns a dial error only for a POST it never wrote,
-// and it sends a body it knows is in memory with its headers in one write,
-// so its requests keep their own body.
-type noReplay struct{ next http.RoundTripper }
+// A caller's transport (WithHTTPClient) gets the body through the attempt's
+// connTrace, which records whether it was read: such a transport may send
+// the request and then fail in a way that looks like it never did (failing
+// over to a second address it cannot dial, or to a second server that
+// refuses the stream; a connection of its own that redials). Even a
+// *http.Transport of the caller's may hand the request to another transport
+// (RegisterProtocol) or dial through its own code. The library's own
+// transport returns a dial error only for a request it never wrote, and it
+// sends a body it knows is in memory with its headers in one write, so its
+// requests keep their own body. Only the first request of an attempt is
+// fronted: after a redirect nothing counts as unsent, and the first
+// request's transport may still be reading its body.
+type noReplay struct {
+	next   http.RoundTripper
+	theirs bool // next is the caller's
+}
 
 func (t noReplay) RoundTrip(req *http.Request) (*http.Response, error) {
 	if isIdempotent(req.Method) {
@@ -43,10 +51,8 @@ func (t noReplay) RoundTrip(req *http.Request) (*http.Response, error) {
 		out.Body = emptyBody{}
 		out.ContentLength = 0
 	}
-	if _, own := t.next.(*http.Transport); !own {
-		if tr, ok := req.Context().Value(attemptKey{}).(*connTrace); ok {
-			out.Body = tr.sendBody(out.Body)
-		}
+	if tr, ok := req.Context().Value(attemptKey{}).(*connTrace); ok && t.theirs && tr.body == nil {
+		out.Body = tr.sendBody(out.Body)
 	}
 	return t.next.RoundTrip(&out)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
@@ -75,10 +76,9 @@ func (p *policy) attempt(ctx context.Context, req *http.Request, header http.Hea
 			err = originOnly(err)
 		}
 		o.redirected = tr.wasRedirected()
-		// A body the transport read may have reached the server, whatever
-		// its error says after (see noReplay); only HTTP/2 can prove it
-		// was not processed.
-		o.unsent = !o.redirected && (unsent(err, tr.failedHandshake()) && !tr.readBody() || refusedByHTTP2(err))
+		// A body a caller's transport read may have reached the server,
+		// whatever its error says after (see noReplay).
+		o.unsent = !o.redirected && !tr.readBody() && unsent(err, tr.failedHandshake())
 		o.err = p.redactError(timedOut(err))
 		return o
 	}
@@ -107,13 +107,21 @@ func (p *policy) attempt(ctx context.Context, req *http.Request, header http.Hea
 // defaultTransport is shared by every client built without WithHTTPClient,
 // as http.DefaultTransport is, but keeps enough idle connections per host for
 // a busy service: DefaultTransport keeps 2, so 64 concurrent callers open
-// thousands of connections instead of 64.
+// thousands of connections instead of 64. It is built, not cloned from
+// DefaultTransport: a clone keeps the protocols a program registered there
+// (RegisterProtocol), and noReplay counts on this one being net/http's own
+// code from dial to answer.
 var defaultTransport = sync.OnceValue(func() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 256
-	t.MaxIdleConnsPerHost = 256
-	t.ForceAttemptHTTP2 = true
-	return t
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
 })
 
 // httpClient returns the client the policy sends through: a copy of the
@@ -131,7 +139,7 @@ func httpClient(hc *http.Client, base *url.URL) *http.Client {
 	case next == nil:
 		next = defaultTransport()
 	}
-	c.Transport = noReplay{next}
+	c.Transport = noReplay{next: next, theirs: hc != nil}
 	c.CheckRedirect = redirectRule(base, c.CheckRedirect)
 	return &c
 }

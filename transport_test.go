@@ -1019,9 +1019,12 @@ func TestResponse_ACutAnswerThatProvesNothingRanIsThatAnswer(t *testing.T) {
 }
 
 // failover is a caller's transport that sends to its primary and, its
-// answer lost, tries a backup address it cannot dial, returning that last
-// error: a dial error after the request reached the server.
-type failover struct{ primary http.RoundTripper }
+// answer lost, tries a backup that fails: a request that reached the server,
+// then an error that alone would say it never left.
+type failover struct {
+	primary http.RoundTripper
+	backup  func(*http.Request) (*http.Response, error)
+}
 
 func (f failover) RoundTrip(r *http.Request) (*http.Response, error) {
 	if resp, err := f.primary.RoundTrip(r); err == nil {
@@ -1029,23 +1032,69 @@ func (f failover) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	r2 := r.Clone(r.Context())
 	r2.URL.Host, r2.Body = "127.0.0.1:1", http.NoBody
-	return (&http.Transport{}).RoundTrip(r2)
+	return f.backup(r2)
 }
 
-// A review found the POST executed three times: a dial error anywhere in
-// the chain counted as "never sent". Once the transport read the body, the
-// request may have reached the server.
-func TestRetry_ADialErrorAfterTheBodyWasReadIsNotResent(t *testing.T) {
+func dialBackup(r *http.Request) (*http.Response, error) { return (&http.Transport{}).RoundTrip(r) }
+
+// refusingBackup answers as net/http's HTTP/2 transport does a stream the
+// backup refused: that proves only the backup did not run it.
+func refusingBackup(*http.Request) (*http.Response, error) {
+	return nil, errors.New("http2: Transport: cannot retry err [stream error: stream ID 3; REFUSED_STREAM] after Request.Body was written; define Request.GetBody to avoid this error")
+}
+
+// A review found the POST executed three times: a dial error (or an HTTP/2
+// refusal) anywhere in the chain counted as "never sent", whatever the
+// caller's transport had done before. Once it read the body, the request
+// may have reached the server.
+func TestRetry_ACallersTransportThatReadTheBodyIsNotResent(t *testing.T) {
+	t.Parallel()
+	for name, transport := range map[string]func(primary http.RoundTripper) http.RoundTripper{
+		"failover, dial error": func(p http.RoundTripper) http.RoundTripper { return failover{p, dialBackup} },
+		"failover, REFUSED_STREAM": func(p http.RoundTripper) http.RoundTripper {
+			return failover{p, refusingBackup}
+		},
+		"*http.Transport with a protocol registered": func(p http.RoundTripper) http.RoundTripper {
+			tr := &http.Transport{}
+			tr.RegisterProtocol("http", failover{p, dialBackup})
+			return tr
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := browserusetest.NewServer()
+			defer srv.Close()
+			c, err := srv.Client(browseruse.WithHTTPClient(&http.Client{Transport: transport(srv.InProcess())}),
+				browseruse.WithMaxRetryWait(10*time.Millisecond))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.ExecuteSkill(t.Context(), skillID, browseruse.ExecuteSkillRequest{})
+			if n := srv.Stats().Executions; n != 1 || err == nil {
+				t.Errorf("the skill ran %d times (err %v), want once and the error", n, err)
+			}
+		})
+	}
+}
+
+// A caller's transport that fails to dial before reading anything has sent
+// nothing: that is retried.
+func TestRetry_ACallersTransportThatReadNothingIsResent(t *testing.T) {
 	t.Parallel()
 	srv := browserusetest.NewServer()
 	defer srv.Close()
-	c, err := srv.Client(browseruse.WithHTTPClient(&http.Client{Transport: failover{srv.InProcess()}}),
-		browseruse.WithMaxRetryWait(10*time.Millisecond))
+	var tries atomic.Int32
+	rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if tries.Add(1) == 1 {
+			return dialBackup(r.Clone(r.Context()))
+		}
+		return srv.InProcess().RoundTrip(r)
+	})
+	c, err := srv.Client(browseruse.WithHTTPClient(&http.Client{Transport: rt}), browseruse.WithMaxRetryWait(10*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.ExecuteSkill(t.Context(), skillID, browseruse.ExecuteSkillRequest{})
-	if n := srv.Stats().Executions; n != 1 || err == nil {
-		t.Errorf("the skill ran %d times (err %v), want once and the error", n, err)
+	if _, err := c.ExecuteSkill(t.Context(), skillID, browseruse.ExecuteSkillRequest{}); err != nil || srv.Stats().Executions != 1 {
+		t.Errorf("err %v after %d executions, want a success after one", err, srv.Stats().Executions)
 	}
 }
