@@ -142,9 +142,11 @@ func TestHardening_HTTP2ResetDoesNotReplayAPOST(t *testing.T) {
 func TestHardening_HTTP2RefusedStreamIsRetriedByThePolicy(t *testing.T) {
 	t.Parallel()
 	// REFUSED_STREAM proves the server did not process the request, so the
-	// policy may send it again, within WithMaxRetries.
+	// policy may send it again, within WithMaxRetries: through net/http's
+	// own transport. Through a caller's, it may come from a second server
+	// after the first ran it (TestRetry_ACallersTransportThatReadTheBodyIsNotResent).
 	srv := newH2Server(t, http2.ErrCodeRefusedStream)
-	c := client(t, srv.URL, srv.Client, fastRetries, browseruse.WithMaxRetries(2))
+	c := client(t, srv.URL, nil, browseruse.WithNetHTTPTransport(srv.Client), fastRetries, browseruse.WithMaxRetries(2))
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	_, err := execute(ctx, c, nil)

@@ -31,6 +31,7 @@ type settings struct {
 	baseURL       string
 	baseURLSet    bool
 	httpClient    *http.Client
+	netHTTPOnly   bool // httpClient's transport is net/http's own code (tests: export_test.go)
 	maxRetries    int
 	timeout       time.Duration
 	maxBody       int64

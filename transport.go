@@ -126,8 +126,9 @@ var defaultTransport = sync.OnceValue(func() *http.Transport {
 
 // httpClient returns the client the policy sends through: a copy of the
 // caller's (so theirs is untouched) or one on the shared default transport,
-// with redirects held to the API origin.
-func httpClient(hc *http.Client, base *url.URL) *http.Client {
+// with redirects held to the API origin. theirs says the transport may be
+// the caller's code (noReplay).
+func httpClient(hc *http.Client, base *url.URL, theirs bool) *http.Client {
 	var c http.Client
 	if hc != nil {
 		c = *hc
@@ -139,7 +140,7 @@ func httpClient(hc *http.Client, base *url.URL) *http.Client {
 	case next == nil:
 		next = defaultTransport()
 	}
-	c.Transport = noReplay{next: next, theirs: hc != nil}
+	c.Transport = noReplay{next: next, theirs: theirs}
 	c.CheckRedirect = redirectRule(base, c.CheckRedirect)
 	return &c
 }

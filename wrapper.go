@@ -57,7 +57,7 @@ func New(opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	p := &policy{
-		hc:           httpClient(s.httpClient, base),
+		hc:           httpClient(s.httpClient, base, s.httpClient != nil && !s.netHTTPOnly),
 		key:          &s.apiKey,
 		base:         base,
 		routes:       rt,
