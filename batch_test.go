@@ -490,6 +490,7 @@ func TestExecuteSkillBatch_StopEndsARetryWaitAtOnce(t *testing.T) {
 	var dials atomic.Int64
 	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		dials.Add(1)
+		r.Body.Close() // as RoundTrip must, and net/http's does before a dial error
 		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 	})}
 	c, err := srv.Client(browseruse.WithHTTPClient(hc), browseruse.WithMaxRetries(8))

@@ -22,6 +22,7 @@ type connTrace struct {
 	got          bool
 	redirected   bool
 	bodyRead     bool
+	bodyClosed   bool
 	handshakeErr error
 }
 
@@ -52,12 +53,24 @@ func (t *connTrace) WriteTo(w io.Writer) (int64, error) {
 	return io.Copy(w, t.body)
 }
 
-func (t *connTrace) Close() error { return t.body.Close() }
+func (t *connTrace) Close() error {
+	t.mu.Lock()
+	t.bodyClosed = true
+	t.mu.Unlock()
+	return t.body.Close()
+}
 
-func (t *connTrace) readBody() bool {
+// bodyUnsent reports whether the transport proved, by the time it
+// returned, that it sent none of the request: a body it was not given (the
+// library's own transport) or one it closed unread. A caller's transport
+// may read the body after it returned (RoundTrip may hand the request to a
+// goroutine, and report another address's dial error meanwhile); the
+// RoundTripper contract has it close the body, and net/http's closes it
+// before it returns a dial error.
+func (t *connTrace) bodyUnsent() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.bodyRead
+	return t.body == nil || t.bodyClosed && !t.bodyRead
 }
 
 // attemptKey finds an attempt's *connTrace in a request's context.

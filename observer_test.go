@@ -80,7 +80,8 @@ func TestRetryBudget_StartsFullAndPaysForRetries(t *testing.T) {
 	}
 	// A call whose connection is refused every time is retried once (5
 	// tokens) and fails: nothing proves the server up, so nothing comes back.
-	refusing := &http.Client{Transport: roundTripFunc(func(*http.Request) (*http.Response, error) {
+	refusing := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		r.Body.Close() // as RoundTrip must, and net/http's does before a dial error
 		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 	})}
 	c, err = srv.Client(browseruse.WithHTTPClient(refusing), browseruse.WithMaxRetries(1), browseruse.WithMaxRetryWait(time.Millisecond))

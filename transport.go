@@ -76,9 +76,9 @@ func (p *policy) attempt(ctx context.Context, req *http.Request, header http.Hea
 			err = originOnly(err)
 		}
 		o.redirected = tr.wasRedirected()
-		// A body a caller's transport read may have reached the server,
-		// whatever its error says after (see noReplay).
-		o.unsent = !o.redirected && !tr.readBody() && unsent(err, tr.failedHandshake())
+		// A caller's transport may have sent the request, whatever its
+		// error says after (see noReplay), unless it closed the body unread.
+		o.unsent = !o.redirected && tr.bodyUnsent() && unsent(err, tr.failedHandshake())
 		o.err = p.redactError(timedOut(err))
 		return o
 	}

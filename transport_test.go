@@ -1035,6 +1035,27 @@ func (f failover) RoundTrip(r *http.Request) (*http.Response, error) {
 	return f.backup(r2)
 }
 
+// lateFailover sends to its primary from a goroutine (a slow dial) and
+// returns the backup's dial error at once: the body is read after
+// RoundTrip returned, as the RoundTripper contract allows.
+type lateFailover struct {
+	primary http.RoundTripper
+	sending *sync.WaitGroup
+}
+
+func (f lateFailover) RoundTrip(r *http.Request) (*http.Response, error) {
+	p := r.Clone(context.WithoutCancel(r.Context())) // shares r.Body
+	f.sending.Go(func() {
+		time.Sleep(30 * time.Millisecond)
+		if resp, err := f.primary.RoundTrip(p); err == nil {
+			resp.Body.Close()
+		}
+	})
+	b := r.Clone(r.Context())
+	b.URL.Host, b.Body = "127.0.0.1:1", http.NoBody
+	return dialBackup(b)
+}
+
 func dialBackup(r *http.Request) (*http.Response, error) { return (&http.Transport{}).RoundTrip(r) }
 
 // refusingBackup answers as net/http's HTTP/2 transport does a stream the
@@ -1043,18 +1064,20 @@ func refusingBackup(*http.Request) (*http.Response, error) {
 	return nil, errors.New("http2: Transport: cannot retry err [stream error: stream ID 3; REFUSED_STREAM] after Request.Body was written; define Request.GetBody to avoid this error")
 }
 
-// A review found the POST executed three times: a dial error (or an HTTP/2
+// Reviews found the POST executed three times: a dial error (or an HTTP/2
 // refusal) anywhere in the chain counted as "never sent", whatever the
-// caller's transport had done before. Once it read the body, the request
-// may have reached the server.
+// caller's transport had done before, or would do after it returned. Only
+// a body it closed unread before returning proves nothing was sent.
 func TestRetry_ACallersTransportThatReadTheBodyIsNotResent(t *testing.T) {
 	t.Parallel()
-	for name, transport := range map[string]func(primary http.RoundTripper) http.RoundTripper{
-		"failover, dial error": func(p http.RoundTripper) http.RoundTripper { return failover{p, dialBackup} },
-		"failover, REFUSED_STREAM": func(p http.RoundTripper) http.RoundTripper {
-			return failover{p, refusingBackup}
+	type primary = http.RoundTripper
+	for name, transport := range map[string]func(primary, *sync.WaitGroup) http.RoundTripper{
+		"failover, dial error":     func(p primary, _ *sync.WaitGroup) http.RoundTripper { return failover{p, dialBackup} },
+		"failover, REFUSED_STREAM": func(p primary, _ *sync.WaitGroup) http.RoundTripper { return failover{p, refusingBackup} },
+		"failover, primary sent after returning": func(p primary, sending *sync.WaitGroup) http.RoundTripper {
+			return lateFailover{p, sending}
 		},
-		"*http.Transport with a protocol registered": func(p http.RoundTripper) http.RoundTripper {
+		"*http.Transport with a protocol registered": func(p primary, _ *sync.WaitGroup) http.RoundTripper {
 			tr := &http.Transport{}
 			tr.RegisterProtocol("http", failover{p, dialBackup})
 			return tr
@@ -1064,12 +1087,14 @@ func TestRetry_ACallersTransportThatReadTheBodyIsNotResent(t *testing.T) {
 			t.Parallel()
 			srv := browserusetest.NewServer()
 			defer srv.Close()
-			c, err := srv.Client(browseruse.WithHTTPClient(&http.Client{Transport: transport(srv.InProcess())}),
+			var sending sync.WaitGroup
+			c, err := srv.Client(browseruse.WithHTTPClient(&http.Client{Transport: transport(srv.InProcess(), &sending)}),
 				browseruse.WithMaxRetryWait(10*time.Millisecond))
 			if err != nil {
 				t.Fatal(err)
 			}
 			_, err = c.ExecuteSkill(t.Context(), skillID, browseruse.ExecuteSkillRequest{})
+			sending.Wait()
 			if n := srv.Stats().Executions; n != 1 || err == nil {
 				t.Errorf("the skill ran %d times (err %v), want once and the error", n, err)
 			}
