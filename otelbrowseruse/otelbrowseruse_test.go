@@ -283,6 +283,7 @@ func (r *refusingFirst) RoundTrip(req *http.Request) (*http.Response, error) {
 	r.refused = true
 	r.mu.Unlock()
 	if first {
+		req.Body.Close() // as RoundTrip must, and net/http's does before a dial error
 		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 	}
 	return r.next.RoundTrip(req)
