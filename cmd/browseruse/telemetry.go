@@ -163,7 +163,8 @@ func (c *cli) startTelemetry(ctx context.Context, flag bool, name string) (*tele
 	// the results.
 	var once sync.Once
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
-		once.Do(func() { t.warn("browseruse: telemetry: " + oneLine(err.Error())) })
+		// The error quotes the endpoint's URL, which may hold a key.
+		once.Do(func() { t.warn("browseruse: telemetry: " + c.withoutKey(oneLine(err.Error()))) })
 	}))
 	res, err := resource.New(ctx,
 		resource.WithTelemetrySDK(),

@@ -120,6 +120,12 @@ func TestTelemetry_CollectorDownIsAWarning(t *testing.T) {
 	if !strings.Contains(got.stderr, "browseruse: telemetry:") {
 		t.Errorf("stderr %q does not say the export failed", got.stderr)
 	}
+	// The export error quotes the endpoint: a key in it is not printed.
+	const key = "bu_KeyInTheEndpoint01"
+	got = invocation{env: []string{"BROWSER_USE_API_KEY=" + key, "OTEL_EXPORTER_OTLP_ENDPOINT=" + col.URL + "/" + key}}.run(t, "skills", "execute", "--fake", skill, "--json")
+	if !strings.Contains(got.stderr, "browseruse: telemetry:") || strings.Contains(got.stderr+got.stdout, "KeyInTheEndpoint") {
+		t.Errorf("stderr %q: want the export's failure, without the key", got.stderr)
+	}
 }
 
 func TestWantTelemetry(t *testing.T) {

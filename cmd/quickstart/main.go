@@ -45,9 +45,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if len(args) > 0 && !strings.Contains(args[0], "=") {
 		skill, args = args[0], args[1:]
 	}
+	// What was typed is not quoted back: a key pasted into the wrong
+	// argument would be printed.
 	skillID, err := uuid.Parse(skill)
 	if err != nil {
-		return fmt.Errorf("skill id %q is not a UUID", skill)
+		return fmt.Errorf("the skill id (first argument, %d characters) is not a UUID; usage: quickstart [SKILL_ID] [key=value ...]", len(skill))
 	}
 	// A skill receives exactly the parameters given. Only the demo, the
 	// built-in skill on the fake, gets a sample one, so that the first run
@@ -56,10 +58,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if key == "" && skillID.String() == demoSkill {
 		params = map[string]any{"X": 10}
 	}
-	for _, kv := range args {
+	for i, kv := range args {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
-			return fmt.Errorf("parameter %q: want key=value", kv)
+			return fmt.Errorf("parameter %d of %d has no '=': want key=value", i+1, len(args))
 		}
 		val, err := parseValue(v)
 		if err != nil {

@@ -54,11 +54,25 @@ func TestRun_WithKeyCallsTheAPI(t *testing.T) {
 	}
 }
 
+// Bad input is an error that says what was wrong, without quoting it: a
+// key pasted as the skill id or a parameter would be printed.
 func TestRun_BadInput(t *testing.T) {
-	for _, args := range [][]string{{"not-a-uuid"}, {"3f1c6a52-6a3e-4c1e-9d55-0b6a8a1f2c10", "novalue"}} {
+	const key = "bu_PastedKey0123456789"
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{key}, "not a UUID"},
+		{[]string{"3f1c6a52-6a3e-4c1e-9d55-0b6a8a1f2c10", key}, "want key=value"},
+	} {
 		var stdout, stderr bytes.Buffer
-		if err := run(t.Context(), args, &stdout, &stderr, env(nil)); err == nil {
-			t.Errorf("%q: no error", args)
+		err := run(t.Context(), tt.args, &stdout, &stderr, env(map[string]string{"BROWSER_USE_API_KEY": key}))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: err = %v, want one saying %q", tt.args, err, tt.want)
+			continue
+		}
+		if strings.Contains(err.Error()+stdout.String()+stderr.String(), "PastedKey") {
+			t.Errorf("%q: the key is printed: %v", tt.args, err)
 		}
 	}
 }
