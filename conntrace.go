@@ -3,6 +3,7 @@ package browseruse
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"io"
 	"net/http/httptrace"
 	"sync"
@@ -35,11 +36,14 @@ func (t *connTrace) sendBody(body io.ReadCloser) io.ReadCloser {
 // Read is the transport reading the request's body: from then on the
 // request may have reached the server, whatever error the transport
 // returns after (a caller's transport that fails over to a second address
-// and fails to dial it).
+// and fails to dial it). A body once closed reads no more: the library's
+// own body (bytes in memory) would, and a transport that closed it, said it
+// failed to dial, and sent it from a goroutine later would run the skill
+// the retry runs again.
 func (t *connTrace) Read(p []byte) (int, error) {
-	t.mu.Lock()
-	t.bodyRead = true
-	t.mu.Unlock()
+	if err := t.reading(); err != nil {
+		return 0, err
+	}
 	return t.body.Read(p)
 }
 
@@ -47,10 +51,24 @@ func (t *connTrace) Read(p []byte) (int, error) {
 // it knows is in memory: through the body's own WriteTo when it has one, so
 // fronting it costs no copy buffer.
 func (t *connTrace) WriteTo(w io.Writer) (int64, error) {
-	t.mu.Lock()
-	t.bodyRead = true
-	t.mu.Unlock()
+	if err := t.reading(); err != nil {
+		return 0, err
+	}
 	return io.Copy(w, t.body)
+}
+
+// errBodyClosed is what a read of the request's body after its Close gets.
+var errBodyClosed = errors.New("browseruse: read of a request body after its Close")
+
+// reading records a read, unless the body was closed: then the read fails.
+func (t *connTrace) reading() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.bodyClosed {
+		return errBodyClosed
+	}
+	t.bodyRead = true
+	return nil
 }
 
 func (t *connTrace) Close() error {

@@ -1041,6 +1041,7 @@ func (f failover) RoundTrip(r *http.Request) (*http.Response, error) {
 type lateFailover struct {
 	primary http.RoundTripper
 	sending *sync.WaitGroup
+	closes  bool // closes the body before it returns, as RoundTrip must
 }
 
 func (f lateFailover) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -1051,6 +1052,9 @@ func (f lateFailover) RoundTrip(r *http.Request) (*http.Response, error) {
 			resp.Body.Close()
 		}
 	})
+	if f.closes {
+		r.Body.Close()
+	}
 	b := r.Clone(r.Context())
 	b.URL.Host, b.Body = "127.0.0.1:1", http.NoBody
 	return dialBackup(b)
@@ -1075,7 +1079,10 @@ func TestRetry_ACallersTransportThatReadTheBodyIsNotResent(t *testing.T) {
 		"failover, dial error":     func(p primary, _ *sync.WaitGroup) http.RoundTripper { return failover{p, dialBackup} },
 		"failover, REFUSED_STREAM": func(p primary, _ *sync.WaitGroup) http.RoundTripper { return failover{p, refusingBackup} },
 		"failover, primary sent after returning": func(p primary, sending *sync.WaitGroup) http.RoundTripper {
-			return lateFailover{p, sending}
+			return lateFailover{p, sending, false}
+		},
+		"failover, body closed, primary sent after returning": func(p primary, sending *sync.WaitGroup) http.RoundTripper {
+			return lateFailover{p, sending, true}
 		},
 		"*http.Transport with a protocol registered": func(p primary, _ *sync.WaitGroup) http.RoundTripper {
 			tr := &http.Transport{}
@@ -1095,8 +1102,8 @@ func TestRetry_ACallersTransportThatReadTheBodyIsNotResent(t *testing.T) {
 			}
 			_, err = c.ExecuteSkill(t.Context(), skillID, browseruse.ExecuteSkillRequest{})
 			sending.Wait()
-			if n := srv.Stats().Executions; n != 1 || err == nil {
-				t.Errorf("the skill ran %d times (err %v), want once and the error", n, err)
+			if n := srv.Stats().Executions; n > 1 || err == nil {
+				t.Errorf("the skill ran %d times (err %v), want at most once and the error", n, err)
 			}
 		})
 	}
