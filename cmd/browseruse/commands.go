@@ -215,7 +215,13 @@ The bash script needs the bash-completion package (version 2), which
 most Linux distributions install with bash; on macOS:
 brew install bash-completion@2, then follow its instructions.`,
 		ValidArgs: completionShells,
-		Args:      cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
+		Args: func(cmd *cobra.Command, args []string) error {
+			// cobra's own messages name neither the shells nor what was missing.
+			if len(args) != 1 || !slices.Contains(completionShells, args[0]) {
+				return fmt.Errorf("completion takes one shell, one of: %s", strings.Join(completionShells, ", "))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			root, out := cmd.Root(), cmd.OutOrStdout()
 			var err error

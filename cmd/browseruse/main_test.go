@@ -712,7 +712,7 @@ func TestCompletion_PrintsAScriptForEachShell(t *testing.T) {
 		}
 	}
 	for _, args := range [][]string{{"completion"}, {"completion", "tcsh"}, {"completion", "bash", "zsh"}} {
-		run(t, args...).wantFailure(t, exitUsage)
+		run(t, args...).wantFailure(t, exitUsage, "one of: bash, zsh, fish, powershell")
 	}
 	// The scripts call the command back for candidates: it must offer the
 	// subcommand and the flags.

@@ -26,6 +26,14 @@ import (
 	"github.com/browser-use/browseruse-go/browserusetest"
 )
 
+const usage = `usage: quickstart [SKILL_ID] [key=value ...]
+
+Executes one Browser Use skill and prints its result. With
+BROWSER_USE_API_KEY set it calls the API (BROWSER_USE_BASE_URL to point it
+elsewhere); without, a built-in fake, whose demo skill (the default) also
+gets X=10. A value is JSON when it parses as JSON, else a string.
+`
+
 // demoSkill is the skill id used when none is given; only the fake knows it.
 const demoSkill = "3f1c6a52-6a3e-4c1e-9d55-0b6a8a1f2c10"
 
@@ -40,6 +48,10 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
 	key := getenv("BROWSER_USE_API_KEY")
 	skill := demoSkill
 	if len(args) > 0 && !strings.Contains(args[0], "=") {
@@ -49,7 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	// argument would be printed.
 	skillID, err := uuid.Parse(skill)
 	if err != nil {
-		return fmt.Errorf("the skill id (first argument, %d characters) is not a UUID; usage: quickstart [SKILL_ID] [key=value ...]", len(skill))
+		return fmt.Errorf("the skill id (first argument, %d characters) is not a UUID; run quickstart --help", len(skill))
 	}
 	// A skill receives exactly the parameters given. Only the demo, the
 	// built-in skill on the fake, gets a sample one, so that the first run

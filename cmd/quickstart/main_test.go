@@ -128,3 +128,12 @@ func TestRun_PrintsBigNumbersDigitForDigit(t *testing.T) {
 		t.Errorf("stdout does not show the id digit for digit:\n%s", stdout.String())
 	}
 }
+
+func TestRun_HelpPrintsUsage(t *testing.T) {
+	for _, arg := range []string{"-h", "--help", "help"} {
+		var stdout, stderr bytes.Buffer
+		if err := run(t.Context(), []string{arg}, &stdout, &stderr, env(nil)); err != nil || !strings.HasPrefix(stdout.String(), "usage: quickstart") {
+			t.Errorf("%s: err %v, stdout %q: want the usage", arg, err, stdout.String())
+		}
+	}
+}
