@@ -73,6 +73,11 @@ func WithBaseURL(rawURL string) Option {
 // WithHTTPClient makes the client send its requests through hc. The caller's
 // client, transport and timeout are kept; the client's policy (key, redirects,
 // retries, limits) wraps them. hc itself is not modified.
+//
+// hc's transport must send each request it is given at most once: one that
+// fails over or hedges a POST between servers runs a skill on each that
+// accepts it, and the client, which sees only the answer it returns, takes
+// a 429 from the second for the first's (README: Retries).
 func WithHTTPClient(hc *http.Client) Option {
 	return func(s *settings) error {
 		if hc == nil {
