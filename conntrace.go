@@ -35,11 +35,10 @@ func (t *connTrace) sendBody(body io.ReadCloser) io.ReadCloser {
 
 // Read is the transport reading the request's body: from then on the
 // request may have reached the server, whatever error the transport
-// returns after (a caller's transport that fails over to a second address
-// and fails to dial it). A body once closed reads no more: the library's
-// own body (bytes in memory) would, and a transport that closed it, said it
-// failed to dial, and sent it from a goroutine later would run the skill
-// the retry runs again.
+// returns after. A body once closed reads no more, though the bytes
+// underneath would: a closed, unread body is bodyUnsent's proof, and a
+// transport that sent it from a goroutine after closing it would run the
+// skill the retry runs again.
 func (t *connTrace) Read(p []byte) (int, error) {
 	if err := t.reading(); err != nil {
 		return 0, err

@@ -25,17 +25,18 @@ import (
 // same-origin 307 or 308 redirect of a POST with its body.
 //
 // A caller's transport (WithHTTPClient) gets the body through the attempt's
-// connTrace, which records whether it was read: such a transport may send
-// the request and then fail in a way that looks like it never did (failing
-// over to a second address it cannot dial, or to a second server that
-// refuses the stream; a connection of its own that redials). Even a
+// connTrace, which records whether it was read or closed (bodyUnsent): such
+// a transport may send the request and then fail in a way that looks like
+// it never did (failing over to a second address it cannot dial, or to a
+// second server that refuses the stream; a connection of its own that
+// redials; a goroutine that sends after it returned). Even a
 // *http.Transport of the caller's may hand the request to another transport
 // (RegisterProtocol) or dial through its own code. The library's own
 // transport returns a dial error only for a request it never wrote, and it
 // sends a body it knows is in memory with its headers in one write, so its
-// requests keep their own body. Only the first request of an attempt is
-// fronted: after a redirect nothing counts as unsent, and the first
-// request's transport may still be reading its body.
+// requests keep their own body, and pay no context lookup. Only the first
+// request of an attempt is fronted: after a redirect nothing counts as
+// unsent, and the first request's transport may still be reading its body.
 type noReplay struct {
 	next   http.RoundTripper
 	theirs bool // next is the caller's
@@ -51,8 +52,10 @@ func (t noReplay) RoundTrip(req *http.Request) (*http.Response, error) {
 		out.Body = emptyBody{}
 		out.ContentLength = 0
 	}
-	if tr, ok := req.Context().Value(attemptKey{}).(*connTrace); ok && t.theirs && tr.body == nil {
-		out.Body = tr.sendBody(out.Body)
+	if t.theirs {
+		if tr, ok := req.Context().Value(attemptKey{}).(*connTrace); ok && tr.body == nil {
+			out.Body = tr.sendBody(out.Body)
+		}
 	}
 	return t.next.RoundTrip(&out)
 }
