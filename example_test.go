@@ -279,3 +279,11 @@ func ExampleExecuteSkillBatchAs() {
 	fmt.Println(pages)
 	// Output: [10 20 30]
 }
+
+// A program's own message that quotes what a user typed may hold the key,
+// in any spelling.
+func ExampleRedactKey() {
+	const key = "bu_0123456789abcdef"
+	fmt.Println(browseruse.RedactKey(`unknown skill "bu_0123456789abcdef", or %62u_0123456789abcdef, or \u0062u_0123456789abcdef`, key))
+	// Output: unknown skill "[redacted]", or [redacted], or [redacted]
+}

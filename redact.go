@@ -60,6 +60,13 @@ func redactHeader(h http.Header, key string) {
 	}
 }
 
+// RedactKey returns s with every spelling of key in it replaced by
+// "[redacted]": the key as it is, JSON-escaped and %-escaped, in any mix and
+// letter case of the escapes, as the client takes it out of everything a
+// server sends back. For a program's own messages that may quote what a
+// user typed (a key pasted into the wrong place).
+func RedactKey(s, key string) string { return redactString(s, key) }
+
 func redactString(s, key string) string {
 	if key == "" {
 		return s

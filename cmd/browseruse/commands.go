@@ -12,6 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/browser-use/browseruse-go"
 )
 
 // exitError ends the command with code once the command has said why on
@@ -80,7 +82,7 @@ var keyLike = regexp.MustCompile(`bu_[A-Za-z0-9_-]{8,}`)
 // words.
 func (c *cli) withoutKey(s string) string {
 	if key := c.getenv("BROWSER_USE_API_KEY"); len(key) >= 8 {
-		s = strings.ReplaceAll(s, key, "[redacted]")
+		s = browseruse.RedactKey(s, key) // escaped spellings too
 	}
 	return keyLike.ReplaceAllString(s, "[redacted]")
 }

@@ -337,6 +337,21 @@ func TestExecute_UsageErrorsExit2(t *testing.T) {
 			}
 		}
 	}
+	// Escaped, as it would be copied from a URL or a JSON file, it is the key
+	// too (one not shaped like bu_..., which is redacted by its shape).
+	const other = "sk-Zq9SECRETxyz77"
+	var pct, uesc strings.Builder
+	for _, c := range []byte(other) {
+		fmt.Fprintf(&pct, "%%%02X", c)
+		fmt.Fprintf(&uesc, `\u%04x`, c)
+	}
+	for _, spelling := range []string{pct.String(), uesc.String()} {
+		o := invocation{env: []string{"BROWSER_USE_API_KEY=" + other}}.run(t, "help", spelling)
+		o.wantFailure(t, exitUsage, "unknown help topic", "[redacted]")
+		if strings.Contains(o.stderr+o.stdout, spelling) {
+			t.Errorf("help %s prints the key escaped:\n%s", spelling, o.stderr)
+		}
+	}
 	for _, args := range [][]string{
 		{key}, {skill, "--session", key}, {skill, "-p", key}, {skill, "--timeout", key}, {skill, "--concurrency", key},
 	} {
