@@ -130,7 +130,8 @@ func (e *APIError) Error() string {
 		b.WriteString(")")
 	}
 	if e.Attempts > 1 {
-		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
+		// In parentheses: the detail before it often ends a sentence.
+		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
 	}
 	return b.String()
 }

@@ -130,7 +130,7 @@ func resetConn(t *testing.T, w http.ResponseWriter) {
 
 func wantAttempts(t *testing.T, err error, n int) {
 	t.Helper()
-	if want := fmt.Sprintf("after %d attempts", n); !strings.Contains(fmt.Sprint(err), want) {
+	if want := fmt.Sprintf("(after %d attempts)", n); !strings.Contains(fmt.Sprint(err), want) {
 		t.Errorf("err = %v, want it to say %q", err, want)
 	}
 }
