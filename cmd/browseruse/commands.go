@@ -26,6 +26,16 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 // isWord tells a word of a help topic from a flag.
 func isWord(arg string) bool { return !strings.HasPrefix(arg, "-") }
 
+// helpArgs reports whether the words after a help topic's command are
+// arguments it takes.
+func helpArgs(cmd *cobra.Command, rest []string) bool {
+	words := slices.DeleteFunc(slices.Clone(rest), func(a string) bool { return !isWord(a) })
+	if len(words) == 0 {
+		return true
+	}
+	return !cmd.HasSubCommands() && cmd.ValidateArgs(words) == nil
+}
+
 func (c *cli) run(ctx context.Context, args []string) int {
 	root := c.rootCommand()
 	if len(args) == 0 {
@@ -46,8 +56,9 @@ func (c *cli) run(ctx context.Context, args []string) int {
 		root.InitDefaultHelpCmd() // help help
 		// Find stops at the last word it knows and hands back the rest: an
 		// unknown topic when that word names a group of commands (help
-		// skills junk), its arguments otherwise (help completion bash).
-		if cmd, rest, err := root.Find(args[1:]); err != nil || cmd.HasSubCommands() && slices.ContainsFunc(rest, isWord) {
+		// skills junk) or a command that takes no such arguments (help
+		// version junk), its arguments otherwise (help completion bash).
+		if cmd, rest, err := root.Find(args[1:]); err != nil || !helpArgs(cmd, rest) {
 			fmt.Fprintf(c.stderr, "browseruse: unknown help topic %q\n", c.withoutKey(strings.Join(args[1:], " ")))
 			fmt.Fprintln(c.stderr, "Run 'browseruse help' for the commands.")
 			return exitUsage
