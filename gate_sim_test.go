@@ -103,14 +103,53 @@ func TestGate_APlanBelowTheSmallestIsNotProbedForAWholeRun(t *testing.T) {
 	}
 }
 
+// A lockout an hour ago says nothing of who holds the sessions now: the
+// plan of 2 above costs a client refused once while idle then no more
+// refusals than one never refused (a review found 142 for 26, as the
+// lockout made it probe for two run times rather than 10 s).
+func TestGate_ALockoutLongAgoDoesNotProlongProbing(t *testing.T) {
+	t.Parallel()
+	srv := browserusetest.NewServer()
+	defer srv.Close()
+	srv.SetConcurrencyLimit(2)
+	srv.SetRefusalLatency(refusalRTT)
+	synctest.Test(t, func(t *testing.T) {
+		c, err := srv.Client(browseruse.WithHTTPClient(&http.Client{Transport: srv.InProcess()}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.Enqueue(browserusetest.Reply{Status: http.StatusTooManyRequests, JSON: map[string]any{"detail": browserusetest.TooManySessionsDetail}})
+		if _, err := c.ExecuteSkill(t.Context(), uuid.New(), browseruse.ExecuteSkillRequest{}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Hour)
+		before := c.GateStats().Refusals
+		srv.SetLatency(time.Minute)
+		const calls = 20
+		var wg sync.WaitGroup
+		for range calls {
+			wg.Go(func() {
+				if _, err := c.ExecuteSkill(t.Context(), uuid.New(), browseruse.ExecuteSkillRequest{}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if n, allowed := c.GateStats().Refusals-before, int64(10+21+calls/8+2); n > allowed {
+			t.Errorf("%d refusals for %d calls of a minute on a plan of 2, an hour after a lockout; want at most %d", n, calls, allowed)
+		}
+	})
+}
+
 // A client shut out (another client held every session) then held one and
 // had its probes refused for 10 s in a row: fewer than 10 held, it took
 // that for a plan made smaller by sessions held for good and probed again
 // only after 8 of its calls, 8 minutes at a limit of 1 with one-minute
 // skills. When the other client ended it went on at 1 for 8 minutes more
 // (on one plan of 10 with two batches, about one run in 130 so). Others
-// free sessions no faster than their calls end: a client shut out lately
-// probes for two of its calls' run times before it gives up.
+// free sessions no faster than their calls end: a client shut out shortly
+// before its refusals began probes for two of its calls' run times before
+// it gives up.
 func TestGate_AClientShutOutFindsSessionsFreedMinutesLater(t *testing.T) {
 	t.Parallel()
 	const calls = 20
