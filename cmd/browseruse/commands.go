@@ -33,7 +33,10 @@ func helpArgs(cmd *cobra.Command, rest []string) bool {
 	if len(words) == 0 {
 		return true
 	}
-	return !cmd.HasSubCommands() && cmd.ValidateArgs(words) == nil
+	// cobra's help command takes any words (help help x printed its own
+	// help): as a topic, none.
+	help := cmd.Name() == "help" && cmd.Parent() == cmd.Root()
+	return !help && !cmd.HasSubCommands() && cmd.ValidateArgs(words) == nil
 }
 
 func (c *cli) run(ctx context.Context, args []string) int {

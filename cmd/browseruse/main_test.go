@@ -330,7 +330,7 @@ func TestExecute_UsageErrorsExit2(t *testing.T) {
 	const key = "bu_PastedKey0123456789"
 	for _, k := range []string{key, `a"key\with-quotes`} { // redacted before %q spells it otherwise
 		// A known word first: cobra's Find stops there.
-		for _, topic := range [][]string{{k}, {"skills", k}, {"version", k}, {"completion", k}} {
+		for _, topic := range [][]string{{k}, {"skills", k}, {"version", k}, {"completion", k}, {"help", k}} {
 			o := invocation{env: []string{"BROWSER_USE_API_KEY=" + k}}.run(t, append([]string{"help"}, topic...)...)
 			o.wantFailure(t, exitUsage, "unknown help topic", "[redacted]")
 			if strings.Contains(o.stderr+o.stdout, "PastedKey") || strings.Contains(o.stderr+o.stdout, "with-quotes") {
