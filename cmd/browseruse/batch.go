@@ -250,7 +250,7 @@ func (b *batchRun) write(rec record) bool {
 	}
 	k := b.key()
 	rec.SkillID, rec.SessionID = k.skill, k.session
-	if _, err := b.out.Write(encodeRecord(rec)); err != nil {
+	if _, err := b.out.Write(b.c.fakeEcho(b.a, encodeRecord(rec))); err != nil {
 		b.writeErr = err
 		b.halt()
 		return false
