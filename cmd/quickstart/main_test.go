@@ -52,6 +52,11 @@ func TestRun_WithKeyCallsTheAPI(t *testing.T) {
 	if len(srv.Requests()) != 1 {
 		t.Errorf("the API saw %d requests, want 1", len(srv.Requests()))
 	}
+	// The demo's id is the fake's only: the error says what to do instead
+	// (a new user's walkthrough, with a key exported, saw a bare 404).
+	if !strings.Contains(err.Error(), "pass one of your skills") || !strings.Contains(err.Error(), "unset BROWSER_USE_API_KEY") {
+		t.Errorf("err = %v, want it to say the default id is the fake's demo and what to do", err)
+	}
 }
 
 // Bad input is an error that says what was wrong, without quoting it: a
