@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -22,6 +24,20 @@ import (
 type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// pipeOut is stdout for what cobra prints (help, the version, completion
+// scripts): a reader that has gone (| head) ends it quietly, as SIGPIPE
+// would, not with an error cobra prints on stderr (write /dev/stdout:
+// broken pipe, under a help longer than the pipe's buffer).
+type pipeOut struct{ w io.Writer }
+
+func (p pipeOut) Write(b []byte) (int, error) {
+	n, err := p.w.Write(b)
+	if errors.Is(err, syscall.EPIPE) {
+		return len(b), nil
+	}
+	return n, err
+}
 
 // isWord tells a word of a help topic from a flag.
 func isWord(arg string) bool { return !strings.HasPrefix(arg, "-") }
@@ -132,7 +148,7 @@ Environment:
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
 	}
 	root.SetIn(c.stdin)
-	root.SetOut(c.stdout)
+	root.SetOut(pipeOut{c.stdout})
 	root.SetErr(c.stderr)
 	// No -v shorthand: in skills execute, -v is --verbose.
 	root.Flags().Bool("version", false, "print the command's and Go's versions")
