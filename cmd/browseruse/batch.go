@@ -171,7 +171,7 @@ func (b *batchRun) requests(ctx context.Context, in *batchReader) iter.Seq[brows
 				b.record(record{Line: l.n, InputSha256: l.hash(), Error: l.bad}, false)
 				continue
 			}
-			if !yield(browseruse.ExecuteSkillRequest{Parameters: l.params, SessionID: b.a.req.SessionID}) {
+			if !yield(browseruse.ExecuteSkillRequest{Parameters: b.c.fakeParams(b.a, l.params), SessionID: b.a.req.SessionID}) {
 				return
 			}
 		}
@@ -250,7 +250,7 @@ func (b *batchRun) write(rec record) bool {
 	}
 	k := b.key()
 	rec.SkillID, rec.SessionID = k.skill, k.session
-	if _, err := b.out.Write(b.c.fakeEcho(b.a, encodeRecord(rec))); err != nil {
+	if _, err := b.out.Write(encodeRecord(rec)); err != nil {
 		b.writeErr = err
 		b.halt()
 		return false

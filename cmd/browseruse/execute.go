@@ -282,7 +282,9 @@ func (c *cli) execute(ctx context.Context, f *executeFlags, args []string) (err 
 		sp = startSpinner(c.stderr, "executing skill")
 		defer tel.sayWith(sp.say)()
 	}
-	res, err := client.ExecuteSkill(callCtx, a.skillID, a.req)
+	req := a.req
+	req.Parameters = c.fakeParams(a, req.Parameters)
+	res, err := client.ExecuteSkill(callCtx, a.skillID, req)
 	sp.Stop()
 	if err != nil {
 		return exitError{c.reportError(ctx, a, err)}
@@ -310,26 +312,12 @@ func (c *cli) printResult(a *executeArgs, res *browseruse.SkillResult) error {
 	}
 	out.WriteByte('\n')
 	// stdout may be a terminal too; the escapes leave the JSON's meaning as is.
-	if _, err := c.stdout.Write(escapeJSON(c.fakeEcho(a, out.Bytes()))); err != nil {
+	if _, err := c.stdout.Write(escapeJSON(out.Bytes())); err != nil {
 		fmt.Fprintln(c.stderr, "browseruse: writing the result:", err)
 		return exitError{exitWrite}
 	}
-	c.printRun(res.LatencyMs, string(c.fakeEcho(a, []byte(res.Stderr))))
+	c.printRun(res.LatencyMs, res.Stderr)
 	return nil
-}
-
-// fakeEcho takes the key in BROWSER_USE_API_KEY out of what --fake's
-// server sent back. Under --fake the client's key is the fake's, so the
-// library's redaction of results does not cover the user's own, which the
-// fake echoes when it was typed into a parameter.
-func (c *cli) fakeEcho(a *executeArgs, b []byte) []byte {
-	if !a.fake {
-		return b
-	}
-	if key := c.getenv("BROWSER_USE_API_KEY"); len(key) >= 8 {
-		return []byte(browseruse.RedactKey(string(b), key))
-	}
-	return b
 }
 
 // newClient makes the client the command line asks for: against the

@@ -106,7 +106,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	res, err := c.ExecuteSkill(ctx, skillID, browseruse.ExecuteSkillRequest{Parameters: params})
 	if errors.Is(err, browseruse.ErrNotFound) && key != "" && skillID.String() == demoSkill {
 		// The README's first command, run with a key already exported.
-		return fmt.Errorf("%w\nThe default skill id is the built-in fake's demo: pass one of your skills (quickstart SKILL_ID [key=value ...]),\nor unset BROWSER_USE_API_KEY to run the fake", err)
+		return fmt.Errorf("%w\nThis skill id is the built-in fake's demo, unknown to the API: pass one of your skills (quickstart SKILL_ID [key=value ...]),\nor unset BROWSER_USE_API_KEY to run the fake", err)
 	}
 	if err != nil {
 		return err

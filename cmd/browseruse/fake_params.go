@@ -1,0 +1,47 @@
+package main
+
+import (
+	"encoding/json"
+
+	"github.com/browser-use/browseruse-go"
+)
+
+// fakeParams takes the key in BROWSER_USE_API_KEY out of the parameters
+// sent to --fake's server, which echoes them. Under --fake the client's key
+// is the fake's, so the library's redaction of results does not cover the
+// user's own, typed into a parameter by mistake: it came back whole. Taken
+// out of the names and strings sent, the echo is JSON like any other;
+// redacting the printed text instead broke it for keys that are numbers,
+// field names or end in a backslash (a review).
+func (c *cli) fakeParams(a *executeArgs, params map[string]any) map[string]any {
+	key := c.getenv("BROWSER_USE_API_KEY")
+	if !a.fake || params == nil || len(key) < 8 { // shorter: ordinary words, and no key is
+		return params
+	}
+	return withoutKeyIn(params, key).(map[string]any)
+}
+
+// withoutKeyIn is v with key redacted in every object name and string.
+func withoutKeyIn(v any, key string) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for name, x := range v {
+			out[browseruse.RedactKey(name, key)] = withoutKeyIn(x, key)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = withoutKeyIn(x, key)
+		}
+		return out
+	case string:
+		return browseruse.RedactKey(v, key)
+	case json.Number:
+		if s := browseruse.RedactKey(string(v), key); s != string(v) {
+			return s
+		}
+	}
+	return v
+}
