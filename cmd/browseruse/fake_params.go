@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 
 	"github.com/browser-use/browseruse-go"
@@ -27,7 +28,7 @@ func withoutKeyIn(v any, key string) any {
 	case map[string]any:
 		out := make(map[string]any, len(v))
 		for name, x := range v {
-			out[browseruse.RedactKey(name, key)] = withoutKeyIn(x, key)
+			out[withoutKeyInString(name, key)] = withoutKeyIn(x, key)
 		}
 		return out
 	case []any:
@@ -37,11 +38,31 @@ func withoutKeyIn(v any, key string) any {
 		}
 		return out
 	case string:
-		return browseruse.RedactKey(v, key)
+		return withoutKeyInString(v, key)
 	case json.Number:
 		if s := browseruse.RedactKey(string(v), key); s != string(v) {
 			return s
 		}
 	}
 	return v
+}
+
+// withoutKeyInString is s with key redacted, or "[redacted]" whole if the
+// key is in s as the echo prints it: a key holding a JSON escape (\" or
+// \u003c) pasted into JSON input is decoded into s, and encoding the echo
+// spells it again (a review).
+func withoutKeyInString(s, key string) string {
+	if r := browseruse.RedactKey(s, key); r != s {
+		return r
+	}
+	for _, html := range []bool{true, false} {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(html)
+		_ = enc.Encode(s)
+		if printed := string(escapeJSON(b.Bytes())); browseruse.RedactKey(printed, key) != printed {
+			return "[redacted]"
+		}
+	}
+	return s
 }
