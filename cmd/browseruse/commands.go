@@ -26,17 +26,25 @@ type exitError struct{ code int }
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 // pipeOut is stdout for what cobra prints (help, the version, completion
-// scripts): a reader that has gone (| head) ends it quietly, as SIGPIPE
+// scripts). A reader that has gone (| head) ends it quietly, as SIGPIPE
 // would, not with an error cobra prints on stderr (write /dev/stdout:
-// broken pipe, under a help longer than the pipe's buffer).
-type pipeOut struct{ w io.Writer }
+// broken pipe, under a help longer than the pipe's buffer). Any other
+// failure (a full disk) is kept for run to report once, with exit 5:
+// cobra printed it bare and exited 0, and the version was not checked.
+type pipeOut struct {
+	w   io.Writer
+	err error // the first write error but EPIPE
+}
 
-func (p pipeOut) Write(b []byte) (int, error) {
+func (p *pipeOut) Write(b []byte) (int, error) {
 	n, err := p.w.Write(b)
-	if errors.Is(err, syscall.EPIPE) {
-		return len(b), nil
+	if err == nil {
+		return n, nil
 	}
-	return n, err
+	if !errors.Is(err, syscall.EPIPE) && p.err == nil {
+		p.err = err
+	}
+	return len(b), nil
 }
 
 // isWord tells a word of a help topic from a flag.
@@ -83,10 +91,15 @@ func (c *cli) run(ctx context.Context, args []string) int {
 			return exitUsage
 		}
 	}
+	out := &pipeOut{w: c.stdout}
+	root.SetOut(out)
 	root.SetArgs(legacyLongFlags(args))
 	cmd, err := root.ExecuteContextC(ctx)
 	var exit exitError
 	switch {
+	case err == nil && out.err != nil:
+		fmt.Fprintln(c.stderr, "browseruse: writing to stdout:", out.err)
+		return exitWrite
 	case err == nil:
 		return exitOK
 	case errors.As(err, &exit):
@@ -148,7 +161,7 @@ Environment:
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
 	}
 	root.SetIn(c.stdin)
-	root.SetOut(pipeOut{c.stdout})
+	root.SetOut(c.stdout)
 	root.SetErr(c.stderr)
 	// No -v shorthand: in skills execute, -v is --verbose.
 	root.Flags().Bool("version", false, "print the command's and Go's versions")
