@@ -547,27 +547,25 @@ func (g *gate) probeDue(now time.Time) bool {
 // probes as if alone. Fewer than 10 held is a sign of others (no plan is
 // smaller) that never fades, but a plan made smaller by sessions held
 // elsewhere looks the same, and a client on it would be refused twice a
-// second for a whole run. A client shut out shortly before its refusals
-// began knows others hold the sessions it lacks, and they free them no
-// faster than their calls end: it gives up after a sharing window. After
-// 10 s, a second
-// batch of one-minute skills on a plan of 10 waited for eight of its calls
-// at a limit of 1 or 2 before it probed again, the first batch's whole
-// run: in about 1 run of 130 while only a lockout in the last window
-// counted, and 1 of 200 while that window was counted back from now, not
-// from the streak's start (CI, 2026-12-03: a streak begun 13 s before it
-// closed). g.mu is held.
+// second for a whole run. A client shut out within a sharing window before
+// the streak began (or during it) knows others hold the sessions it lacks,
+// and they free them no faster than their calls end: it gives up after a
+// sharing window. After 10 s, a second batch of one-minute skills on a
+// plan of 10 waited for eight of its calls at a limit of 1 or 2 before it
+// probed again, the first batch's whole run (1 run in 200 while the window
+// counted back from now: CI, 2026-12-03); a lockout counted however old
+// had 20 one-minute calls on a plan of 2 refused 142 times, not 26. g.mu
+// is held.
 func (g *gate) refusedLong(now time.Time) bool {
 	l := &g.lim
+	if l.plan >= initialLimit || l.refusedSince.IsZero() {
+		return false
+	}
 	giveUp := sharingMemory
-	if !l.lastLockout.IsZero() && !l.refusedSince.IsZero() && l.refusedSince.Sub(l.lastLockout) < g.sharingWindow() {
-		// Shut out within a window before the streak began, or during
-		// it: others held what it lacks then. Not a lockout an hour
-		// before, after which 20 one-minute calls on a plan of 2 were
-		// refused 142 times rather than 26.
+	if !l.lastLockout.IsZero() && l.refusedSince.Sub(l.lastLockout) < g.sharingWindow() {
 		giveUp = g.sharingWindow()
 	}
-	return l.plan < initialLimit && !l.refusedSince.IsZero() && now.Sub(l.refusedSince) >= giveUp
+	return now.Sub(l.refusedSince) >= giveUp
 }
 
 // probeRefused paces the next probe. Alone, after probeEvery more

@@ -121,13 +121,22 @@ var keyLike = regexp.MustCompile(`bu_[A-Za-z0-9_-]{8,}`)
 
 // withoutKey takes API keys out of a usage error: one pasted into the
 // wrong argument (the skill id, -p, --timeout) is quoted back as it was
-// typed. A configured key too short to be one is left: it would blank out
-// words.
+// typed.
 func (c *cli) withoutKey(s string) string {
-	if key := c.getenv("BROWSER_USE_API_KEY"); len(key) >= 8 {
+	if key := c.redactedKey(); key != "" {
 		s = browseruse.RedactKey(s, key) // escaped spellings too
 	}
 	return keyLike.ReplaceAllString(s, "[redacted]")
+}
+
+// redactedKey is BROWSER_USE_API_KEY, if long enough to be taken out of
+// what the command prints: a shorter one would blank out words, and no key
+// is that short.
+func (c *cli) redactedKey() string {
+	if key := c.getenv("BROWSER_USE_API_KEY"); len(key) >= 8 {
+		return key
+	}
+	return ""
 }
 
 // exitCode is the exit status for what a command returned.

@@ -15,8 +15,8 @@ import (
 // redacting the printed text instead broke it for keys that are numbers,
 // field names or end in a backslash (a review).
 func (c *cli) fakeParams(a *executeArgs, params map[string]any) map[string]any {
-	key := c.getenv("BROWSER_USE_API_KEY")
-	if !a.fake || params == nil || len(key) < 8 { // shorter: ordinary words, and no key is
+	key := c.redactedKey()
+	if !a.fake || params == nil || key == "" {
 		return params
 	}
 	return withoutKeyIn(params, key).(map[string]any)
