@@ -61,6 +61,58 @@ func TestGate_ASingleCallBesideABatchGetsASession(t *testing.T) {
 	}
 }
 
+// The same bound whatever the batch's phase: a call made in the batch's
+// first second, while its calls still end in the waves they started in,
+// and skills of even length, whose waves never spread. A shut-out client
+// probed at the first period start a quarter of its lockout away and
+// skipped the one after each wave; the batch's own probe took the session
+// it left free; and waves that missed the window left none (a review,
+// 2026-12-03: up to 2.8 s for half-second skills, 19.6 s for 5 s ones).
+func TestGate_ASingleCallFindsASessionWhateverTheBatchsPhase(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		limit   int
+		latency time.Duration
+		jitter  bool
+		starts  []time.Duration
+	}{
+		{10, 500 * time.Millisecond, true, ms(100, 197, 294, 391, 488, 585, 682, 779, 876, 923, 973, 1070)},
+		{50, 500 * time.Millisecond, true, ms(100, 294, 488, 639, 779, 973)},
+		{10, time.Second, true, ms(100, 294, 488, 682, 876)},
+		{10, 5 * time.Second, false, ms(197, 20408)},
+		{50, 5 * time.Second, false, ms(294, 397, 15388)},
+		{50, 5300 * time.Millisecond, false, ms(294, 779)},
+	} {
+		t.Run(fmt.Sprintf("%d/%v/jitter=%v", tt.limit, tt.latency, tt.jitter), func(t *testing.T) {
+			t.Parallel()
+			p := gatesim.Plan{Limit: tt.limit, Latency: tt.latency, RefusalRTT: refusalRTT}
+			if tt.jitter {
+				p.Jitter = tt.latency / 5
+			}
+			for _, start := range tt.starts {
+				r := gatesim.Run(t, p,
+					gatesim.Load{Name: "batch", Calls: 12 * tt.limit, Concurrency: 2 * tt.limit},
+					gatesim.Load{Name: "service", Calls: 3, Concurrency: 1, Goroutines: true, Start: start})
+				batch, service := r.Loads[0], r.Loads[1]
+				if batch.Failed+service.Failed > 0 || r.Server.MaxConcurrent > tt.limit {
+					t.Fatalf("%d and %d failed (%v %v), %d at once", batch.Failed, service.Failed, batch.FirstErr, service.FirstErr, r.Server.MaxConcurrent)
+				}
+				if bound := 2*tt.latency + 500*time.Millisecond; service.MaxWait() > bound {
+					t.Errorf("from %v the service's calls waited %v for a session, want at most %v", start, service.Waits, bound)
+				}
+			}
+		})
+	}
+}
+
+func ms(v ...int) []time.Duration {
+	d := make([]time.Duration, len(v))
+	for i, x := range v {
+		d[i] = time.Duration(x) * time.Millisecond
+	}
+	return d
+}
+
 // Two batches on one plan: the second gets at least a third of the plan
 // within a few skill durations of its start, the shorter ends first, and
 // all the work ends within 1.15x of the ideal for the total. Before, the

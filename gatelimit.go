@@ -335,8 +335,12 @@ func (g *gate) advance(now time.Time) {
 	// a batch takes its first sessions with both (without it, the second
 	// of two batches on 50 sessions held a third a median of 2.6 skill
 	// durations after it started behind 100 ms refusals, not 1.5).
-	longLockout := !g.shutOut.IsZero() && now.Sub(g.shutOut) >= 2*shutOutWaitMax
-	l.probeOpen = !l.ramping && l.learned && l.probe == nil && g.kept() == 0 && !longLockout && full &&
+	// Long a period early: the lockout's try before the 4 s mark may still
+	// be on the wire after it (300 ms refusals).
+	longLockout := !g.shutOut.IsZero() && now.Sub(g.shutOut) >= 2*shutOutWaitMax-gridPeriod
+	// Nor while a session is left free for others (gateshare.go): the
+	// probe would take it.
+	l.probeOpen = !l.ramping && l.learned && l.probe == nil && g.kept() == 0 && !longLockout && full && g.shr.held == 0 &&
 		g.probeDue(now) && !now.Before(g.probeAt(now)) && g.limit < g.top()
 	g.shr.advance(g, now)
 }

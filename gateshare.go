@@ -131,24 +131,29 @@ func (s *shareState) completed(g *gate, c *ticket, now time.Time) {
 		return
 	}
 	until := s.gap.Add(gapWindow)
+	seldom := g.lim.meanRun >= maxLead*time.Duration(max(g.inFlight, 1))/2
+	if !seldom && now.After(s.gap.Add(lockoutOffset)) && now.Sub(until) < gridPeriod-gapWindow {
+		// None ended before the shut-out clients' probes went out (the API
+		// may take them at once, however long their refusals take): calls that
+		// end in waves (a batch of even skills started together) can miss
+		// them period after period. Leave this one free until the next
+		// period's window.
+		s.held, s.until, s.from, s.gap = 1, gridStart(now).Add(gapWindow), time.Time{}, gridStart(now)
+		return
+	}
 	if !now.Before(until) {
-		seldom := g.lim.meanRun >= maxLead*time.Duration(max(g.inFlight, 1))/2
-		if !seldom && now.Sub(until) < gridPeriod-gapWindow {
-			// None ended in the window: calls that end in waves (a batch
-			// of even skills started together) can miss it period after
-			// period. Leave this one free until the next period's window.
-			s.held, s.until, s.from, s.gap = 1, gridStart(now).Add(gapWindow), time.Time{}, gridStart(now)
-			return
-		}
-		if !seldom || now.Sub(s.sparse) < sparseEvery {
-			// Calls end often enough: one will for the next period.
+		// Past the window, none ended for a whole period. Unless calls end
+		// seldom (long skills) or in waves far apart (even skills started
+		// together: none ended for shutOutWaitMax), one will for the next
+		// period.
+		waves := now.Sub(until) >= shutOutWaitMax
+		if !seldom && !waves || now.Sub(s.sparse) < sparseEvery {
 			s.from = time.Time{}
 			return
 		}
-		// They end seldom (long skills): now and then, leave this one free
-		// until the next period at which every shut-out client probes,
-		// however long it has been shut out (lockoutWait), or there may be
-		// no gap for a long time.
+		// Now and then, leave this one free until the next period at which
+		// every shut-out client probes, however long it has been shut out
+		// (lockoutWait), or there may be no gap for a long time.
 		until = strideStart(now, shutOutWaitMax).Add(gapWindow)
 		s.sparse = now
 	}
@@ -272,9 +277,10 @@ func (g *gate) recent(t, now time.Time) bool {
 func (g *gate) sharingWindow() time.Duration { return max(sharingMemory, 2*g.lim.meanRun) }
 
 // lockoutWait is how long a call refused with nothing else of ours in
-// flight waits before it is sent again: to the first period start at least
-// a quarter of the lockout from now, where a client holding the plan leaves
-// a session free. prev is the refusal before this one. g.mu is held.
+// flight waits before it is sent again: to the next start of a stride of
+// periods at least a quarter of the lockout long, where a client holding
+// the plan leaves a session free. prev is the refusal before this one.
+// g.mu is held.
 func (g *gate) lockoutWait(prev, now time.Time) time.Duration {
 	// A lockout lasts while its refusals come at most a backoff apart. One
 	// that ended without a success (the call's deadline, a 5xx) leaves
@@ -289,11 +295,20 @@ func (g *gate) lockoutWait(prev, now time.Time) time.Duration {
 	// then whole seconds, then even ones, where a client holding the plan
 	// whose calls end seldom leaves a session free (completed).
 	stride := gridPeriod
-	for stride*2 <= backoff {
+	for stride < backoff {
 		stride *= 2
 	}
-	// Half a stride early, so that a long lockout probes once a stride,
-	// not once every two.
-	at := strideStart(now.Add(max(backoff-stride/2, 0)), stride).Add(lockoutOffset)
+	// Each stride start, not the first one a backoff from now: a client
+	// whose calls end in waves leaves a session free at the period start
+	// after a wave (or the even second, completed), and a probe that
+	// skipped stride starts missed wave after wave (five-second skills of
+	// even length kept a single call out for 14 to 20 s, a review,
+	// 2026-12-03). Past a period, a quarter of a stride from now at least,
+	// for a refusal that came back late.
+	from := now
+	if stride > gridPeriod {
+		from = now.Add(stride / 4)
+	}
+	at := strideStart(from, stride).Add(lockoutOffset)
 	return max(at.Sub(now), time.Millisecond)
 }

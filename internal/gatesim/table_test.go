@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -140,5 +141,46 @@ func TestTable_Sharing(t *testing.T) {
 		fmt.Printf("| plan %d, %v skills: batch A of %d, batch B of %d from %v | B's first result; both hold a third after; B done; A done; all vs ideal; refusals A, B | %s; %s; %s; %s; %.2fx; %d, %d |\n",
 			sc.limit, sc.latency, sc.a, sc.b, sc.start, ms(b.FirstSession()+sc.latency), ms(third), ms(b.Finished), ms(a.Finished),
 			r.Elapsed.Seconds()/gatesim.Ideal(p, sc.a+sc.b).Seconds(), a.Refusals, b.Refusals)
+	}
+}
+
+// A single call beside a batch: a service making three calls in a row from
+// GATESIM_STARTS starting points (default 20), 293 ms apart from 100 ms
+// into a batch of 12 x the plan, the first in its ramp; skills of even
+// length and taking up to a fifth more at random. The longest wait of each
+// run for a session, against 2 x the skill + 0.5 s.
+func TestTable_ASingleCallBesideABatch(t *testing.T) {
+	table(t)
+	starts := envCount(t, "GATESIM_STARTS", 20)
+	fmt.Println("| plan | skill latency | refusal round trip | skills | longest wait: median, most | past 2 x skill + 0.5 s |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- |")
+	for _, rtt := range rtts(t) {
+		for _, row := range planRows(t, "10:500ms,50:500ms,250:500ms,10:1s,10:5s,50:5s,250:5s,10:1m") {
+			for _, jitter := range []bool{false, true} {
+				p := gatesim.Plan{Limit: row.limit, Latency: row.latency, RefusalRTT: rtt}
+				kind := "even"
+				if jitter {
+					p.Jitter, kind = row.latency/5, "+20%"
+				}
+				bound := 2*row.latency + 500*time.Millisecond
+				var waits []time.Duration
+				over := 0
+				for k := range starts {
+					r := gatesim.Run(t, p,
+						gatesim.Load{Name: "batch", Calls: 12 * row.limit, Concurrency: 2 * row.limit},
+						gatesim.Load{Name: "service", Calls: 3, Concurrency: 1, Goroutines: true, Start: 100*time.Millisecond + time.Duration(k)*293*time.Millisecond})
+					if r.Loads[0].Failed+r.Loads[1].Failed > 0 || r.Server.MaxConcurrent > row.limit {
+						t.Fatalf("%d and %d failed, %d at once", r.Loads[0].Failed, r.Loads[1].Failed, r.Server.MaxConcurrent)
+					}
+					w := r.Loads[1].MaxWait()
+					if w > bound {
+						over++
+					}
+					waits = append(waits, w)
+				}
+				slices.Sort(waits)
+				fmt.Printf("| %d | %v | %v | %s | %s, %s | %d of %d |\n", row.limit, row.latency, rtt, kind, ms(waits[len(waits)/2]), ms(waits[len(waits)-1]), over, starts)
+			}
+		}
 	}
 }
