@@ -130,34 +130,29 @@ func (s *shareState) completed(g *gate, c *ticket, now time.Time) {
 	if s.held > 0 || s.from.IsZero() || now.Before(s.from) || !g.yields(now) {
 		return
 	}
-	until := s.gap.Add(gapWindow)
+	// Left free until the window of the first period start whose shut-out
+	// probes have not gone out (the API may take them at once, however long
+	// their refusals take): the gap's own, or, for a session freed after
+	// them, the next. Calls that end in waves (a batch of even skills
+	// started together) end after the probes period after period.
+	next := gridStart(now.Add(-lockoutOffset))
+	until := next.Add(gapWindow)
+	// When calls end seldom (long skills), now and then until the next
+	// period at which every shut-out client probes, however long it has
+	// been shut out (lockoutWait), or there may be no gap for a long time;
+	// in waves over shutOutWaitMax apart, until the next whole second,
+	// where those shut out for less than twice as long probe.
 	seldom := g.lim.meanRun >= maxLead*time.Duration(max(g.inFlight, 1))/2
-	if !seldom && now.After(s.gap.Add(lockoutOffset)) && now.Sub(until) < gridPeriod-gapWindow {
-		// None ended before the shut-out clients' probes went out (the API
-		// may take them at once, however long their refusals take): calls that
-		// end in waves (a batch of even skills started together) can miss
-		// them period after period. Leave this one free until the next
-		// period's window.
-		s.held, s.until, s.from, s.gap = 1, gridStart(now).Add(gapWindow), time.Time{}, gridStart(now)
-		return
-	}
-	if !now.Before(until) {
-		// Past the window, none ended for a whole period. Unless calls end
-		// seldom (long skills) or in waves far apart (even skills started
-		// together: none ended for shutOutWaitMax), one will for the next
-		// period.
-		waves := now.Sub(until) >= shutOutWaitMax
-		if !seldom && !waves || now.Sub(s.sparse) < sparseEvery {
-			s.from = time.Time{}
-			return
+	waves := now.Sub(s.gap.Add(gapWindow)) >= shutOutWaitMax
+	if (seldom || waves) && next.After(s.gap) && now.Sub(s.sparse) >= sparseEvery {
+		stride := shutOutWaitMax
+		if !seldom {
+			stride = 2 * gridPeriod
 		}
-		// Now and then, leave this one free until the next period at which
-		// every shut-out client probes, however long it has been shut out
-		// (lockoutWait), or there may be no gap for a long time.
-		until = strideStart(now, shutOutWaitMax).Add(gapWindow)
+		until = strideStart(now, stride).Add(gapWindow)
 		s.sparse = now
 	}
-	s.held, s.until, s.from = 1, until, time.Time{}
+	s.held, s.until, s.from, s.gap = 1, until, time.Time{}, next
 }
 
 // strideStart is the first period start at or after t that is a multiple
@@ -278,9 +273,9 @@ func (g *gate) sharingWindow() time.Duration { return max(sharingMemory, 2*g.lim
 
 // lockoutWait is how long a call refused with nothing else of ours in
 // flight waits before it is sent again: to the next start of a stride of
-// periods at least a quarter of the lockout long, where a client holding
-// the plan leaves a session free. prev is the refusal before this one.
-// g.mu is held.
+// periods (one, two or four: the most within a quarter of the lockout),
+// where a client holding the plan leaves a session free. prev is the
+// refusal before this one. g.mu is held.
 func (g *gate) lockoutWait(prev, now time.Time) time.Duration {
 	// A lockout lasts while its refusals come at most a backoff apart. One
 	// that ended without a success (the call's deadline, a 5xx) leaves
@@ -295,7 +290,7 @@ func (g *gate) lockoutWait(prev, now time.Time) time.Duration {
 	// then whole seconds, then even ones, where a client holding the plan
 	// whose calls end seldom leaves a session free (completed).
 	stride := gridPeriod
-	for stride < backoff {
+	for stride*2 <= backoff {
 		stride *= 2
 	}
 	// Each stride start, not the first one a backoff from now: a client
