@@ -221,3 +221,27 @@ func envDuration(t *testing.T, name string, def time.Duration) time.Duration {
 	}
 	return d
 }
+
+// What sharing costs a lone batch: its time against WithoutSharing, ten
+// calls per session of the plan, skills taking up to a fifth more at
+// random, GATESIM_RUNS runs of each (default 8): mean and range.
+func TestTable_SharingCostsALoneBatch(t *testing.T) {
+	table(t)
+	runs := envCount(t, "GATESIM_RUNS", 8)
+	fmt.Println("| plan | skill latency | runs | time with sharing / WithoutSharing: mean, least, most |")
+	fmt.Println("| --- | --- | --- | --- |")
+	for _, row := range planRows(t, "10:500ms,10:1s,10:5s,50:500ms,50:1s,50:5s,250:1s,250:5s") {
+		p := gatesim.Plan{Limit: row.limit, Latency: row.latency, Jitter: row.latency / 5, RefusalRTT: rtts(t)[0]}
+		var ratios []float64
+		for range runs {
+			shared := gatesim.Run(t, p, gatesim.Load{Calls: 10 * row.limit})
+			whole := gatesim.Run(t, p, gatesim.Load{Calls: 10 * row.limit, Options: []browseruse.Option{browseruse.WithoutSharing()}})
+			ratios = append(ratios, shared.Elapsed.Seconds()/whole.Elapsed.Seconds())
+		}
+		sum := 0.0
+		for _, r := range ratios {
+			sum += r
+		}
+		fmt.Printf("| %d | %v | %d | %.3fx, %.3fx, %.3fx |\n", row.limit, row.latency, runs, sum/float64(runs), slices.Min(ratios), slices.Max(ratios))
+	}
+}
