@@ -46,16 +46,7 @@ func TestGate_ASingleCallBesideABatchGetsASession(t *testing.T) {
 				phases = 6
 			}
 			for k := range phases {
-				r := gatesim.Run(t, p,
-					gatesim.Load{Name: "batch", Calls: 12 * tt.limit, Concurrency: 2 * tt.limit},
-					gatesim.Load{Name: "service", Calls: 3, Concurrency: 1, Goroutines: true, Start: 3*tt.latency + time.Duration(137+83*k)*time.Millisecond})
-				batch, service := r.Loads[0], r.Loads[1]
-				if batch.Failed+service.Failed > 0 || r.Server.MaxConcurrent > tt.limit {
-					t.Fatalf("%d and %d failed (%v %v), %d at once", batch.Failed, service.Failed, batch.FirstErr, service.FirstErr, r.Server.MaxConcurrent)
-				}
-				if bound := 2*tt.latency + 500*time.Millisecond; service.MaxWait() > bound {
-					t.Errorf("the service's calls waited %v for a session, want at most %v", service.Waits, bound)
-				}
+				serviceGetsASession(t, p, 3*tt.latency+time.Duration(137+83*k)*time.Millisecond)
 			}
 		})
 	}
@@ -90,18 +81,27 @@ func TestGate_ASingleCallFindsASessionWhateverTheBatchsPhase(t *testing.T) {
 				p.Jitter = tt.latency / 5
 			}
 			for _, start := range tt.starts {
-				r := gatesim.Run(t, p,
-					gatesim.Load{Name: "batch", Calls: 12 * tt.limit, Concurrency: 2 * tt.limit},
-					gatesim.Load{Name: "service", Calls: 3, Concurrency: 1, Goroutines: true, Start: start})
-				batch, service := r.Loads[0], r.Loads[1]
-				if batch.Failed+service.Failed > 0 || r.Server.MaxConcurrent > tt.limit {
-					t.Fatalf("%d and %d failed (%v %v), %d at once", batch.Failed, service.Failed, batch.FirstErr, service.FirstErr, r.Server.MaxConcurrent)
-				}
-				if bound := 2*tt.latency + 500*time.Millisecond; service.MaxWait() > bound {
-					t.Errorf("from %v the service's calls waited %v for a session, want at most %v", start, service.Waits, bound)
-				}
+				serviceGetsASession(t, p, start)
 			}
 		})
+	}
+}
+
+// serviceGetsASession runs a batch of 12 x the plan and, from start, a
+// service making three calls in a row, and checks that none is lost, the
+// plan is never exceeded, and each of the service's calls gets a session
+// within twice a skill's duration and half a second.
+func serviceGetsASession(t *testing.T, p gatesim.Plan, start time.Duration) {
+	t.Helper()
+	r := gatesim.Run(t, p,
+		gatesim.Load{Name: "batch", Calls: 12 * p.Limit, Concurrency: 2 * p.Limit},
+		gatesim.Load{Name: "service", Calls: 3, Concurrency: 1, Goroutines: true, Start: start})
+	batch, service := r.Loads[0], r.Loads[1]
+	if batch.Failed+service.Failed > 0 || r.Server.MaxConcurrent > p.Limit {
+		t.Fatalf("%d and %d failed (%v %v), %d at once", batch.Failed, service.Failed, batch.FirstErr, service.FirstErr, r.Server.MaxConcurrent)
+	}
+	if bound := 2*p.Latency + 500*time.Millisecond; service.MaxWait() > bound {
+		t.Errorf("from %v the service's calls waited %v for a session, want at most %v", start, service.Waits, bound)
 	}
 }
 
