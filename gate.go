@@ -117,7 +117,9 @@ func (g *gate) stats() GateStats {
 // schedule to the next in line, not a try at once.
 func (g *gate) room(now time.Time) int {
 	n := g.limit - g.shr.held
-	if g.lim.probeOpen && !g.lim.probing() {
+	// Not while a session is left free: the probe would take it (probeOpen
+	// may predate a session left free by the call that just ended).
+	if g.lim.probeOpen && !g.lim.probing() && g.shr.held == 0 {
 		n++
 	}
 	if now.Before(g.lockoutAt) {

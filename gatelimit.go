@@ -339,7 +339,7 @@ func (g *gate) advance(now time.Time) {
 	// be on the wire after it (300 ms refusals).
 	longLockout := !g.shutOut.IsZero() && now.Sub(g.shutOut) >= 2*shutOutWaitMax-gridPeriod
 	// Nor while a session is left free for others (gateshare.go): the
-	// probe would take it.
+	// probe would take it (room checks again).
 	l.probeOpen = !l.ramping && l.learned && l.probe == nil && g.kept() == 0 && !longLockout && full && g.shr.held == 0 &&
 		g.probeDue(now) && !now.Before(g.probeAt(now)) && g.limit < g.top()
 	g.shr.advance(g, now)

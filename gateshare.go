@@ -137,11 +137,13 @@ func (s *shareState) completed(g *gate, c *ticket, now time.Time) {
 	// started together) end after the probes period after period.
 	next := gridStart(now.Add(-lockoutOffset))
 	until := next.Add(gapWindow)
-	// When calls end seldom (long skills), now and then until the next
-	// period at which every shut-out client probes, however long it has
-	// been shut out (lockoutWait), or there may be no gap for a long time;
-	// in waves over shutOutWaitMax apart, until the next whole second,
-	// where those shut out for less than twice as long probe.
+	// Now and then, when freed late (next is past the gap) and calls end
+	// seldom (long skills), until the next even second, where every
+	// shut-out client probes however long it has been shut out
+	// (lockoutWait), or there may be no gap for a long time; when they end
+	// in waves over shutOutWaitMax apart, until the next whole second, where
+	// clients shut out for up to 8 s probe (an even second cost a lone
+	// batch of even 5 s skills 1.07x to 1.09x).
 	seldom := g.lim.meanRun >= maxLead*time.Duration(max(g.inFlight, 1))/2
 	waves := now.Sub(s.gap.Add(gapWindow)) >= shutOutWaitMax
 	if (seldom || waves) && next.After(s.gap) && now.Sub(s.sparse) >= sparseEvery {
@@ -149,7 +151,7 @@ func (s *shareState) completed(g *gate, c *ticket, now time.Time) {
 		if !seldom {
 			stride = 2 * gridPeriod
 		}
-		until = strideStart(now, stride).Add(gapWindow)
+		until = strideStart(now.Add(-lockoutOffset), stride).Add(gapWindow)
 		s.sparse = now
 	}
 	s.held, s.until, s.from, s.gap = 1, until, time.Time{}, next
