@@ -322,8 +322,9 @@ func TestGate_BesideOthersTakeBackFreedSessionsWithinRoundTrips(t *testing.T) {
 }
 
 // Half-second skills on 250 sessions: each of two batches holds a third of
-// the plan within 6 skill durations of the second's start behind 30 ms
-// refusals, 8 behind 100 ms. The bigger gives way by four times what the
+// the plan within 7 skill durations of the second's start behind 30 ms
+// refusals, 10 behind 100 ms (before the first batch ends), in most runs.
+// The bigger gives way by four times what the
 // others hold, at most a third of its limit: with cuts of twice what they
 // held, it saw the newcomer grow by thirds per refusal, each a probe or more
 // apart, and the first batch was nearly done before the second held a third
@@ -336,21 +337,25 @@ func TestGate_HalfSecondSkillsOn250SessionsShareWithinAFewDurations(t *testing.T
 	for _, tt := range []struct {
 		rtt       time.Duration
 		durations time.Duration
-	}{{30 * time.Millisecond, 6}, {100 * time.Millisecond, 8}} {
+	}{{30 * time.Millisecond, 7}, {100 * time.Millisecond, 10}} {
 		t.Run(tt.rtt.String(), func(t *testing.T) {
 			t.Parallel()
 			p := sharedPlan(250, 500*time.Millisecond)
 			p.RefusalRTT = tt.rtt
 			var thirds []time.Duration
-			for k := range 4 {
-				start := 3*p.Latency + time.Duration(137+71*k)*time.Millisecond
+			for k := range 8 {
+				start := 3*p.Latency + time.Duration(137+71*(k%4))*time.Millisecond
 				thirds = append(thirds, twoBatches(t, p, start).ThirdEach(start))
 			}
-			// The race detector moves the order of goroutines woken at one
-			// virtual instant, and with it a run now and then: 3 of 4.
+			// Skills of random length (and the race detector, the order of
+			// goroutines woken at one virtual instant) move a run by a
+			// duration or two, and one in 40 or so never shares before A
+			// ends: the median of 8 runs. (Behind 30 ms, 9 of 40 runs took
+			// over 6 durations, and 3 of 4 within 6 failed one time in five;
+			// 100 ms: 6 of 64 over 8 durations, 4 over 9.6.)
 			within := tt.durations * p.Latency
-			if in := len(slices.DeleteFunc(slices.Clone(thirds), func(d time.Duration) bool { return d < 0 || d > within })); in < 3 {
-				t.Errorf("a third each %v after B started (-1: never), want within %v (%d skill durations) in 3 runs of 4", thirds, within, tt.durations)
+			if in := len(slices.DeleteFunc(slices.Clone(thirds), func(d time.Duration) bool { return d < 0 || d > within })); in < 5 {
+				t.Errorf("a third each %v after B started (-1: never), want within %v (%d skill durations) in 5 runs of 8", thirds, within, tt.durations)
 			}
 		})
 	}

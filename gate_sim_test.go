@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -798,13 +799,19 @@ func TestGate_SkillsShorterThanARefusalStillLearnThePlan(t *testing.T) {
 func TestGate_ARefusalBesideAProbeIsNotTakenForOthers(t *testing.T) {
 	t.Parallel()
 	p := gatesim.Plan{Limit: 250, Latency: 500 * time.Millisecond, Jitter: 250 * time.Millisecond, RefusalRTT: 300 * time.Millisecond, Network: 5 * time.Millisecond}
-	for range 2 {
+	// The median of 3 runs: skills of random length put one run in 50 or
+	// so past 1.05x (72 runs, 2026-12-03: 0.99x to 1.03x, and one 1.054x
+	// that failed CI), the defect most runs.
+	var costs []float64
+	for range 3 {
 		shared := gatesim.Run(t, p, gatesim.Load{Calls: 5000, Concurrency: 500})
 		whole := gatesim.Run(t, p, gatesim.Load{Calls: 5000, Concurrency: 500, Options: []browseruse.Option{browseruse.WithoutSharing()}})
 		lostNone(t, shared)
-		if cost := shared.Elapsed.Seconds() / whole.Elapsed.Seconds(); cost > 1.05 {
-			t.Errorf("sharing took %v, without %v: %.3fx", shared.Elapsed, whole.Elapsed, cost)
-		}
+		costs = append(costs, shared.Elapsed.Seconds()/whole.Elapsed.Seconds())
+	}
+	slices.Sort(costs)
+	if costs[1] > 1.05 {
+		t.Errorf("sharing took %.3fx the time without, median %.3fx of 3 runs, want at most 1.05x", costs, costs[1])
 	}
 }
 
