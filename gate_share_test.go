@@ -87,18 +87,59 @@ func TestGate_ASingleCallFindsASessionWhateverTheBatchsPhase(t *testing.T) {
 	}
 }
 
+// A batch capped at the plan (Concurrency, or WithMaxConcurrency, equal to
+// it) is never refused and has no call waiting: it left no session free,
+// and a single call beside it waited until it ended (4.3 to 5.9 s beside
+// half-second skills on 10 sessions, 51.9 to 55.9 s beside 5 s skills: a
+// review, 2026-12-03). It leaves one free every whole second now (every
+// even one for skills of 2 s or more), where shut-out clients probe.
+func TestGate_ASingleCallBesideABatchCappedAtThePlanGetsASession(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		limit   int
+		latency time.Duration
+		named   bool // WithMaxConcurrency(limit) too
+		starts  []time.Duration
+	}{
+		{10, 500 * time.Millisecond, false, ms(100, 391, 682, 973, 1264)},
+		{10, 500 * time.Millisecond, true, ms(197, 488, 779, 1070)},
+		{50, 500 * time.Millisecond, false, ms(294, 585, 876)},
+		{10, time.Second, false, ms(100, 488, 876)},
+		{10, 5 * time.Second, false, ms(197, 3100, 7700)},
+		{50, 5 * time.Second, true, ms(294, 5300)},
+	} {
+		t.Run(fmt.Sprintf("%d/%v/named=%v", tt.limit, tt.latency, tt.named), func(t *testing.T) {
+			t.Parallel()
+			p := sharedPlan(tt.limit, tt.latency)
+			batch := gatesim.Load{Name: "batch", Calls: 12 * p.Limit, Concurrency: p.Limit}
+			if tt.named {
+				batch.Options = []browseruse.Option{browseruse.WithMaxConcurrency(p.Limit)}
+			}
+			for _, start := range tt.starts {
+				serviceBeside(t, p, batch, start+p.Latency)
+			}
+		})
+	}
+}
+
 // serviceGetsASession runs a batch of 12 x the plan and, from start, a
-// service making three calls in a row, and checks that none is lost, the
-// plan is never exceeded, and each of the service's calls gets a session
-// within twice a skill's duration and half a second.
+// service making three calls in a row (serviceBeside).
 func serviceGetsASession(t *testing.T, p gatesim.Plan, start time.Duration) {
 	t.Helper()
-	r := gatesim.Run(t, p,
-		gatesim.Load{Name: "batch", Calls: 12 * p.Limit, Concurrency: 2 * p.Limit},
-		gatesim.Load{Name: "service", Calls: 3, Concurrency: 1, Goroutines: true, Start: start})
-	batch, service := r.Loads[0], r.Loads[1]
-	if batch.Failed+service.Failed > 0 || r.Server.MaxConcurrent > p.Limit {
-		t.Fatalf("%d and %d failed (%v %v), %d at once", batch.Failed, service.Failed, batch.FirstErr, service.FirstErr, r.Server.MaxConcurrent)
+	serviceBeside(t, p, gatesim.Load{Name: "batch", Calls: 12 * p.Limit, Concurrency: 2 * p.Limit}, start)
+}
+
+// serviceBeside runs batch and, from start, a service making three calls
+// in a row, and checks that none is lost or run twice, the plan is never
+// exceeded, and each of the service's calls gets a session within twice a
+// skill's duration and half a second.
+func serviceBeside(t *testing.T, p gatesim.Plan, batch gatesim.Load, start time.Duration) {
+	t.Helper()
+	r := gatesim.Run(t, p, batch, gatesim.Load{Name: "service", Calls: 3, Concurrency: 1, Goroutines: true, Start: start})
+	b, service := r.Loads[0], r.Loads[1]
+	if b.Failed+service.Failed > 0 || r.Server.MaxConcurrent > p.Limit || r.Server.Executions != batch.Calls+3 {
+		t.Fatalf("%d and %d failed (%v %v), %d at once, %d executions for %d calls", b.Failed, service.Failed, b.FirstErr, service.FirstErr,
+			r.Server.MaxConcurrent, r.Server.Executions, batch.Calls+3)
 	}
 	if bound := 2*p.Latency + 500*time.Millisecond; service.MaxWait() > bound {
 		t.Errorf("from %v the service's calls waited %v for a session, want at most %v", start, service.Waits, bound)
@@ -221,22 +262,33 @@ func TestGate_ShortSkillsDoNotHideANewcomer(t *testing.T) {
 }
 
 // Alone, a client pays little for leaving room: at most 5% of a batch's
-// time on plans of 50 or more.
+// time on plans of 50 or more, whether the batch fills the plan past it
+// (no Concurrency: refused, it learns the plan) or capped at it (never
+// refused). The median of 3 runs: skills of random length put about one
+// run in 50 past 1.05x (2 of 96, 2026-12-03).
 func TestGate_SharingCostsALoneBatchLittle(t *testing.T) {
 	t.Parallel()
 	for _, latency := range []time.Duration{500 * time.Millisecond, 5 * time.Second} {
-		t.Run(latency.String(), func(t *testing.T) {
-			t.Parallel()
-			p := sharedPlan(50, latency)
-			shared := gatesim.Run(t, p, gatesim.Load{Calls: 500})
-			whole := gatesim.Run(t, p, gatesim.Load{Calls: 500, Options: []browseruse.Option{browseruse.WithoutSharing()}})
-			if ratio := shared.Elapsed.Seconds() / whole.Elapsed.Seconds(); ratio > 1.05 {
-				t.Errorf("sharing took %v, without %v: %.3fx", shared.Elapsed, whole.Elapsed, ratio)
-			}
-			if shared.Loads[0].Refusals > 500/8 {
-				t.Errorf("%d refusals alone for 500 calls", shared.Loads[0].Refusals)
-			}
-		})
+		for _, conc := range []int{0, 50} {
+			t.Run(fmt.Sprintf("%v/concurrency=%d", latency, conc), func(t *testing.T) {
+				t.Parallel()
+				p := sharedPlan(50, latency)
+				var ratios []float64
+				for range 3 {
+					shared := gatesim.Run(t, p, gatesim.Load{Calls: 500, Concurrency: conc})
+					whole := gatesim.Run(t, p, gatesim.Load{Calls: 500, Concurrency: conc, Options: []browseruse.Option{browseruse.WithoutSharing()}})
+					lostNone(t, shared)
+					ratios = append(ratios, shared.Elapsed.Seconds()/whole.Elapsed.Seconds())
+					if shared.Loads[0].Refusals > 500/8 {
+						t.Errorf("%d refusals alone for 500 calls", shared.Loads[0].Refusals)
+					}
+				}
+				slices.Sort(ratios)
+				if ratios[1] > 1.05 {
+					t.Errorf("sharing took %.3fx the time without, median %.3fx of 3 runs, want at most 1.05x", ratios, ratios[1])
+				}
+			})
+		}
 	}
 }
 

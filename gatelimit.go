@@ -314,7 +314,9 @@ func (g *gate) advance(now time.Time) {
 		l.probeNext = nextProbeTime(now)
 	}
 	if l.ramping {
-		if len(g.waiters) > 0 && g.limit < g.top() {
+		// Not for calls that wait only for a session left free for others
+		// (steady): they would take it.
+		if len(g.waiters) > g.shr.held && g.limit < g.top() {
 			l.inc = min(l.inc*math.Exp2(float64(now.Sub(l.rampAt))/float64(g.doubling(confirm, now))), 1e9)
 			g.limit = max(g.limit, g.capped(l.base+int(min(l.inc, float64(maxLimit/2)))))
 		}

@@ -245,3 +245,67 @@ func TestTable_SharingCostsALoneBatch(t *testing.T) {
 		fmt.Printf("| %d | %v | %d | %.3fx, %.3fx, %.3fx |\n", row.limit, row.latency, runs, sum/float64(runs), slices.Min(ratios), slices.Max(ratios))
 	}
 }
+
+// A batch capped at or below the plan (Concurrency; "cap = plan, named" is
+// WithMaxConcurrency too): a single call's longest wait beside it, from
+// GATESIM_STARTS starting points (default 10) when the cap is the plan,
+// and what leaving sessions free costs it alone, GATESIM_RUNS runs
+// (default 8) of GATESIM_PER calls per session (default 10), against
+// WithoutSharing. Refusals take the first round trip of GATESIM_RTTS.
+func TestTable_CappedBatches(t *testing.T) {
+	table(t)
+	starts := envCount(t, "GATESIM_STARTS", 10)
+	runs := envCount(t, "GATESIM_RUNS", 8)
+	per := envCount(t, "GATESIM_PER", 10)
+	fmt.Println("| plan | cap | skill latency | single call's longest wait: median, most; past 2 x skill + 0.5 s | alone: time with sharing / WithoutSharing: mean, least, most |")
+	fmt.Println("| --- | --- | --- | --- | --- |")
+	for _, sc := range []struct {
+		limit, cap int
+		named      bool
+		latency    time.Duration
+	}{
+		{10, 10, false, 500 * time.Millisecond}, {10, 10, true, 500 * time.Millisecond}, {10, 10, false, time.Second}, {10, 10, false, 5 * time.Second},
+		{50, 50, false, 500 * time.Millisecond}, {50, 50, true, 5 * time.Second}, {250, 250, false, time.Second},
+		{50, 10, false, 500 * time.Millisecond}, {50, 10, false, 5 * time.Second}, {50, 20, false, time.Second}, {250, 100, false, time.Second},
+	} {
+		p := gatesim.Plan{Limit: sc.limit, Latency: sc.latency, Jitter: sc.latency / 5, RefusalRTT: rtts(t)[0]}
+		var opts []browseruse.Option
+		capName := fmt.Sprint(sc.cap)
+		if sc.named {
+			opts, capName = []browseruse.Option{browseruse.WithMaxConcurrency(sc.cap)}, capName+", named"
+		}
+		single := "-"
+		if sc.cap == sc.limit {
+			bound := 2*sc.latency + 500*time.Millisecond
+			var waits []time.Duration
+			over := 0
+			for k := range starts {
+				r := gatesim.Run(t, p,
+					gatesim.Load{Name: "batch", Calls: 12 * sc.limit, Concurrency: sc.cap, Options: opts},
+					gatesim.Load{Name: "service", Calls: 3, Concurrency: 1, Goroutines: true, Start: sc.latency + time.Duration(100+293*k)*time.Millisecond})
+				if r.Loads[0].Failed+r.Loads[1].Failed > 0 || r.Server.MaxConcurrent > sc.limit {
+					t.Fatalf("%d and %d failed, %d at once", r.Loads[0].Failed, r.Loads[1].Failed, r.Server.MaxConcurrent)
+				}
+				if w := r.Loads[1].MaxWait(); w > bound {
+					over++
+				}
+				waits = append(waits, r.Loads[1].MaxWait())
+			}
+			slices.Sort(waits)
+			single = fmt.Sprintf("%s, %s; %d of %d", ms(waits[len(waits)/2]), ms(waits[len(waits)-1]), over, starts)
+		}
+		var ratios []float64
+		for range runs {
+			load := gatesim.Load{Calls: per * sc.cap, Concurrency: sc.cap, Options: opts}
+			shared := gatesim.Run(t, p, load)
+			load.Options = append(slices.Clip(opts), browseruse.WithoutSharing())
+			whole := gatesim.Run(t, p, load)
+			ratios = append(ratios, shared.Elapsed.Seconds()/whole.Elapsed.Seconds())
+		}
+		sum := 0.0
+		for _, r := range ratios {
+			sum += r
+		}
+		fmt.Printf("| %d | %s | %v | %s | %.3fx, %.3fx, %.3fx |\n", sc.limit, capName, sc.latency, single, sum/float64(runs), slices.Min(ratios), slices.Max(ratios))
+	}
+}
