@@ -314,13 +314,7 @@ func (g *gate) advance(now time.Time) {
 		l.probeNext = nextProbeTime(now)
 	}
 	if l.ramping {
-		// Not for calls that wait only for a session left free for others
-		// (steady): they would take it.
-		if len(g.waiters) > g.shr.held && g.limit < g.top() {
-			l.inc = min(l.inc*math.Exp2(float64(now.Sub(l.rampAt))/float64(g.doubling(confirm, now))), 1e9)
-			g.limit = max(g.limit, g.capped(l.base+int(min(l.inc, float64(maxLimit/2)))))
-		}
-		l.rampAt = now // the ramp pauses while nothing waits
+		g.grow(confirm, now)
 	}
 	if !l.probeNext.IsZero() && now.Sub(g.probeAt(now)) > probeWindow {
 		// Probes go at their times only, not whenever a call ends: a
@@ -345,6 +339,18 @@ func (g *gate) advance(now time.Time) {
 	l.probeOpen = !l.ramping && l.learned && l.probe == nil && g.kept() == 0 && !longLockout && full && g.shr.held == 0 &&
 		g.probeDue(now) && !now.Before(g.probeAt(now)) && g.limit < g.top()
 	g.shr.advance(g, now)
+}
+
+// grow moves a ramp's limit to now, doubling its increment every doubling
+// time while calls wait: not for calls that wait only for a session left
+// free for others (steady), which they would take. g.mu is held.
+func (g *gate) grow(confirm time.Duration, now time.Time) {
+	l := &g.lim
+	if len(g.waiters) > g.shr.held && g.limit < g.top() {
+		l.inc = min(l.inc*math.Exp2(float64(now.Sub(l.rampAt))/float64(g.doubling(confirm, now))), 1e9)
+		g.limit = max(g.limit, g.capped(l.base+int(min(l.inc, float64(maxLimit/2)))))
+	}
+	l.rampAt = now // the ramp pauses while nothing waits
 }
 
 // heldLargestPlan ends a ramp that has had the most the gate lets run (the
