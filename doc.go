@@ -151,9 +151,10 @@
 // WithMaxConcurrency, fails a call unsent); [Client.GateStats] reports the
 // gate. Clients of one account share its plan without knowing of each
 // other: one holding its whole limit leaves a session free just after
-// each half second of the wall clock (each second, for one that keeps 10
-// calls or more in flight with none waiting, as a batch capped at or below
-// the plan does), when a shut-out client probes, and
+// each half second of the wall clock (each second for skills under 2 s,
+// for one that keeps 10 calls or more in flight with none waiting, as a
+// batch capped at or below the plan does), when a shut-out client probes,
+// and
 // gives way when refusals show others holding sessions; [WithoutSharing]
 // turns that off. Each refusal is logged at debug level with in_flight, limit and
 // refusals_so_far (this call's, this one included).

@@ -92,7 +92,7 @@ func TestGate_ASingleCallFindsASessionWhateverTheBatchsPhase(t *testing.T) {
 // and a single call beside it waited until it ended (4.3 to 5.9 s beside
 // half-second skills on 10 sessions, 51.9 to 55.9 s beside 5 s skills: a
 // review, 2026-12-03). It leaves one free every whole second now (every
-// even one for skills of 2 s or more), where shut-out clients probe.
+// half second for skills of 2 s or more), where shut-out clients probe.
 func TestGate_ASingleCallBesideABatchCappedAtThePlanGetsASession(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
@@ -279,8 +279,9 @@ func TestGate_SharingCostsALoneBatchLittle(t *testing.T) {
 					whole := gatesim.Run(t, p, gatesim.Load{Calls: 500, Concurrency: conc, Options: []browseruse.Option{browseruse.WithoutSharing()}})
 					lostNone(t, shared)
 					ratios = append(ratios, shared.Elapsed.Seconds()/whole.Elapsed.Seconds())
-					if shared.Loads[0].Refusals > 500/8 {
-						t.Errorf("%d refusals alone for 500 calls", shared.Loads[0].Refusals)
+					// Capped at the plan, the API never refuses it alone.
+					if n := shared.Loads[0].Refusals; n > 500/8 || conc > 0 && n > 0 {
+						t.Errorf("%d refusals alone for 500 calls, concurrency %d", n, conc)
 					}
 				}
 				slices.Sort(ratios)

@@ -78,7 +78,7 @@ type shareState struct {
 	// seldom.
 	sparse time.Time
 	// level is how many calls of ours were in flight or waiting when the
-	// last one ended (steady).
+	// last one was sent (steady).
 	level int
 	done  []doneCall // from head on
 	head  int
@@ -141,35 +141,37 @@ func (g *gate) pastLimit() bool {
 	return g.lim.learned && !g.lim.ramping && len(g.waiters) > g.shr.held
 }
 
-// steady reports whether this client's calls, none waiting, hold at least
-// the smallest plan's sessions and as many as when its last call ended:
-// each slot freed was retaken at once. Not a batch's tail. g.mu is held.
+// steady reports whether this client's calls, none waiting (but for a
+// session left free), hold at least the smallest plan's sessions, as many
+// as when its last call was sent, and one has ended: each slot freed is
+// retaken at once. Of calls that end together (skills of even length), the
+// first sees it. g.mu is held.
 func (g *gate) steady() bool {
-	return len(g.waiters) <= g.shr.held && g.shr.level >= minYieldLimit && g.inFlight+len(g.waiters) >= g.shr.level
+	return len(g.waiters) <= g.shr.held && g.lim.meanRun > 0 && g.shr.level >= minYieldLimit && g.inFlight+len(g.waiters) >= g.shr.level
 }
 
 // gapEvery is every how many periods this client leaves a session free.
 // A small limit pays more for each: every few. So does a client that no
 // refusal told it holds the plan (steady): a batch capped below it pays for
-// gaps nobody takes, so every whole second (every even one for skills of 2 s
-// or more), where shut-out clients probe too, within twice a skill's
-// duration (lockoutWait). g.mu is held.
+// gaps nobody takes, so every whole second, where shut-out clients probe
+// too (lockoutWait), for skills under 2 s. g.mu is held.
 func (g *gate) gapEvery() int64 {
 	every := int64((minYieldLimit + g.limit - 1) / g.limit)
 	if g.pastLimit() {
 		return every
 	}
-	stride := 2 * gridPeriod
 	if g.lim.meanRun >= 2*time.Second {
-		stride = shutOutWaitMax
+		// Calls that end seldom end near few periods anyway, and skills of
+		// even length end in waves that may all fall on odd seconds (3 s
+		// skills: a gap every 6 s at even seconds, a single call waited
+		// 7.5 s, bound 6.5 s).
+		return every
 	}
-	return max(every, int64(stride/gridPeriod))
+	return max(every, 2) // the whole seconds
 }
 
 // completed is told of a success; its session may be the one left free.
-// g.inFlight still counts it.
 func (s *shareState) completed(g *gate, c *ticket, now time.Time) {
-	defer func() { s.level = g.inFlight + len(g.waiters) }()
 	s.done = append(s.done, doneCall{sent: c.sent, at: now})
 	if s.held > 0 || s.from.IsZero() || now.Before(s.from) || !g.yields(now) {
 		return

@@ -207,7 +207,8 @@ func WithoutSlotWait() Option {
 // plan it can get. By default a client holding its whole limit with calls
 // waiting leaves a session free for a moment twice a second (one that keeps
 // 10 calls or more in flight with none waiting, as a batch capped at or
-// below the plan does, once a second), so that another client of the
+// below the plan does, once a second for skills under 2 s), so that
+// another client of the
 // account (a service beside a batch) is not shut out,
 // and gives way when refusals show others holding sessions (see the package
 // documentation, "Concurrency limit"). For a batch that must have the whole

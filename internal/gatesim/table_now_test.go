@@ -5,6 +5,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -308,4 +309,64 @@ func TestTable_CappedBatches(t *testing.T) {
 		}
 		fmt.Printf("| %d | %s | %v | %s | %.3fx, %.3fx, %.3fx |\n", sc.limit, capName, sc.latency, single, sum/float64(runs), slices.Min(ratios), slices.Max(ratios))
 	}
+}
+
+// A single call beside a batch capped at the plan, from 12 starting points
+// over the batch's first skill and 3 s: plans 10 and 50, skills of 0.5 s
+// to 5 s, of even length and +20%, refusals of 30, 100 and 300 ms; the
+// rows with a wait past 2 x skill + 0.5 s, and how many runs in all.
+func TestTable_CappedBatchSweep(t *testing.T) {
+	table(t)
+	type res struct {
+		key        string
+		over, n    int
+		worst, bnd time.Duration
+	}
+	var mu sync.Mutex
+	var all []res
+	var wg sync.WaitGroup
+	for _, limit := range []int{10, 50} {
+		for _, skill := range []time.Duration{500 * time.Millisecond, 700 * time.Millisecond, time.Second, 2 * time.Second, 3 * time.Second, 5 * time.Second} {
+			for _, rtt := range []time.Duration{30 * time.Millisecond, 100 * time.Millisecond, 300 * time.Millisecond} {
+				for _, jit := range []bool{false, true} {
+					wg.Go(func() {
+						p := gatesim.Plan{Limit: limit, Latency: skill, RefusalRTT: rtt}
+						if jit {
+							p.Jitter = skill / 5
+						}
+						bound := 2*skill + 500*time.Millisecond
+						r0 := res{key: fmt.Sprintf("%d/%v/%v/%v", limit, skill, rtt, jit), bnd: bound}
+						for k := range 12 {
+							start := time.Duration(k) * (skill + 3*time.Second) / 12
+							r := gatesim.Run(t, p, gatesim.Load{Name: "batch", Calls: 12 * limit, Concurrency: limit},
+								gatesim.Load{Name: "service", Calls: 3, Concurrency: 1, Goroutines: true, Start: start})
+							if r.Loads[0].Failed+r.Loads[1].Failed > 0 || r.Server.MaxConcurrent > limit || r.Server.Executions != 12*limit+3 {
+								t.Errorf("%s: lost or over", r0.key)
+							}
+							w := r.Loads[1].MaxWait()
+							r0.n++
+							if w > bound {
+								r0.over++
+							}
+							r0.worst = max(r0.worst, w)
+						}
+						mu.Lock()
+						all = append(all, r0)
+						mu.Unlock()
+					})
+				}
+			}
+		}
+	}
+	wg.Wait()
+	fmt.Println("| plan/skill/refusal/+20% | past the bound | longest wait | bound |")
+	fmt.Println("| --- | --- | --- | --- |")
+	over := 0
+	for _, r := range all {
+		over += r.over
+		if r.over > 0 {
+			fmt.Printf("| %s | %d of %d | %v | %v |\n", r.key, r.over, r.n, r.worst, r.bnd)
+		}
+	}
+	fmt.Printf("past the bound in %d of %d runs\n", over, len(all)*12)
 }
