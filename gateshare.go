@@ -80,8 +80,11 @@ type shareState struct {
 	// level is how many calls of ours were in flight or waiting when the
 	// last one was sent (steady).
 	level int
-	done  []doneCall // from head on
-	head  int
+	// steadyHeld is how many calls of ours were in flight when this client
+	// last left a session free for being steady; 0: never.
+	steadyHeld int
+	done       []doneCall // from head on
+	head       int
 }
 
 // doneCall is a call of ours answered recently, for heldCounts: the API
@@ -201,6 +204,9 @@ func (s *shareState) completed(g *gate, c *ticket, now time.Time) {
 		s.sparse = now
 	}
 	s.held, s.until, s.from, s.gap = 1, until, time.Time{}, next
+	if !g.pastLimit() {
+		s.steadyHeld = g.inFlight
+	}
 }
 
 // strideStart is the first period start at or after t that is a multiple
