@@ -370,3 +370,33 @@ func TestTable_CappedBatchSweep(t *testing.T) {
 	}
 	fmt.Printf("past the bound in %d of %d runs\n", over, len(all)*12)
 }
+
+// A default batch started beside a batch capped at the plan (6 x the plan
+// each, the second from 3 skills in): how soon each holds a third, in skill
+// durations after the second starts (-1: never), and both against the
+// ideal for the total, GATESIM_RUNS runs (default 4).
+func TestTable_ASecondBatchBesideACappedBatch(t *testing.T) {
+	table(t)
+	runs := envCount(t, "GATESIM_RUNS", 4)
+	fmt.Println("| plan | skill latency | each run: all vs ideal / a third each after (skill durations) |")
+	fmt.Println("| --- | --- | --- |")
+	for _, row := range planRows(t, "10:1s,10:2s,10:5s,10:1m,50:1s,50:2s,50:5s,50:1m") {
+		p := gatesim.Plan{Limit: row.limit, Latency: row.latency, Jitter: row.latency / 5, RefusalRTT: rtts(t)[0]}
+		start := 3*row.latency + 137*time.Millisecond
+		var cells []string
+		for range runs {
+			r := gatesim.Run(t, p,
+				gatesim.Load{Name: "A", Calls: 6 * row.limit, Concurrency: row.limit},
+				gatesim.Load{Name: "B", Calls: 6 * row.limit, Start: start})
+			if r.Loads[0].Failed+r.Loads[1].Failed > 0 || r.Server.MaxConcurrent > row.limit {
+				t.Fatalf("%d and %d failed, %d at once", r.Loads[0].Failed, r.Loads[1].Failed, r.Server.MaxConcurrent)
+			}
+			third := -1.0
+			if d := r.ThirdEach(start); d >= 0 {
+				third = d.Seconds() / row.latency.Seconds()
+			}
+			cells = append(cells, fmt.Sprintf("%.2fx / %.1f", r.Elapsed.Seconds()/gatesim.Ideal(p, 12*row.limit).Seconds(), third))
+		}
+		fmt.Printf("| %d | %v | %s |\n", row.limit, row.latency, strings.Join(cells, ", "))
+	}
+}
