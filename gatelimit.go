@@ -322,16 +322,7 @@ func (g *gate) advance(now time.Time) {
 		// probe then would find it.
 		l.probeNext = nextProbeTime(now)
 	}
-	// Full, with a backlog worth a session more: near a batch's end a
-	// refused probe would only hold its call back.
-	// Or, for a batch capped near its limit (it was steady), any call
-	// waiting while the calls out and waiting are as many as when the last
-	// was sent: capped at 50 with 4 waiting at a limit of 46 after a
-	// service's call (a review), it never probed and ran at 46 to its end
-	// (1.09x).
-	backlog := len(g.waiters) > max(0, g.limit/8-1) ||
-		g.shr.steadyHeld > 0 && len(g.waiters) > 0 && g.inFlight+len(g.waiters) >= g.shr.level
-	full := backlog && g.inFlight >= g.limit-g.shr.held
+	full := g.backlog() && g.inFlight >= g.limit-g.shr.held
 	// In a long lockout its call is the probe: another beside it, sent
 	// while its try was on the wire (300 ms refusals), doubled the
 	// refusals. Not in its first seconds, where a client starting beside
@@ -346,6 +337,17 @@ func (g *gate) advance(now time.Time) {
 	l.probeOpen = !l.ramping && l.learned && l.probe == nil && g.kept() == 0 && !longLockout && full && g.shr.held == 0 &&
 		g.probeDue(now) && !now.Before(g.probeAt(now)) && g.limit < g.top()
 	g.shr.advance(g, now)
+}
+
+// backlog reports whether calls wait worth a probe: a session more, not
+// near a batch's end, where a refused probe would only hold its call back.
+// Or, for a batch capped near its limit (it was steady), any call waiting
+// while the calls out and waiting are as many as when the last was sent:
+// capped at 50 with 4 waiting at a limit of 46 after a service's call (a
+// review), it never probed and ran at 46 to its end (1.09x). g.mu is held.
+func (g *gate) backlog() bool {
+	return len(g.waiters) > max(0, g.limit/8-1) ||
+		g.shr.steadyHeld > 0 && len(g.waiters) > 0 && g.inFlight+len(g.waiters) >= g.shr.level
 }
 
 // grow moves a ramp's limit to now, doubling its increment every doubling
@@ -474,16 +476,7 @@ func (g *gate) learnRefusal(c *ticket, now time.Time) (held int) {
 		// The ramp's end: no probe before probeEvery more successes.
 		l.learned, l.need = true, probeEvery
 		l.probeNext = nextProbeTime(now)
-		// A client that left sessions free while it held steadyHeld
-		// unrefused (a batch capped at or below the plan, gateshare.go)
-		// had that much of the plan alone: fewer held now means another
-		// client took the session it left free, and it gives way as a
-		// batch past the plan does (shareRefusal). Else it took what it
-		// held for its plan, and a second batch got one session until it
-		// ended (1.5x the ideal for both, a review).
-		if n := g.shr.steadyHeld; n > held {
-			l.plan, l.surePlan, l.alone, l.sureAlone = max(l.plan, n), max(l.surePlan, n), max(l.alone, n), max(l.sureAlone, n)
-		}
+		l.heldSteady(g.shr.steadyHeld, held)
 	} else {
 		g.rampGainShowsOthers(held, now)
 	}
@@ -550,6 +543,19 @@ func (l *limitState) signsOfOthers(counts [countSteps + 1]int, held int, first b
 	}
 	if held < initialLimit {
 		l.fewer = now // no plan is smaller: others, or sessions held elsewhere
+	}
+}
+
+// heldSteady takes n, the calls a client held unrefused when it last left
+// a session free (steadyHeld: a batch capped at or below the plan,
+// gateshare.go), for its plan alone at its first refusal, if it holds fewer
+// now: another client took the session it left free, and it gives way as a
+// batch past the plan does (shareRefusal). Else it took what it held for its
+// plan, and a second batch got one session until it ended (1.5x the ideal
+// for both, a review).
+func (l *limitState) heldSteady(n, held int) {
+	if n > held {
+		l.plan, l.surePlan, l.alone, l.sureAlone = max(l.plan, n), max(l.surePlan, n), max(l.alone, n), max(l.sureAlone, n)
 	}
 }
 
