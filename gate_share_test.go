@@ -194,6 +194,22 @@ func TestGate_ABatchCappedAtThePlanRegainsItAfterAService(t *testing.T) {
 	}
 }
 
+// A batch capped at the plan that starts from a remembered plan one below
+// it (the CLI's, WithStartingLimit) probes with its one call waiting; the
+// ramp that followed an admitted probe passed the cap (56 of 50), the
+// session left free was below a limit its calls never reach, and a single
+// call waited for the batch's end in 6 of 6 runs (15.4 to 16.9 s: a review
+// of a40aeb1). A ramp now grows no further than the calls out and waiting.
+func TestGate_ABatchCappedAtThePlanFromARememberedPlanStillShares(t *testing.T) {
+	t.Parallel()
+	p := sharedPlan(50, time.Second)
+	batch := gatesim.Load{Name: "batch", Calls: 20 * p.Limit, Concurrency: p.Limit,
+		Options: []browseruse.Option{browseruse.WithStartingLimit(p.Limit - 1)}}
+	for _, start := range ms(5137, 5731, 6389) {
+		serviceBeside(t, p, batch, start)
+	}
+}
+
 // serviceGetsASession runs a batch of 12 x the plan and, from start, a
 // service making three calls in a row (serviceBeside).
 func serviceGetsASession(t *testing.T, p gatesim.Plan, start time.Duration) {

@@ -223,8 +223,15 @@ func (l *limitState) completed(d time.Duration) {
 func (g *gate) rampFrom(base int, inc float64, now time.Time) {
 	l := &g.lim
 	l.ramping, l.base, l.inc, l.rampAt, l.topAt = true, base, inc, now, time.Time{}
-	g.limit = g.capped(base + int(inc))
+	g.limit = max(base, min(g.capped(base+int(inc)), g.demand()))
 }
+
+// demand is how many calls of this client are out or waiting: a ramp grows
+// no further. A batch capped at the plan whose ramp passed its cap (a probe
+// admitted with one call waiting) left free a session below a limit its
+// calls never reach: no gap held, and a single call waited for its end (a
+// review, 2026-12-03). g.mu is held.
+func (g *gate) demand() int { return g.inFlight + len(g.waiters) }
 
 func (g *gate) capped(n int) int { return min(max(n, 1), g.top()) }
 
@@ -357,7 +364,7 @@ func (g *gate) grow(confirm time.Duration, now time.Time) {
 	l := &g.lim
 	if len(g.waiters) > g.shr.held && g.limit < g.top() {
 		l.inc = min(l.inc*math.Exp2(float64(now.Sub(l.rampAt))/float64(g.doubling(confirm, now))), 1e9)
-		g.limit = max(g.limit, g.capped(l.base+int(min(l.inc, float64(maxLimit/2)))))
+		g.limit = max(g.limit, min(g.capped(l.base+int(min(l.inc, float64(maxLimit/2)))), g.demand()))
 	}
 	l.rampAt = now // the ramp pauses while nothing waits
 }
