@@ -392,7 +392,10 @@ func (c *cli) apiClient(a *executeArgs, opts []browseruse.Option) (*browseruse.C
 	plans := planMemoryFor(c.getenv("BROWSER_USE_CACHE_DIR"), strings.TrimRight(cmp.Or(base, defaultBaseURL), "/"), key)
 	start := plans.load(time.Now())
 	if start > 0 && !a.relearn {
-		opts = append(opts, browseruse.WithStartingLimit(start))
+		// Never above --concurrency: a limit its calls never reach would
+		// make the session the batch leaves free for the account's other
+		// clients no gap at all (a single call waited 41.9 s for its end).
+		opts = append(opts, browseruse.WithStartingLimit(capAt(start, a.concurrency)))
 	}
 	client, err := browseruse.New(opts...)
 	if err != nil {
@@ -467,4 +470,12 @@ func (c *cli) reportError(ctx context.Context, a *executeArgs, err error) int {
 	}
 	fmt.Fprintln(c.stderr, msg)
 	return exitNetwork
+}
+
+// capAt is n, at most limit when limit is set (above 0).
+func capAt(n, limit int) int {
+	if limit > 0 {
+		return min(n, limit)
+	}
+	return n
 }

@@ -80,6 +80,13 @@ func TestBatch_TheNextBatchStartsFromThePlanLearned(t *testing.T) {
 		t.Errorf("stderr %q, want it to say %q", said.String(), want)
 	}
 	c.stderr = io.Discard
+	// Capped below it with --concurrency, at the cap: a limit above it
+	// would leave the account's other clients no gap (README, Sharing).
+	capped := batch
+	capped.concurrency = max(1, r.Plan/2)
+	if n := startsAt(capped); n != capped.concurrency {
+		t.Errorf("--concurrency %d starts at %d, want %[1]d", capped.concurrency, n)
+	}
 	relearn := batch
 	relearn.relearn = true
 	if n := startsAt(relearn); n != 10 {
