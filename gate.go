@@ -155,7 +155,7 @@ func (g *gate) send(now time.Time) *ticket {
 		c.probe = true
 	}
 	g.calls = append(g.calls, c)
-	g.shr.level = g.inFlight + len(g.waiters)
+	g.shr.level = g.demand()
 	return c
 }
 

@@ -354,7 +354,7 @@ func (g *gate) advance(now time.Time) {
 // review), it never probed and ran at 46 to its end (1.09x). g.mu is held.
 func (g *gate) backlog() bool {
 	return len(g.waiters) > max(0, g.limit/8-1) ||
-		g.shr.steadyHeld > 0 && len(g.waiters) > 0 && g.inFlight+len(g.waiters) >= g.shr.level
+		g.shr.steadyHeld > 0 && len(g.waiters) > 0 && g.demand() >= g.shr.level
 }
 
 // grow moves a ramp's limit to now, doubling its increment every doubling

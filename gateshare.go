@@ -150,7 +150,7 @@ func (g *gate) pastLimit() bool {
 // retaken at once. Of calls that end together (skills of even length), the
 // first sees it. g.mu is held.
 func (g *gate) steady() bool {
-	return len(g.waiters) <= g.shr.held && g.lim.meanRun > 0 && g.shr.level >= minYieldLimit && g.inFlight+len(g.waiters) >= g.shr.level
+	return len(g.waiters) <= g.shr.held && g.lim.meanRun > 0 && g.shr.level >= minYieldLimit && g.demand() >= g.shr.level
 }
 
 // gapEvery is every how many periods this client leaves a session free.
@@ -160,10 +160,7 @@ func (g *gate) steady() bool {
 // too (lockoutWait), for skills under 2 s. g.mu is held.
 func (g *gate) gapEvery() int64 {
 	every := int64((minYieldLimit + g.limit - 1) / g.limit)
-	if g.pastLimit() {
-		return every
-	}
-	if g.lim.meanRun >= 2*time.Second {
+	if g.pastLimit() || g.lim.meanRun >= 2*time.Second {
 		// Calls that end seldom end near few periods anyway, and skills of
 		// even length end in waves that may all fall on odd seconds (3 s
 		// skills: a gap every 6 s at even seconds, a single call waited

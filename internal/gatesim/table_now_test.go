@@ -239,11 +239,7 @@ func TestTable_SharingCostsALoneBatch(t *testing.T) {
 			whole := gatesim.Run(t, p, gatesim.Load{Calls: 10 * row.limit, Options: []browseruse.Option{browseruse.WithoutSharing()}})
 			ratios = append(ratios, shared.Elapsed.Seconds()/whole.Elapsed.Seconds())
 		}
-		sum := 0.0
-		for _, r := range ratios {
-			sum += r
-		}
-		fmt.Printf("| %d | %v | %d | %.3fx, %.3fx, %.3fx |\n", row.limit, row.latency, runs, sum/float64(runs), slices.Min(ratios), slices.Max(ratios))
+		fmt.Printf("| %d | %v | %d | %s |\n", row.limit, row.latency, runs, meanLeastMost(ratios))
 	}
 }
 
@@ -303,11 +299,7 @@ func TestTable_CappedBatches(t *testing.T) {
 			whole := gatesim.Run(t, p, load)
 			ratios = append(ratios, shared.Elapsed.Seconds()/whole.Elapsed.Seconds())
 		}
-		sum := 0.0
-		for _, r := range ratios {
-			sum += r
-		}
-		fmt.Printf("| %d | %s | %v | %s | %.3fx, %.3fx, %.3fx |\n", sc.limit, capName, sc.latency, single, sum/float64(runs), slices.Min(ratios), slices.Max(ratios))
+		fmt.Printf("| %d | %s | %v | %s | %s |\n", sc.limit, capName, sc.latency, single, meanLeastMost(ratios))
 	}
 }
 
@@ -399,4 +391,13 @@ func TestTable_ASecondBatchBesideACappedBatch(t *testing.T) {
 		}
 		fmt.Printf("| %d | %v | %s |\n", row.limit, row.latency, strings.Join(cells, ", "))
 	}
+}
+
+// meanLeastMost prints ratios of times as a table cell: mean, least, most.
+func meanLeastMost(ratios []float64) string {
+	sum := 0.0
+	for _, r := range ratios {
+		sum += r
+	}
+	return fmt.Sprintf("%.3fx, %.3fx, %.3fx", sum/float64(len(ratios)), slices.Min(ratios), slices.Max(ratios))
 }
